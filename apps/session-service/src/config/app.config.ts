@@ -1,0 +1,120 @@
+import { createPublicKey, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import type { Algorithm } from 'jsonwebtoken';
+import type { AuthModuleOptions } from '@app/auth';
+import type { DatabaseSettings } from '@app/database';
+import type { SessionsModuleOptions } from '@app/sessions';
+import { ConfigError, type EnvironmentVariables, validateEnvironment } from './environment';
+
+/** The typed configuration the application is built from. */
+export interface AppConfig {
+  nodeEnv: EnvironmentVariables['NODE_ENV'];
+  host: string;
+  port: number;
+  serviceName: string;
+  /** Absent: run on the embedded PostgreSQL under `embeddedDbDir`. */
+  database: Omit<DatabaseSettings, 'url'> & { url?: string; embeddedDbDir: string };
+  auth: AuthModuleOptions;
+  /** The signing key was generated at start-up: demo tokens can be minted with it. */
+  ephemeralSigningKey?: KeyObject;
+  sessions: SessionsModuleOptions;
+  demoSeed: boolean;
+}
+
+/** Algorithm family each key type may use: an HMAC secret never verifies an RS/ES token and vice versa. */
+const FAMILY_BY_KEY: Record<string, RegExp> = {
+  secret: /^HS/,
+  rsa: /^(RS|PS)/,
+  'rsa-pss': /^PS/,
+  ec: /^ES/,
+};
+
+const DEFAULT_ALGORITHMS: Record<string, Algorithm[]> = {
+  secret: ['HS256'],
+  rsa: ['RS256'],
+  'rsa-pss': ['PS256'],
+  ec: ['ES256'],
+};
+
+/**
+ * Builds the configuration from the environment. Outside production, a missing
+ * JWT key means "demo": an ephemeral HS256 key is generated. In production,
+ * every required setting must be given.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const vars = validateEnvironment(env);
+  const problems: string[] = [];
+  const production = vars.NODE_ENV === 'production';
+
+  if (vars.JWT_SECRET && vars.JWT_PUBLIC_KEY) {
+    problems.push('JWT_SECRET and JWT_PUBLIC_KEY: set one, not both');
+  }
+  if (production && !vars.JWT_SECRET && !vars.JWT_PUBLIC_KEY) {
+    problems.push('JWT_SECRET or JWT_PUBLIC_KEY: required when NODE_ENV=production');
+  }
+  if (production && !vars.DATABASE_URL) {
+    problems.push('DATABASE_URL: required when NODE_ENV=production');
+  }
+  if (vars.SESSION_ABSOLUTE_TTL_SECONDS > vars.SESSION_MAX_ABSOLUTE_TTL_SECONDS) {
+    problems.push('SESSION_ABSOLUTE_TTL_SECONDS: must not exceed SESSION_MAX_ABSOLUTE_TTL_SECONDS');
+  }
+  if (vars.SESSION_IDLE_TIMEOUT_SECONDS > vars.SESSION_MAX_IDLE_TIMEOUT_SECONDS) {
+    problems.push('SESSION_IDLE_TIMEOUT_SECONDS: must not exceed SESSION_MAX_IDLE_TIMEOUT_SECONDS');
+  }
+
+  let key: KeyObject | undefined;
+  let keyKind = 'secret';
+  let ephemeralSigningKey: KeyObject | undefined;
+  if (vars.JWT_SECRET) {
+    key = createSecretKey(Buffer.from(vars.JWT_SECRET, 'utf8'));
+  } else if (vars.JWT_PUBLIC_KEY) {
+    try {
+      key = createPublicKey(vars.JWT_PUBLIC_KEY.replace(/\\n/g, '\n'));
+      keyKind = key.asymmetricKeyType ?? 'unknown';
+    } catch {
+      problems.push('JWT_PUBLIC_KEY: not a readable PEM public key');
+    }
+  } else if (!production) {
+    key = ephemeralSigningKey = createSecretKey(randomBytes(32));
+  }
+
+  const algorithms = (vars.JWT_ALGORITHMS?.split(',') ?? DEFAULT_ALGORITHMS[keyKind] ?? []) as Algorithm[];
+  const family = FAMILY_BY_KEY[keyKind];
+  if (key && !family) problems.push(`JWT_PUBLIC_KEY: unsupported key type ${keyKind}`);
+  if (key && family && !algorithms.every((a) => family.test(a))) {
+    problems.push(`JWT_ALGORITHMS: ${algorithms.join(',')} does not match the ${keyKind} key`);
+  }
+  if (problems.length || !key) throw new ConfigError(problems);
+
+  return {
+    nodeEnv: vars.NODE_ENV,
+    host: vars.HOST,
+    port: vars.PORT,
+    serviceName: vars.SERVICE_NAME,
+    database: {
+      url: vars.DATABASE_URL,
+      embeddedDbDir: vars.EMBEDDED_DB_DIR,
+      poolSize: vars.DATABASE_POOL_SIZE,
+      connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+      applicationName: vars.SERVICE_NAME,
+    },
+    auth: {
+      verificationKey: key,
+      algorithms,
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+      clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE_SECONDS,
+      rolesClaim: vars.JWT_ROLES_CLAIM,
+      adminRole: vars.JWT_ADMIN_ROLE,
+      serviceRole: vars.JWT_SERVICE_ROLE,
+    },
+    ephemeralSigningKey,
+    sessions: {
+      absoluteTtlSeconds: vars.SESSION_ABSOLUTE_TTL_SECONDS,
+      idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
+      maxAbsoluteTtlSeconds: vars.SESSION_MAX_ABSOLUTE_TTL_SECONDS,
+      maxIdleTimeoutSeconds: vars.SESSION_MAX_IDLE_TIMEOUT_SECONDS,
+    },
+    demoSeed: !production && vars.DEMO_SEED === 'true',
+  };
+}

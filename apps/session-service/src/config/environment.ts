@@ -1,0 +1,124 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const INT = { message: '$property must be an integer' };
+
+/**
+ * Every environment variable the service reads, validated once at start-up.
+ * Nothing else in the code base reads `process.env`.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt(INT) @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsString() @Matches(/^[a-z0-9-]{1,63}$/, { message: 'SERVICE_NAME must be lowercase letters, digits and dashes' })
+  SERVICE_NAME = 'session-service';
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsInt(INT) @Min(1) @Max(500)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsInt(INT) @Min(100) @Max(60_000)
+  DATABASE_CONNECT_TIMEOUT_MS = 2000;
+
+  @IsInt(INT) @Min(100) @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 5000;
+
+  @IsString()
+  EMBEDDED_DB_DIR = '.data/pglite';
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 bytes (RFC 7518 section 3.2)' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @Matches(/-----BEGIN PUBLIC KEY-----/, { message: 'JWT_PUBLIC_KEY must be a PEM public key' })
+  JWT_PUBLIC_KEY?: string;
+
+  @IsOptional() @Matches(/^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512))*$/, {
+    message: 'JWT_ALGORITHMS must be a comma-separated list such as HS256 or RS256,RS384',
+  })
+  JWT_ALGORITHMS?: string;
+
+  @IsOptional() @IsString() @MaxLength(512)
+  JWT_ISSUER?: string;
+
+  @IsOptional() @IsString() @MaxLength(512)
+  JWT_AUDIENCE?: string;
+
+  @IsInt(INT) @Min(0) @Max(300)
+  JWT_CLOCK_TOLERANCE_SECONDS = 5;
+
+  @IsString() @Matches(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or dotted path' })
+  JWT_ROLES_CLAIM = 'roles';
+
+  @IsString() @MinLength(1)
+  JWT_ADMIN_ROLE = 'admin';
+
+  @IsString() @MinLength(1)
+  JWT_SERVICE_ROLE = 'session-writer';
+
+  @IsInt(INT) @Min(60)
+  SESSION_ABSOLUTE_TTL_SECONDS = 43_200;
+
+  @IsInt(INT) @Min(60)
+  SESSION_IDLE_TIMEOUT_SECONDS = 1_800;
+
+  @IsInt(INT) @Min(60)
+  SESSION_MAX_ABSOLUTE_TTL_SECONDS = 2_592_000;
+
+  @IsInt(INT) @Min(60)
+  SESSION_MAX_IDLE_TIMEOUT_SECONDS = 86_400;
+
+  @IsIn(['true', 'false'])
+  DEMO_SEED: 'true' | 'false' = 'true';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const NUMERIC = new Set(
+  Object.entries(new EnvironmentVariables())
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k]) => k),
+);
+
+/** Parses and validates the environment; throws a ConfigError naming every bad variable. */
+export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables()).concat([
+    'DATABASE_URL', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_ALGORITHMS', 'JWT_ISSUER', 'JWT_AUDIENCE',
+  ]);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = NUMERIC.has(key) && /^-?[0-9]+$/.test(value.trim()) ? Number(value) : value;
+  }
+  const parsed = plainToInstance(EnvironmentVariables, raw);
+  const problems = validateSync(parsed, { forbidUnknownValues: true }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((message) => `${e.property}: ${message}`),
+  );
+  if (problems.length) throw new ConfigError(problems);
+  return parsed;
+}

@@ -1,0 +1,61 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
+import { ApiProblemResponses } from '@app/problem';
+import type { Request } from 'express';
+import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
+import { type AuthenticatedUser, USER_ID_RULE } from './authenticated-user';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { OwnershipGuard } from './ownership.guard';
+import { RolesGuard } from './roles.guard';
+
+export const BEARER_SCHEME = 'bearer';
+
+/** Any valid bearer token. */
+export function Authenticated(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    UseGuards(JwtAuthGuard),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiProblemResponses([401]),
+  );
+}
+
+/** A valid token carrying at least one of the given roles. */
+export function RequireRoles(...roles: AccessRole[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    RequiredRoles(roles),
+    UseGuards(JwtAuthGuard, RolesGuard),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiProblemResponses([401, 403], {
+      403: `The token lacks the ${roles.join(' or ')} role`,
+    }),
+  );
+}
+
+/** Admin role required. */
+export function AdminOnly(): MethodDecorator & ClassDecorator {
+  return RequireRoles('admin');
+}
+
+/** The route's `param` (a user id) must be the token's own user. */
+export function OwnerOnly(param = 'user_id'): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    OwnerParam(param),
+    UseGuards(JwtAuthGuard, OwnershipGuard),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiParam({
+      name: param,
+      type: String,
+      description: `User ID, must match the current JWT user: ${USER_ID_RULE}`,
+      example: '1001',
+    }),
+    ApiProblemResponses([400, 401, 403], {
+      403: 'JWT user does not match path parameter',
+    }),
+  );
+}
+
+/** The verified caller, as set by the JWT guard. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser =>
+    context.switchToHttp().getRequest<Request & { user: AuthenticatedUser }>().user,
+);

@@ -1,0 +1,10 @@
+export * from './access.decorators';
+export * from './access.metadata';
+export * from './auth.module';
+export { AUTH_MODULE_OPTIONS } from './auth.module-definition';
+export * from './auth.options';
+export * from './authenticated-user';
+export * from './jwt-auth.guard';
+export * from './jwt.strategy';
+export * from './ownership.guard';
+export * from './roles.guard';

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { AuthenticationError } from '@app/problem';
+import type { Request } from 'express';
+import type { AuthenticatedUser } from './authenticated-user';
+
+/**
+ * Authenticates the bearer token. Every failure (missing, malformed, expired,
+ * not yet valid, wrongly signed, `alg: none`, missing claims) becomes the same
+ * 401 Problem: the response never says which check failed.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  handleRequest<TUser = AuthenticatedUser>(
+    err: unknown,
+    user: TUser | false,
+    _info: unknown,
+    context: import('@nestjs/common').ExecutionContext,
+  ): TUser {
+    if (err || !user) {
+      const req = context.switchToHttp().getRequest<Request>();
+      const presented = Boolean(req.headers.authorization);
+      throw new AuthenticationError(
+        presented ? 'The bearer token is invalid or expired' : 'A bearer token is required',
+        presented,
+      );
+    }
+    return user;
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
+import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
+import { type AuthenticatedUser, parseUserId } from './authenticated-user';
+
+interface TokenClaims {
+  sub?: unknown;
+  exp?: unknown;
+  sid?: unknown;
+  [claim: string]: unknown;
+}
+
+export class InvalidTokenClaimsError extends Error {}
+
+/**
+ * passport-jwt strategy. `algorithms`, `issuer` and `audience` are given at the
+ * top level: passport-jwt 4 overwrites those inside `jsonWebTokenOptions` with
+ * the top-level values even when the latter are undefined.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly rolesPath: string[];
+
+  constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions) {
+    const resolved = resolveAuthOptions(options);
+    super({
+      // Only the Authorization header: never a query string or body (RFC 6750 section 2.1).
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // A KeyObject, not a string: jsonwebtoken 9 would try createPublicKey on a string first.
+      secretOrKey: resolved.verificationKey as unknown as string,
+      algorithms: resolved.algorithms,
+      issuer: resolved.issuer,
+      audience: resolved.audience,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: resolved.clockToleranceSeconds },
+    });
+    this.rolesPath = resolved.rolesClaim.split('.');
+  }
+
+  validate(claims: TokenClaims): AuthenticatedUser {
+    // jsonwebtoken 9 accepts tokens without `exp`; a bearer token must expire (RFC 8725 section 3.10).
+    if (typeof claims.exp !== 'number') throw new InvalidTokenClaimsError('token has no exp');
+    const userId = parseUserId(claims.sub);
+    if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
+    return {
+      userId,
+      roles: readRoles(claims, this.rolesPath),
+      sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+    };
+  }
+}
+
+/** Roles as an array claim, or a space-separated string as OAuth scopes are. */
+export function readRoles(claims: Record<string, unknown>, path: string[]): string[] {
+  let value: unknown = claims;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return [];
+    value = (value as Record<string, unknown>)[key];
+  }
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  if (Array.isArray(value)) return value.filter((r): r is string => typeof r === 'string');
+  return [];
+}

@@ -1,0 +1,36 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RoleRequiredError } from '@app/problem';
+import type { Request } from 'express';
+import { RequiredRoles, type AccessRole } from './access.metadata';
+import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
+import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
+import type { AuthenticatedUser } from './authenticated-user';
+
+/** Lets the request through when the token carries any one of the route's required roles. */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  private readonly claimValue: Record<AccessRole, string>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+  ) {
+    const resolved = resolveAuthOptions(options);
+    this.claimValue = { admin: resolved.adminRole, service: resolved.serviceRole };
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride(RequiredRoles, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!required?.length) return true;
+    const user = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>().user;
+    const held = new Set(user?.roles ?? []);
+    if (required.some((role) => held.has(this.claimValue[role]))) return true;
+    throw new RoleRequiredError(
+      `This operation requires the ${required.map((r) => `${r} role`).join(' or the ')}`,
+    );
+  }
+}

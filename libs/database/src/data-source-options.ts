@@ -1,0 +1,45 @@
+import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+
+export interface DatabaseSettings {
+  url: string;
+  /** Most connections this process opens. */
+  poolSize: number;
+  /** How long a request may wait for a pooled connection or a new one, ms. */
+  connectTimeoutMs: number;
+  /** Server-side cap on one statement, ms. */
+  statementTimeoutMs: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName: string;
+}
+
+type Migration = new () => unknown;
+
+/**
+ * The one place TypeORM's PostgreSQL options are built, shared by the service
+ * and the TypeORM CLI data source. Schema changes only ever come from the
+ * migrations, which run at start-up; `synchronize` stays off.
+ */
+export function buildDataSourceOptions(
+  settings: DatabaseSettings,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>,
+  migrations: Migration[],
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities,
+    migrations,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    applicationName: settings.applicationName,
+    poolSize: settings.poolSize,
+    connectTimeoutMS: settings.connectTimeoutMs,
+    extra: {
+      statement_timeout: settings.statementTimeoutMs,
+      // pg-pool: give up waiting for a free client instead of queueing forever.
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+    },
+  };
+}

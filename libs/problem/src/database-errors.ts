@@ -1,0 +1,41 @@
+/**
+ * Recognises failures that mean "the database cannot be reached right now"
+ * (connection refused, dropped, pool acquire timeout, server shutting down), as
+ * opposed to a bug in a query. Those answer 503 with Retry-After, not 500.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention). */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
+
+const UNAVAILABLE_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'connection timeout',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end on the pool',
+];
+
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof error !== 'object' || error === null) return false;
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof candidate.code === 'string') {
+    if (NETWORK_CODES.has(candidate.code) || UNAVAILABLE_SQLSTATE.test(candidate.code)) return true;
+  }
+  if (typeof candidate.message === 'string') {
+    const message = candidate.message;
+    if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+  }
+  return (
+    isDatabaseUnavailable(candidate.driverError, depth + 1) ||
+    isDatabaseUnavailable(candidate.cause, depth + 1)
+  );
+}

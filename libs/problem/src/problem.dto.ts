@@ -1,0 +1,99 @@
+import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+
+/** One invalid field of a request (`dto.FieldViolation` of the contract). */
+@ApiSchema({ name: 'dto.FieldViolation' })
+export class FieldViolation {
+  @ApiPropertyOptional({
+    description: 'Path to the field, dot notation for nested fields',
+    example: 'page_size',
+  })
+  field?: string;
+
+  @ApiPropertyOptional({
+    description: 'Machine-readable rule that failed: required, type, format, range, enum, unknown',
+    example: 'range',
+  })
+  code?: string;
+
+  @ApiPropertyOptional({
+    description: 'Which rule was violated, for humans',
+    example: 'page_size must be between 1 and 100',
+  })
+  description?: string;
+}
+
+/**
+ * RFC 9457 problem details (`dto.Problem` of the contract). The standard members
+ * also satisfy the admin API's error envelope; the rest are extensions.
+ */
+@ApiSchema({ name: 'dto.Problem' })
+export class Problem {
+  @ApiPropertyOptional({
+    description: 'URI reference identifying the problem type; it resolves to documentation',
+    example: '/problems/invalid-request',
+    format: 'uri-reference',
+  })
+  type?: string;
+
+  @ApiPropertyOptional({
+    description: 'Short summary, the same for every occurrence of the type',
+    example: 'Invalid Request Parameters',
+  })
+  title?: string;
+
+  @ApiPropertyOptional({ description: 'HTTP status code', example: 400, format: 'int32' })
+  status?: number;
+
+  @ApiPropertyOptional({
+    description: 'Explanation specific to this occurrence',
+    example: 'page_size must be between 1 and 100',
+  })
+  detail?: string;
+
+  @ApiPropertyOptional({
+    description: 'The request path where the problem occurred',
+    example: '/sessions/user/42/sessions',
+    format: 'uri-reference',
+  })
+  instance?: string;
+
+  @ApiPropertyOptional({
+    description: 'Stable numeric business code, one per problem type',
+    example: 30240001,
+  })
+  code?: number;
+
+  @ApiPropertyOptional({
+    description: 'Request identifier, also sent as the X-Request-Id header',
+    example: 'req_550e8400-e29b-41d4-a716-446655440000',
+  })
+  request_id?: string;
+
+  @ApiPropertyOptional({ description: 'When the problem occurred (ISO 8601)', example: '2026-04-03T12:00:00.000Z' })
+  timestamp?: string;
+
+  @ApiPropertyOptional({ description: 'Service that produced the problem', example: 'session-service' })
+  service?: string;
+
+  @ApiPropertyOptional({
+    description: 'Internationalization key for client-side translation',
+    example: 'error.invalid_request',
+  })
+  i18n_key?: string;
+
+  @ApiPropertyOptional({
+    description: 'Seconds to wait before retrying (RFC 6585), on 429 and 503',
+    example: 5,
+  })
+  retry_after?: number;
+
+  @ApiPropertyOptional({
+    description: 'Field-level validation errors (400 only)',
+    type: () => [FieldViolation],
+  })
+  errors?: FieldViolation[];
+}
+
+/** The media type every error is served as (RFC 9457 section 3). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+

@@ -1,0 +1,185 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
+import { PROBLEM_CATALOG, ProblemDefinition, problemForStatus } from './problem-catalog';
+import { AuthenticationError, ProblemError } from './problem.errors';
+import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
+import { ensureRequestId } from './request-id.middleware';
+import { isDatabaseUnavailable } from './database-errors';
+
+interface Resolved {
+  definition: ProblemDefinition;
+  detail: string;
+  violations?: FieldViolation[];
+  headers?: Record<string, string>;
+}
+
+/** body-parser reports through http-errors: a status plus a machine `type`. */
+interface BodyParserError {
+  status: number;
+  type: string;
+}
+
+function isBodyParserError(e: unknown): e is BodyParserError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as BodyParserError).status === 'number' &&
+    typeof (e as BodyParserError).type === 'string' &&
+    (e as BodyParserError).type.startsWith('entity.')
+  );
+}
+
+/**
+ * The one place errors become responses: every throw, whether a domain error,
+ * a framework HttpException, a validation failure, a database fault or a bug,
+ * leaves as an RFC 9457 Problem. Internals (stack, SQL, driver text) only go to
+ * the log, never to the client.
+ */
+@Catch()
+export class ProblemExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  constructor(@Inject(PROBLEM_MODULE_OPTIONS) private readonly options: ProblemModuleOptions) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const resolved = this.resolve(exception, req);
+    const { definition } = resolved;
+
+    if (definition.status >= 500) {
+      this.logger.error(
+        `${req.method} ${req.originalUrl} -> ${definition.status}`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
+    }
+
+    const problem: Problem = {
+      type: `${this.options.typeBaseUri}${definition.slug}`,
+      title: definition.title,
+      status: definition.status,
+      detail: resolved.detail,
+      instance: req.originalUrl.split('?')[0],
+      code: definition.code,
+      request_id: ensureRequestId(req),
+      timestamp: new Date().toISOString(),
+      service: this.options.serviceName,
+      i18n_key: definition.i18nKey,
+    };
+    if (definition.status === 400) problem.errors = resolved.violations ?? [];
+    const headers = { ...resolved.headers };
+    if (definition.status === 503 || definition.status === 429) {
+      const retryAfter = Number(headers['Retry-After'] ?? this.options.retryAfterSeconds);
+      headers['Retry-After'] = String(retryAfter);
+      problem.retry_after = retryAfter;
+    }
+
+    if (res.headersSent) {
+      // A streamed body already started: the status line is gone, so end the stream.
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(definition.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private resolve(exception: unknown, req: Request): Resolved {
+    if (exception instanceof ProblemError) {
+      const definition = PROBLEM_CATALOG[exception.kind];
+      const headers = { ...exception.headers };
+      if (definition.status === 401) {
+        const presented =
+          exception instanceof AuthenticationError
+            ? exception.tokenPresented
+            : Boolean(req.headers.authorization);
+        headers['WWW-Authenticate'] = this.bearerChallenge(presented);
+      }
+      return { definition, detail: exception.detail, violations: exception.violations, headers };
+    }
+    if (exception instanceof HttpException) return this.fromHttpException(exception, req);
+    if (isBodyParserError(exception)) return this.fromBodyParser(exception);
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        definition: PROBLEM_CATALOG.databaseUnavailable,
+        detail: 'The session store is temporarily unavailable; retry shortly',
+      };
+    }
+    return {
+      definition: PROBLEM_CATALOG.internal,
+      detail: 'An unexpected error occurred; quote the request_id when reporting it',
+    };
+  }
+
+  private fromHttpException(exception: HttpException, req: Request): Resolved {
+    const status = exception.getStatus();
+    switch (status) {
+      case HttpStatus.UNAUTHORIZED:
+        return {
+          definition: PROBLEM_CATALOG.unauthorized,
+          detail: 'A valid bearer token is required',
+          headers: { 'WWW-Authenticate': this.bearerChallenge(Boolean(req.headers.authorization)) },
+        };
+      case HttpStatus.NOT_FOUND:
+        return {
+          definition: PROBLEM_CATALOG.routeNotFound,
+          detail: `No route matches ${req.method} ${req.originalUrl.split('?')[0]}`,
+        };
+      default: {
+        const definition = problemForStatus(status);
+        const cause = exception.cause;
+        if (isBodyParserError(cause)) return this.fromBodyParser(cause);
+        return {
+          definition,
+          detail: status >= 500 ? definition.title : safeMessage(exception) ?? definition.title,
+        };
+      }
+    }
+  }
+
+  private fromBodyParser(error: BodyParserError): Resolved {
+    switch (error.type) {
+      case 'entity.too.large':
+        return {
+          definition: PROBLEM_CATALOG.payloadTooLarge,
+          detail: 'The request body exceeds the size limit',
+        };
+      case 'entity.parse.failed':
+        return {
+          definition: PROBLEM_CATALOG.malformedBody,
+          detail: 'The request body is not valid JSON',
+          violations: [{ field: 'body', code: 'format', description: 'Body must be valid JSON' }],
+        };
+      default:
+        return {
+          definition: problemForStatus(error.status),
+          detail: 'The request body could not be read',
+        };
+    }
+  }
+
+  /** RFC 6750 section 3: `error` only when a token was actually presented. */
+  private bearerChallenge(tokenPresented: boolean): string {
+    const realm = `Bearer realm="${this.options.serviceName}"`;
+    return tokenPresented ? `${realm}, error="invalid_token"` : realm;
+  }
+}
+
+/** Messages written by Nest's own pipes and exceptions are safe; anything else is not echoed. */
+function safeMessage(exception: HttpException): string | undefined {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.filter((m) => typeof m === 'string').join('; ');
+  return undefined;
+}

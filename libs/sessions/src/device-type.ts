@@ -1,0 +1,33 @@
+import { UAParser } from 'ua-parser-js';
+
+export const DEVICE_TYPES = [
+  'desktop', 'mobile', 'tablet', 'tv', 'console', 'wearable', 'embedded', 'xr', 'bot', 'unknown',
+] as const;
+
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+const FROM_PARSER: Record<string, DeviceType> = {
+  mobile: 'mobile',
+  tablet: 'tablet',
+  smarttv: 'tv',
+  console: 'console',
+  wearable: 'wearable',
+  embedded: 'embedded',
+  xr: 'xr',
+};
+
+const BOT = /bot|crawler|spider|slurp|curl\/|wget\/|python-requests|httpclient/i;
+
+/**
+ * The device class of a user agent. The parser names only non-desktop classes,
+ * so a recognised browser or OS with no device class is a desktop.
+ */
+export function deriveDeviceType(userAgent: string): DeviceType {
+  if (!userAgent.trim()) return 'unknown';
+  const result = new UAParser(userAgent).getResult();
+  const fromParser = result.device.type ? FROM_PARSER[result.device.type] : undefined;
+  if (fromParser) return fromParser;
+  if (BOT.test(userAgent)) return 'bot';
+  if (result.os.name || result.browser.name) return 'desktop';
+  return 'unknown';
+}

@@ -1,0 +1,27 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, Max, Min } from 'class-validator';
+import { StrictInt } from './strict-int.transform';
+
+export const MAX_PAGE = 1_000_000;
+export const MAX_PAGE_SIZE = 100;
+
+export class ListUserSessionsQuery {
+  @ApiPropertyOptional({ description: 'Page number', default: 1, minimum: 1, maximum: MAX_PAGE })
+  @StrictInt()
+  @IsInt({ message: 'page must be an integer' })
+  @Min(1, { message: 'page must be at least 1' })
+  @Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` })
+  page: number = 1;
+
+  @ApiPropertyOptional({
+    description: 'Items per page',
+    default: 20,
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+  })
+  @StrictInt()
+  @IsInt({ message: 'page_size must be an integer' })
+  @Min(1, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
+  page_size: number = 20;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1763770000000 } from './1763770000000-initial-schema';
+
+/** In order; a host application can pass these to its own DataSource. */
+export const SESSIONS_MIGRATIONS = [InitialSchema1763770000000];
