@@ -21,7 +21,9 @@ export class DatabaseUrlProvider implements OnApplicationShutdown {
       maxConnections: this.config.database.poolSize + 2,
     });
     const embedded = await this.embedded;
-    this.logger.log(`No DATABASE_URL: using embedded PostgreSQL (PGlite) in ${this.config.database.embeddedDbDir}`);
+    this.logger.log(
+      `No DATABASE_URL: using embedded PostgreSQL (PGlite) in ${this.config.database.embeddedDbDir}`,
+    );
     return embedded.url;
   }
 

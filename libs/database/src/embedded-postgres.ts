@@ -21,7 +21,9 @@ export interface EmbeddedPostgresOptions {
  * PostgreSQL compiled to WebAssembly (PGlite), served over a local TCP socket
  * so the service keeps using the `pg` driver and the same migrations.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgres> {
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir);
   const host = options.host ?? '127.0.0.1';

@@ -69,10 +69,16 @@ export class Problem {
   })
   request_id?: string;
 
-  @ApiPropertyOptional({ description: 'When the problem occurred (ISO 8601)', example: '2026-04-03T12:00:00.000Z' })
+  @ApiPropertyOptional({
+    description: 'When the problem occurred (ISO 8601)',
+    example: '2026-04-03T12:00:00.000Z',
+  })
   timestamp?: string;
 
-  @ApiPropertyOptional({ description: 'Service that produced the problem', example: 'session-service' })
+  @ApiPropertyOptional({
+    description: 'Service that produced the problem',
+    example: 'session-service',
+  })
   service?: string;
 
   @ApiPropertyOptional({
@@ -96,4 +102,3 @@ export class Problem {
 
 /** The media type every error is served as (RFC 9457 section 3). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-

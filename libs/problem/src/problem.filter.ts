@@ -3,7 +3,6 @@ import {
   Catch,
   ExceptionFilter,
   HttpException,
-  HttpStatus,
   Inject,
   Logger,
 } from '@nestjs/common';
@@ -122,28 +121,25 @@ export class ProblemExceptionFilter implements ExceptionFilter {
 
   private fromHttpException(exception: HttpException, req: Request): Resolved {
     const status = exception.getStatus();
-    switch (status) {
-      case HttpStatus.UNAUTHORIZED:
-        return {
-          definition: PROBLEM_CATALOG.unauthorized,
-          detail: 'A valid bearer token is required',
-          headers: { 'WWW-Authenticate': this.bearerChallenge(Boolean(req.headers.authorization)) },
-        };
-      case HttpStatus.NOT_FOUND:
-        return {
-          definition: PROBLEM_CATALOG.routeNotFound,
-          detail: `No route matches ${req.method} ${req.originalUrl.split('?')[0]}`,
-        };
-      default: {
-        const definition = problemForStatus(status);
-        const cause = exception.cause;
-        if (isBodyParserError(cause)) return this.fromBodyParser(cause);
-        return {
-          definition,
-          detail: status >= 500 ? definition.title : safeMessage(exception) ?? definition.title,
-        };
-      }
+    if (status === 401) {
+      return {
+        definition: PROBLEM_CATALOG.unauthorized,
+        detail: 'A valid bearer token is required',
+        headers: { 'WWW-Authenticate': this.bearerChallenge(Boolean(req.headers.authorization)) },
+      };
     }
+    if (status === 404) {
+      return {
+        definition: PROBLEM_CATALOG.routeNotFound,
+        detail: `No route matches ${req.method} ${req.originalUrl.split('?')[0]}`,
+      };
+    }
+    if (isBodyParserError(exception.cause)) return this.fromBodyParser(exception.cause);
+    const definition = problemForStatus(status);
+    return {
+      definition,
+      detail: status >= 500 ? definition.title : (safeMessage(exception) ?? definition.title),
+    };
   }
 
   private fromBodyParser(error: BodyParserError): Resolved {

@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProblemExceptionFilter } from './problem.filter';
-import { DEFAULT_PROBLEM_OPTIONS, PROBLEM_MODULE_OPTIONS, ProblemModuleOptions } from './problem.options';
+import {
+  DEFAULT_PROBLEM_OPTIONS,
+  PROBLEM_MODULE_OPTIONS,
+  ProblemModuleOptions,
+} from './problem.options';
 import { createProblemValidationPipe } from './validation';
 
 /**

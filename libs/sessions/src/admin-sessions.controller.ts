@@ -16,7 +16,10 @@ export class AdminSessionsController {
   @Get('all')
   @AdminOnly()
   @ApiOperation({ summary: 'Returns all active sessions (admin)' })
-  @ApiOkResponse({ description: 'Returns all active sessions (admin).', type: AdminSessionListResponse })
+  @ApiOkResponse({
+    description: 'Returns all active sessions (admin).',
+    type: AdminSessionListResponse,
+  })
   async listAll(): Promise<AdminSessionListResponse> {
     const sessions = (await this.sessions.listAllActive()).map(toAdminSession);
     return { sessions, total: sessions.length };

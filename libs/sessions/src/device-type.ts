@@ -1,7 +1,16 @@
 import { UAParser } from 'ua-parser-js';
 
 export const DEVICE_TYPES = [
-  'desktop', 'mobile', 'tablet', 'tv', 'console', 'wearable', 'embedded', 'xr', 'bot', 'unknown',
+  'desktop',
+  'mobile',
+  'tablet',
+  'tv',
+  'console',
+  'wearable',
+  'embedded',
+  'xr',
+  'bot',
+  'unknown',
 ] as const;
 
 export type DeviceType = (typeof DEVICE_TYPES)[number];

@@ -50,7 +50,11 @@ export class SessionsRepository {
    * of them, most recently active first: one round trip, served by
    * `sessions_user_active_idx`.
    */
-  async findUserSessionsPage(userId: string, limit: number, offset: number): Promise<UserSessionsPage> {
+  async findUserSessionsPage(
+    userId: string,
+    limit: number,
+    offset: number,
+  ): Promise<UserSessionsPage> {
     const result: PageRow[] = await this.dataSource.query(
       `SELECT u.id IS NOT NULL AS user_exists, c.total, p.*
          FROM (VALUES (1)) AS one (x)

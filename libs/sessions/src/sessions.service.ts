@@ -6,7 +6,11 @@ import type { PageInfo } from './dto/page-info.dto';
 import { buildPageInfo, pageOffset } from './pagination';
 import type { AdminSessionRow, SessionRow } from './session.row';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
-import { type ResolvedSessionsOptions, resolveSessionsOptions, type SessionsModuleOptions } from './sessions.options';
+import {
+  type ResolvedSessionsOptions,
+  resolveSessionsOptions,
+  type SessionsModuleOptions,
+} from './sessions.options';
 import { SessionsRepository } from './sessions.repository';
 
 export interface UserSessionsResult {
@@ -59,7 +63,10 @@ export class SessionsService {
     });
   }
 
-  private lifetimes(request: CreateSessionRequest): { ttlSeconds: number; idleTimeoutSeconds: number } {
+  private lifetimes(request: CreateSessionRequest): {
+    ttlSeconds: number;
+    idleTimeoutSeconds: number;
+  } {
     const o = this.options;
     const ttlSeconds = request.ttl_seconds ?? o.absoluteTtlSeconds;
     const idleTimeoutSeconds = request.idle_timeout_seconds ?? o.idleTimeoutSeconds;
@@ -71,7 +78,10 @@ export class SessionsService {
         description: `ttl_seconds must be between ${o.minAbsoluteTtlSeconds} and ${o.maxAbsoluteTtlSeconds}`,
       });
     }
-    if (idleTimeoutSeconds < o.minIdleTimeoutSeconds || idleTimeoutSeconds > o.maxIdleTimeoutSeconds) {
+    if (
+      idleTimeoutSeconds < o.minIdleTimeoutSeconds ||
+      idleTimeoutSeconds > o.maxIdleTimeoutSeconds
+    ) {
       violations.push({
         field: 'idle_timeout_seconds',
         code: 'range',

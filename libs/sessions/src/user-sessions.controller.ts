@@ -25,6 +25,8 @@ export class UserSessionsController {
     @Param('user_id') userId: string,
     @Query() query: ListUserSessionsQuery,
   ): Promise<SessionListResponse> {
-    return toSessionListResponse(await this.sessions.listForUser(userId, query.page, query.page_size));
+    return toSessionListResponse(
+      await this.sessions.listForUser(userId, query.page, query.page_size),
+    );
   }
 }

@@ -77,7 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     key = ephemeralSigningKey = createSecretKey(randomBytes(32));
   }
 
-  const algorithms = (vars.JWT_ALGORITHMS?.split(',') ?? DEFAULT_ALGORITHMS[keyKind] ?? []) as Algorithm[];
+  const algorithms = (vars.JWT_ALGORITHMS?.split(',') ??
+    DEFAULT_ALGORITHMS[keyKind] ??
+    []) as Algorithm[];
   const family = FAMILY_BY_KEY[keyKind];
   if (key && !family) problems.push(`JWT_PUBLIC_KEY: unsupported key type ${keyKind}`);
   if (key && family && !algorithms.every((a) => family.test(a))) {

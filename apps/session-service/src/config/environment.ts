@@ -22,69 +22,100 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt(INT) @Min(0) @Max(65535)
+  @IsInt(INT)
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
   HOST = '0.0.0.0';
 
-  @IsString() @Matches(/^[a-z0-9-]{1,63}$/, { message: 'SERVICE_NAME must be lowercase letters, digits and dashes' })
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,63}$/, {
+    message: 'SERVICE_NAME must be lowercase letters, digits and dashes',
+  })
   SERVICE_NAME = 'session-service';
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsInt(INT) @Min(1) @Max(500)
+  @IsInt(INT)
+  @Min(1)
+  @Max(500)
   DATABASE_POOL_SIZE = 10;
 
-  @IsInt(INT) @Min(100) @Max(60_000)
+  @IsInt(INT)
+  @Min(100)
+  @Max(60_000)
   DATABASE_CONNECT_TIMEOUT_MS = 2000;
 
-  @IsInt(INT) @Min(100) @Max(600_000)
+  @IsInt(INT)
+  @Min(100)
+  @Max(600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 5000;
 
   @IsString()
   EMBEDDED_DB_DIR = '.data/pglite';
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 bytes (RFC 7518 section 3.2)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 bytes (RFC 7518 section 3.2)' })
   JWT_SECRET?: string;
 
-  @IsOptional() @Matches(/-----BEGIN PUBLIC KEY-----/, { message: 'JWT_PUBLIC_KEY must be a PEM public key' })
+  @IsOptional()
+  @Matches(/-----BEGIN PUBLIC KEY-----/, { message: 'JWT_PUBLIC_KEY must be a PEM public key' })
   JWT_PUBLIC_KEY?: string;
 
-  @IsOptional() @Matches(/^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512))*$/, {
+  @IsOptional()
+  @Matches(/^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512))*$/, {
     message: 'JWT_ALGORITHMS must be a comma-separated list such as HS256 or RS256,RS384',
   })
   JWT_ALGORITHMS?: string;
 
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   JWT_ISSUER?: string;
 
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   JWT_AUDIENCE?: string;
 
-  @IsInt(INT) @Min(0) @Max(300)
+  @IsInt(INT)
+  @Min(0)
+  @Max(300)
   JWT_CLOCK_TOLERANCE_SECONDS = 5;
 
-  @IsString() @Matches(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or dotted path' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, {
+    message: 'JWT_ROLES_CLAIM must be a claim name or dotted path',
+  })
   JWT_ROLES_CLAIM = 'roles';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   JWT_ADMIN_ROLE = 'admin';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   JWT_SERVICE_ROLE = 'session-writer';
 
-  @IsInt(INT) @Min(60)
+  @IsInt(INT)
+  @Min(60)
   SESSION_ABSOLUTE_TTL_SECONDS = 43_200;
 
-  @IsInt(INT) @Min(60)
+  @IsInt(INT)
+  @Min(60)
   SESSION_IDLE_TIMEOUT_SECONDS = 1_800;
 
-  @IsInt(INT) @Min(60)
+  @IsInt(INT)
+  @Min(60)
   SESSION_MAX_ABSOLUTE_TTL_SECONDS = 2_592_000;
 
-  @IsInt(INT) @Min(60)
+  @IsInt(INT)
+  @Min(60)
   SESSION_MAX_IDLE_TIMEOUT_SECONDS = 86_400;
 
   @IsIn(['true', 'false'])
@@ -107,7 +138,12 @@ const NUMERIC = new Set(
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
 export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables()).concat([
-    'DATABASE_URL', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_ALGORITHMS', 'JWT_ISSUER', 'JWT_AUDIENCE',
+    'DATABASE_URL',
+    'JWT_SECRET',
+    'JWT_PUBLIC_KEY',
+    'JWT_ALGORITHMS',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

@@ -7,14 +7,43 @@ const DEMO_ADMIN_ID = 1;
 
 /** Demo users and their sign-ins: several devices, so the lists have something to show. */
 const DEMO_SIGN_INS = [
-  { user_id: 1001, username: 'alice', amr: ['password', 'totp'], ip: '203.0.113.10', geoip: 'Berlin, DE',
-    user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' },
-  { user_id: 1001, username: 'alice', amr: ['webauthn'], ip: '198.51.100.23', geoip: 'Berlin, DE', device_id: 'dev_alice_phone',
-    user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' },
-  { user_id: 1001, username: 'alice', amr: ['pwd'], ip: '2001:db8::42', tenant_id: 'tnt_demo',
-    user_agent: 'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' },
-  { user_id: 1002, username: 'bob', amr: ['password'], ip: '192.0.2.77', geoip: 'Lyon, FR',
-    user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' },
+  {
+    user_id: 1001,
+    username: 'alice',
+    amr: ['password', 'totp'],
+    ip: '203.0.113.10',
+    geoip: 'Berlin, DE',
+    user_agent:
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  },
+  {
+    user_id: 1001,
+    username: 'alice',
+    amr: ['webauthn'],
+    ip: '198.51.100.23',
+    geoip: 'Berlin, DE',
+    device_id: 'dev_alice_phone',
+    user_agent:
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  },
+  {
+    user_id: 1001,
+    username: 'alice',
+    amr: ['pwd'],
+    ip: '2001:db8::42',
+    tenant_id: 'tnt_demo',
+    user_agent:
+      'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  },
+  {
+    user_id: 1002,
+    username: 'bob',
+    amr: ['password'],
+    ip: '192.0.2.77',
+    geoip: 'Lyon, FR',
+    user_agent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  },
 ];
 
 /**
@@ -22,7 +51,11 @@ const DEMO_SIGN_INS = [
  * demo tokens: it seeds a few users and sessions (once per data folder) and
  * prints an admin token, a user token and the docs URL.
  */
-export async function announceDemo(app: INestApplication, config: AppConfig, baseUrl: string): Promise<void> {
+export async function announceDemo(
+  app: INestApplication,
+  config: AppConfig,
+  baseUrl: string,
+): Promise<void> {
   const key = config.ephemeralSigningKey;
   if (!key) return;
   const sessions = app.get(SessionsService);

@@ -23,7 +23,10 @@ export class AdminSession {
   @ApiProperty({ example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ...' })
   user_agent: string;
 
-  @ApiProperty({ description: 'First authentication method of the sign-in (RFC 8176)', example: 'pwd' })
+  @ApiProperty({
+    description: 'First authentication method of the sign-in (RFC 8176)',
+    example: 'pwd',
+  })
   auth_method: string;
 
   @ApiProperty({ example: true })

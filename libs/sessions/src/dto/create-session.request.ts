@@ -25,7 +25,11 @@ export class CreateSessionRequest {
   @Max(Number.MAX_SAFE_INTEGER, { message: `user_id must be at most ${Number.MAX_SAFE_INTEGER}` })
   user_id: number;
 
-  @ApiProperty({ description: 'Current username; updates the stored one', example: 'alice', maxLength: 255 })
+  @ApiProperty({
+    description: 'Current username; updates the stored one',
+    example: 'alice',
+    maxLength: 255,
+  })
   @IsString({ message: 'username must be a string' })
   @IsNotEmpty({ message: 'username must not be empty' })
   @MaxLength(255, { message: 'username must be at most 255 characters' })
@@ -41,14 +45,20 @@ export class CreateSessionRequest {
   @ArrayNotEmpty({ message: 'amr must name at least one method' })
   @ArrayMaxSize(10, { message: 'amr must name at most 10 methods' })
   @ArrayUnique({ message: 'amr must not repeat a method' })
-  @IsIn(AMR_VALUES, { each: true, message: `each amr entry must be one of: ${AMR_VALUES.join(', ')}` })
+  @IsIn(AMR_VALUES, {
+    each: true,
+    message: `each amr entry must be one of: ${AMR_VALUES.join(', ')}`,
+  })
   amr: string[];
 
   @ApiProperty({ description: 'Client IP address (IPv4 or IPv6)', example: '192.168.1.1' })
   @IsIP(undefined, { message: 'ip must be an IPv4 or IPv6 address' })
   ip: string;
 
-  @ApiProperty({ example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15', maxLength: 1024 })
+  @ApiProperty({
+    example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15',
+    maxLength: 1024,
+  })
   @IsString({ message: 'user_agent must be a string' })
   @MaxLength(1024, { message: 'user_agent must be at most 1024 characters' })
   user_agent: string;
@@ -84,7 +94,8 @@ export class CreateSessionRequest {
 
   @ApiPropertyOptional({
     type: 'integer',
-    description: 'Absolute lifetime in seconds, within the configured bounds (default SESSION_ABSOLUTE_TTL_SECONDS)',
+    description:
+      'Absolute lifetime in seconds, within the configured bounds (default SESSION_ABSOLUTE_TTL_SECONDS)',
     example: 43200,
   })
   @IsOptional()
@@ -93,7 +104,8 @@ export class CreateSessionRequest {
 
   @ApiPropertyOptional({
     type: 'integer',
-    description: 'Idle timeout in seconds, within the configured bounds (default SESSION_IDLE_TIMEOUT_SECONDS)',
+    description:
+      'Idle timeout in seconds, within the configured bounds (default SESSION_IDLE_TIMEOUT_SECONDS)',
     example: 1800,
   })
   @IsOptional()

@@ -18,6 +18,9 @@ export class PageInfo {
   @ApiProperty({ description: 'HasNext indicates whether there is a next page', example: false })
   has_next: boolean;
 
-  @ApiProperty({ description: 'HasPrev indicates whether there is a previous page', example: false })
+  @ApiProperty({
+    description: 'HasPrev indicates whether there is a previous page',
+    example: false,
+  })
   has_prev: boolean;
 }

@@ -33,18 +33,38 @@ export class SessionResponse {
   @ApiProperty({ description: 'Status', example: 'active', enum: ['active', 'revoked', 'expired'] })
   status: string;
 
-  @ApiProperty({ description: 'Creation Time', example: '2026-04-15T08:00:00Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'Creation Time',
+    example: '2026-04-15T08:00:00Z',
+    format: 'date-time',
+  })
   created_at: string;
 
-  @ApiProperty({ description: 'Authentication Time', example: '2026-04-15T08:00:00Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'Authentication Time',
+    example: '2026-04-15T08:00:00Z',
+    format: 'date-time',
+  })
   authenticated_at: string;
 
-  @ApiProperty({ description: 'Last Activity', example: '2026-04-15T10:30:00Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'Last Activity',
+    example: '2026-04-15T10:30:00Z',
+    format: 'date-time',
+  })
   last_active_at: string;
 
-  @ApiProperty({ description: 'Idle Timeout', example: '2026-04-15T12:00:00Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'Idle Timeout',
+    example: '2026-04-15T12:00:00Z',
+    format: 'date-time',
+  })
   idle_expires_at: string;
 
-  @ApiProperty({ description: 'Expiration Time', example: '2026-04-16T08:00:00Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'Expiration Time',
+    example: '2026-04-16T08:00:00Z',
+    format: 'date-time',
+  })
   expires_at: string;
 }

@@ -1,0 +1,164 @@
+import type { ArgumentMetadata } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
+import { ListUserSessionsQuery } from '@app/sessions/dto/list-user-sessions.query';
+import { ValidationFailedError } from './problem.errors';
+import { createProblemValidationPipe, toFieldViolations } from './validation';
+
+function validationError(
+  property: string,
+  constraints?: Record<string, string>,
+  children: ValidationError[] = [],
+): ValidationError {
+  return Object.assign(new ValidationError(), { property, constraints, children });
+}
+
+describe('toFieldViolations', () => {
+  it('returns nothing for no errors', () => {
+    expect(toFieldViolations([])).toEqual([]);
+  });
+
+  it('maps class-validator constraints to the contract codes', () => {
+    const violations = toFieldViolations([
+      validationError('page', { isInt: 'page must be an integer' }),
+      validationError('page_size', { max: 'too big' }),
+      validationError('username', { isNotEmpty: 'username must not be empty' }),
+      validationError('ip', { isIp: 'ip must be an address' }),
+      validationError('device_type', { isIn: 'device_type must be one of' }),
+      validationError('extra', { whitelistValidation: 'property extra should not exist' }),
+      validationError('amr', { arrayUnique: 'amr must not repeat' }),
+    ]);
+    expect(violations).toEqual([
+      { field: 'page', code: 'type', description: 'page must be an integer' },
+      { field: 'page_size', code: 'range', description: 'too big' },
+      { field: 'username', code: 'required', description: 'username must not be empty' },
+      { field: 'ip', code: 'format', description: 'ip must be an address' },
+      { field: 'device_type', code: 'enum', description: 'device_type must be one of' },
+      { field: 'extra', code: 'unknown', description: 'property extra should not exist' },
+      { field: 'amr', code: 'unique', description: 'amr must not repeat' },
+    ]);
+  });
+
+  it('keeps an unmapped constraint name as the code', () => {
+    expect(toFieldViolations([validationError('x', { isLatLong: 'bad' })])).toEqual([
+      { field: 'x', code: 'isLatLong', description: 'bad' },
+    ]);
+  });
+
+  it('emits one violation per failed constraint', () => {
+    const violations = toFieldViolations([
+      validationError('page_size', { isInt: 'not an integer', min: 'too small' }),
+    ]);
+    expect(violations.map((v) => v.code)).toEqual(['type', 'range']);
+    expect(violations.every((v) => v.field === 'page_size')).toBe(true);
+  });
+
+  it('flattens nested children into dotted and indexed paths', () => {
+    const violations = toFieldViolations([
+      validationError('device', undefined, [
+        validationError('os', undefined, [validationError('name', { isString: 'name!' })]),
+      ]),
+      validationError('amr', undefined, [
+        validationError('0', { isIn: 'amr[0]!' }),
+        validationError('2', { isString: 'amr[2]!' }),
+      ]),
+      validationError('items', undefined, [
+        validationError('1', undefined, [validationError('id', { isUUID: 'id!' })]),
+      ]),
+    ]);
+    expect(violations).toEqual([
+      { field: 'device.os.name', code: 'type', description: 'name!' },
+      { field: 'amr[0]', code: 'enum', description: 'amr[0]!' },
+      { field: 'amr[2]', code: 'type', description: 'amr[2]!' },
+      { field: 'items[1].id', code: 'format', description: 'id!' },
+    ]);
+  });
+
+  it('reports the parent constraint before its children', () => {
+    const violations = toFieldViolations([
+      validationError('address', { isDefined: 'address!' }, [
+        validationError('city', { isString: 'city!' }),
+      ]),
+    ]);
+    expect(violations.map((v) => v.field)).toEqual(['address', 'address.city']);
+    expect(violations[0].code).toBe('required');
+  });
+});
+
+describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
+  const pipe = createProblemValidationPipe();
+  const metadata: ArgumentMetadata = { type: 'query', metatype: ListUserSessionsQuery };
+
+  const transform = (query: Record<string, unknown>): Promise<unknown> =>
+    pipe.transform(query, metadata) as Promise<unknown>;
+
+  async function rejection(query: Record<string, unknown>): Promise<ValidationFailedError> {
+    try {
+      await transform(query);
+    } catch (error) {
+      if (error instanceof ValidationFailedError) return error;
+      throw error;
+    }
+    throw new Error(`expected ${JSON.stringify(query)} to be rejected`);
+  }
+
+  it('applies the defaults page 1 and page_size 20', async () => {
+    const result = await transform({});
+    expect(result).toBeInstanceOf(ListUserSessionsQuery);
+    expect(result).toEqual({ page: 1, page_size: 20 });
+  });
+
+  it('turns plain decimal strings into numbers', async () => {
+    expect(await transform({ page: '3', page_size: '100' })).toEqual({ page: 3, page_size: 100 });
+    expect(await transform({ page: '1000000', page_size: '1' })).toEqual({
+      page: 1_000_000,
+      page_size: 1,
+    });
+  });
+
+  it('drops unknown query parameters', async () => {
+    expect(await transform({ page: '2', sort: 'desc' })).toEqual({ page: 2, page_size: 20 });
+  });
+
+  it.each([
+    ['0', 'range'],
+    ['101', 'range'],
+    ['1.5', 'type'],
+    ['1e1', 'type'],
+    [' 2', 'type'],
+    ['2 ', 'type'],
+    ['abc', 'type'],
+    ['-1', 'type'],
+    ['0x10', 'type'],
+    ['', 'type'],
+  ])('rejects page_size=%j with one %s violation', async (value, code) => {
+    const error = await rejection({ page_size: value });
+    expect(error.status).toBe(400);
+    expect(error.violations).toHaveLength(1);
+    expect(error.violations[0]).toMatchObject({ field: 'page_size', code });
+  });
+
+  it('rejects a repeated parameter (an array)', async () => {
+    const error = await rejection({ page: ['1', '2'] });
+    expect(error.violations).toHaveLength(1);
+    expect(error.violations[0]).toMatchObject({ field: 'page', code: 'type' });
+  });
+
+  it('rejects a page beyond the maximum', async () => {
+    const error = await rejection({ page: '1000001' });
+    expect(error.violations).toEqual([
+      { field: 'page', code: 'range', description: 'page must be at most 1000000' },
+    ]);
+  });
+
+  it('names every bad field, one violation each', async () => {
+    const error = await rejection({ page: '0', page_size: 'abc' });
+    expect(error.violations.map((v) => v.field).sort()).toEqual(['page', 'page_size']);
+    expect(error.detail).toContain('page must be at least 1');
+    expect(error.detail).toContain('page_size must be an integer');
+  });
+
+  it('uses the described messages', async () => {
+    const error = await rejection({ page_size: '101' });
+    expect(error.violations[0].description).toBe('page_size must be between 1 and 100');
+  });
+});

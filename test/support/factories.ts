@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+
+export interface SessionSeed {
+  id?: string;
+  userId: number;
+  ip?: string;
+  userAgent?: string;
+  amr?: string[];
+  deviceType?: string;
+  tenantId?: string | null;
+  deviceId?: string | null;
+  geoip?: string | null;
+  /** Seconds relative to the database's now(); negative is in the past. */
+  lastActiveOffset?: number;
+  expiresOffset?: number;
+  idleExpiresOffset?: number;
+  createdOffset?: number;
+  revoked?: boolean;
+}
+
+export async function insertUser(
+  dataSource: DataSource,
+  id: number,
+  username = `user${id}`,
+): Promise<void> {
+  await dataSource.query(
+    'INSERT INTO users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username',
+    [id, username],
+  );
+}
+
+/** Inserts a session row directly, with times relative to the database clock. */
+export async function insertSession(dataSource: DataSource, seed: SessionSeed): Promise<string> {
+  const id = seed.id ?? randomUUID();
+  await dataSource.query(
+    `INSERT INTO sessions (id, user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
+                           created_at, authenticated_at, last_active_at, idle_expires_at, expires_at,
+                           revoked_at, revoked_by, revoke_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+             now() + make_interval(secs => $10::int), now() + make_interval(secs => $10::int),
+             now() + make_interval(secs => $11::int),
+             now() + make_interval(secs => $12::int), now() + make_interval(secs => $13::int),
+             CASE WHEN $14::boolean THEN now() END, CASE WHEN $14::boolean THEN 'test' END,
+             CASE WHEN $14::boolean THEN 'test' END)`,
+    [
+      id,
+      seed.userId,
+      seed.tenantId ?? null,
+      seed.deviceId ?? null,
+      seed.deviceType ?? 'desktop',
+      seed.ip ?? '192.0.2.1',
+      seed.geoip ?? null,
+      seed.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+      seed.amr ?? ['pwd'],
+      seed.createdOffset ?? -3600,
+      seed.lastActiveOffset ?? -60,
+      seed.idleExpiresOffset ?? 1800,
+      seed.expiresOffset ?? 3600,
+      seed.revoked ?? false,
+    ],
+  );
+  return id;
+}

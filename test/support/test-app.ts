@@ -1,0 +1,51 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../apps/session-service/src/app.module';
+import { loadConfig, type AppConfig } from '../../apps/session-service/src/config/app.config';
+import { configureApp } from '../../apps/session-service/src/configure-app';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './tokens';
+
+/** Environment of the app under test: the run's database and a fixed HS256 secret. */
+export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url)
+    throw new Error('TEST_DATABASE_URL is not set: run the suite through jest (global setup)');
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '4',
+    JWT_SECRET: TEST_JWT_SECRET,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** Boots the real application (same module, same HTTP wiring as main.ts) against the test database. */
+export async function createTestApp(
+  overrides: NodeJS.ProcessEnv = {},
+  extra: { controllers?: (new (...args: never[]) => unknown)[] } = {},
+): Promise<TestApp> {
+  const config = loadConfig(testEnvironment(overrides));
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+    controllers: extra.controllers ?? [],
+  }).compile();
+  const app = configureApp(moduleRef.createNestApplication({ logger: ['fatal'] }));
+  await app.init();
+  const dataSource = app.get(DataSource);
+  return { app, dataSource, config, close: () => app.close() };
+}
+
+/** Empties both tables so a spec file starts from nothing. */
+export async function resetDatabase(dataSource: DataSource): Promise<void> {
+  await dataSource.query('TRUNCATE sessions, users');
+}
