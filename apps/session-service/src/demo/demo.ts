@@ -4,6 +4,7 @@ import { SessionsService } from '@app/sessions';
 import type { AppConfig } from '../config/app.config';
 
 const DEMO_ADMIN_ID = 1;
+const DEMO_USER_ID = 1001;
 
 /** Demo users and their sign-ins: several devices, so the lists have something to show. */
 const DEMO_SIGN_INS = [
@@ -51,16 +52,23 @@ const DEMO_SIGN_INS = [
  * demo tokens: it seeds a few users and sessions (once per data folder) and
  * prints an admin token, a user token and the docs URL.
  */
+export interface DemoTokens {
+  adminToken: string;
+  userToken: string;
+  userId: number;
+}
+
 export async function announceDemo(
   app: INestApplication,
   config: AppConfig,
   baseUrl: string,
-): Promise<void> {
+  print: (text: string) => void,
+): Promise<DemoTokens | undefined> {
   const key = config.ephemeralSigningKey;
-  if (!key) return;
+  if (!key) return undefined;
   const sessions = app.get(SessionsService);
   if (config.demoSeed) {
-    const existing = await sessions.listForUser('1001', 1, 1).catch(() => undefined);
+    const existing = await sessions.listForUser(String(DEMO_USER_ID), 1, 1).catch(() => undefined);
     if (!existing || existing.pageInfo.total === 0) {
       for (const signIn of DEMO_SIGN_INS) await sessions.recordSignIn(signIn);
     }
@@ -73,7 +81,7 @@ export async function announceDemo(
       ...(config.auth.audience && { audience: config.auth.audience }),
     });
   const adminToken = mint(DEMO_ADMIN_ID, [config.auth.adminRole ?? 'admin']);
-  const userToken = mint(1001, []);
+  const userToken = mint(DEMO_USER_ID, []);
   const lines = [
     '',
     'Demo mode: no JWT_SECRET or JWT_PUBLIC_KEY, so tokens are signed with a key made at start-up.',
@@ -84,5 +92,6 @@ export async function announceDemo(
     `             curl -H "Authorization: Bearer $USER_TOKEN" ${baseUrl}/sessions/user/1001/sessions`,
     '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  print(lines.join('\n') + '\n');
+  return { adminToken, userToken, userId: DEMO_USER_ID };
 }

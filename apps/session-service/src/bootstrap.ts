@@ -1,0 +1,31 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { loadConfig } from './config/app.config';
+import { configureApp } from './configure-app';
+import { announceDemo, type DemoTokens } from './demo/demo';
+
+export interface RunningService {
+  app: INestApplication;
+  url: string;
+  /** Present in demo mode (no JWT key configured outside production). */
+  demo?: DemoTokens;
+}
+
+/** Validates the configuration, builds the app, listens, and in demo mode seeds data and prints tokens. */
+export async function startService(
+  env: NodeJS.ProcessEnv,
+  print: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<RunningService> {
+  const config = loadConfig(env);
+  const app = configureApp(await NestFactory.create(AppModule.forRoot(config)));
+  await app.listen(config.port, config.host);
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
+  const url = `http://localhost:${address.port}`;
+  Logger.log(`Listening on ${url} (docs at ${url}/docs)`, 'Bootstrap');
+  const demo = config.ephemeralSigningKey ? await announceDemo(app, config, url, print) : undefined;
+  return { app, url, demo };
+}
