@@ -41,17 +41,12 @@ describe('parseUserId', () => {
     expect(parseUserId(input)).toBeUndefined();
   });
 
-  it.each([
-    0,
-    -1,
-    1.5,
-    Number.NaN,
-    Number.POSITIVE_INFINITY,
-    Number.MAX_SAFE_INTEGER + 1,
-    1e21,
-  ])('rejects the number %p', (input) => {
-    expect(parseUserId(input)).toBeUndefined();
-  });
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 1, 1e21])(
+    'rejects the number %p',
+    (input) => {
+      expect(parseUserId(input)).toBeUndefined();
+    },
+  );
 
   it.each([undefined, null, true, {}, ['1'], BigInt(1)])('rejects the non-string %p', (input) => {
     expect(parseUserId(input)).toBeUndefined();

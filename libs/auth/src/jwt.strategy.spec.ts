@@ -28,9 +28,9 @@ describe('readRoles', () => {
   });
 
   it('keeps only the strings of an array', () => {
-    expect(readRoles({ roles: ['admin', 1, null, { name: 'x' }, ['y'], 'user'] }, ['roles'])).toEqual(
-      ['admin', 'user'],
-    );
+    expect(
+      readRoles({ roles: ['admin', 1, null, { name: 'x' }, ['y'], 'user'] }, ['roles']),
+    ).toEqual(['admin', 'user']);
   });
 
   it.each([

@@ -54,10 +54,12 @@ describe('OwnershipGuard', () => {
   const guard = new OwnershipGuard(new Reflector());
   const handler = MethodLevelController.prototype.list;
 
-  const check = (pathUserId: string, user: AuthenticatedUser | undefined = userWithId('42')) =>
+  const checkAs = (user: AuthenticatedUser | undefined, pathUserId: string) =>
     guard.canActivate(
       contextFor(handler, MethodLevelController, { params: { user_id: pathUserId }, user }),
     );
+  const check = (pathUserId: string, user: AuthenticatedUser = userWithId('42')) =>
+    checkAs(user, pathUserId);
 
   it('lets the owner of the path user id through', () => {
     expect(check('42')).toBe(true);
@@ -79,7 +81,7 @@ describe('OwnershipGuard', () => {
   });
 
   it('refuses a request without an authenticated user with 403', () => {
-    expect(() => check('42', undefined)).toThrow(NotResourceOwnerError);
+    expect(() => checkAs(undefined, '42')).toThrow(NotResourceOwnerError);
   });
 
   it.each([
@@ -115,7 +117,9 @@ describe('OwnershipGuard', () => {
 
   it('answers 400 when the route has no such path parameter', () => {
     const error = thrownBy(() =>
-      guard.canActivate(contextFor(handler, MethodLevelController, { params: {}, user: userWithId('42') })),
+      guard.canActivate(
+        contextFor(handler, MethodLevelController, { params: {}, user: userWithId('42') }),
+      ),
     );
     expect(error).toBeInstanceOf(ValidationFailedError);
   });

@@ -110,9 +110,9 @@ describe('RolesGuard', () => {
 
     it('lets a handler decorator override the class one', () => {
       expect(run(ServiceRoutes.prototype.adminOverride, withRoles('admin'))).toBe(true);
-      expect(() =>
-        run(ServiceRoutes.prototype.adminOverride, withRoles('session-writer')),
-      ).toThrow(RoleRequiredError);
+      expect(() => run(ServiceRoutes.prototype.adminOverride, withRoles('session-writer'))).toThrow(
+        RoleRequiredError,
+      );
     });
   });
 

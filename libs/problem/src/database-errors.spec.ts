@@ -1,12 +1,17 @@
 import { isDatabaseUnavailable } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'])(
-    'recognises the network code %s',
-    (code) => {
-      expect(isDatabaseUnavailable({ code })).toBe(true);
-    },
-  );
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'EAI_AGAIN',
+  ])('recognises the network code %s', (code) => {
+    expect(isDatabaseUnavailable({ code })).toBe(true);
+  });
 
   it.each([
     ['08006', 'connection_failure'],
@@ -46,9 +51,9 @@ describe('isDatabaseUnavailable', () => {
   });
 
   it('looks into an error cause', () => {
-    expect(
-      isDatabaseUnavailable(new Error('wrapped', { cause: { code: 'ECONNREFUSED' } })),
-    ).toBe(true);
+    expect(isDatabaseUnavailable(new Error('wrapped', { cause: { code: 'ECONNREFUSED' } }))).toBe(
+      true,
+    );
   });
 
   it('stops after a few levels of nesting', () => {

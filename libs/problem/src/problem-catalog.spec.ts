@@ -52,11 +52,25 @@ describe('problemForStatus', () => {
     expect(problemForStatus(429)).toBe(PROBLEM_CATALOG.tooManyRequests);
   });
 
-  it('falls back to internal for an unknown 5xx', () => {
-    expect(problemForStatus(502)).toBe(PROBLEM_CATALOG.internal);
+  it('keeps an uncatalogued 5xx status with a generic kind', () => {
+    expect(problemForStatus(502)).toMatchObject({
+      status: 502,
+      code: 30250299,
+      slug: 'http-502',
+      title: 'Bad Gateway',
+    });
   });
 
-  it('falls back to invalid-request for an unknown 4xx', () => {
-    expect(problemForStatus(418)).toBe(PROBLEM_CATALOG.invalidRequest);
+  it('keeps an uncatalogued 4xx status with a generic kind', () => {
+    expect(problemForStatus(422)).toMatchObject({
+      status: 422,
+      code: 30242299,
+      slug: 'http-422',
+      title: 'Unprocessable Entity',
+    });
+  });
+
+  it('treats a status outside 400..599 as an internal error', () => {
+    expect(problemForStatus(302)).toBe(PROBLEM_CATALOG.internal);
   });
 });

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * Every problem kind the service can answer with. `status`, `code` and `type`
  * are part of the public contract: clients branch on them, so they never change
@@ -47,9 +49,13 @@ export const PROBLEM_CATALOG = {
 
 export type ProblemKind = keyof typeof PROBLEM_CATALOG;
 
-/** The catalog entry used for an HTTP status the catalog has no specific kind for. */
+/**
+ * The catalog entry for an HTTP status raised by the framework. A status the
+ * catalog has no kind for keeps its status, with a generic `http-<status>` kind.
+ */
 export function problemForStatus(status: number): ProblemDefinition {
   const known = Object.values(PROBLEM_CATALOG).find((p) => p.status === status);
   if (known) return known;
-  return status >= 500 ? PROBLEM_CATALOG.internal : PROBLEM_CATALOG.invalidRequest;
+  if (status < 400 || status > 599) return PROBLEM_CATALOG.internal;
+  return define(status, 99, `http-${status}`, STATUS_CODES[status] ?? 'Error');
 }

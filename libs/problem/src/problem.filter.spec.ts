@@ -240,7 +240,7 @@ describe('ProblemExceptionFilter', () => {
 
   it('never echoes the message of a 5xx HttpException', () => {
     const { res } = run(new HttpException('db password is hunter2', 502));
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(502);
     expect(res.body).not.toContain('hunter2');
   });
 
@@ -278,7 +278,10 @@ describe('ProblemExceptionFilter', () => {
 
   describe('database unavailable', () => {
     it.each([
-      ['a pg connection error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+      [
+        'a pg connection error',
+        Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      ],
       ['a plain object with a network code', { code: 'ECONNREFUSED' }],
       ['a TypeORM QueryFailedError-like wrapper', { driverError: { code: '57P01' } }],
     ])('answers %s with 503 and Retry-After', (_label, error) => {
@@ -325,6 +328,16 @@ describe('ProblemExceptionFilter', () => {
         code: 30241301,
       });
       expect(res.problem().errors).toBeUndefined();
+    });
+
+    it.each([
+      [415, 'charset.unsupported', '/problems/unsupported-media-type'],
+      [415, 'encoding.unsupported', '/problems/unsupported-media-type'],
+      [413, 'parameters.too.many', '/problems/payload-too-large'],
+    ])('answers a %i body-parser %s error with its own status', (status, type, problemType) => {
+      const { res } = run({ status, type });
+      expect(res.statusCode).toBe(status);
+      expect(res.problem().type).toBe(problemType);
     });
 
     it('recognises a body-parser error wrapped as the cause of an HttpException', () => {

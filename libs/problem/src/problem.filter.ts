@@ -21,7 +21,7 @@ interface Resolved {
   headers?: Record<string, string>;
 }
 
-/** body-parser reports through http-errors: a status plus a machine `type`. */
+/** body-parser reports through http-errors: a 4xx status plus a machine `type` (entity.*, charset.*, ...). */
 interface BodyParserError {
   status: number;
   type: string;
@@ -32,8 +32,9 @@ function isBodyParserError(e: unknown): e is BodyParserError {
     typeof e === 'object' &&
     e !== null &&
     typeof (e as BodyParserError).status === 'number' &&
-    typeof (e as BodyParserError).type === 'string' &&
-    (e as BodyParserError).type.startsWith('entity.')
+    (e as BodyParserError).status >= 400 &&
+    (e as BodyParserError).status < 500 &&
+    typeof (e as BodyParserError).type === 'string'
   );
 }
 

@@ -120,27 +120,50 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   });
 
   it.each([
-    ['0', 'range'],
-    ['101', 'range'],
-    ['1.5', 'type'],
-    ['1e1', 'type'],
-    [' 2', 'type'],
-    ['2 ', 'type'],
-    ['abc', 'type'],
-    ['-1', 'type'],
-    ['0x10', 'type'],
-    ['', 'type'],
-  ])('rejects page_size=%j with one %s violation', async (value, code) => {
+    ['0', 'page_size must be between 1 and 100'],
+    ['101', 'page_size must be between 1 and 100'],
+  ])('rejects the out-of-range page_size=%j with one range violation', async (value, message) => {
     const error = await rejection({ page_size: value });
     expect(error.status).toBe(400);
-    expect(error.violations).toHaveLength(1);
-    expect(error.violations[0]).toMatchObject({ field: 'page_size', code });
+    expect(error.violations).toEqual([{ field: 'page_size', code: 'range', description: message }]);
+  });
+
+  // Only the field and the count are pinned for non-integers: with stopAtFirstError the
+  // Max rule (declared last, so registered first) reports before IsInt, see the report.
+  it.each(['1.5', '1e1', ' 2', '2 ', 'abc', '-1', '0x10', '', '１'])(
+    'rejects the non-integer page_size=%j with exactly one violation',
+    async (value) => {
+      const error = await rejection({ page_size: value });
+      expect(error.status).toBe(400);
+      expect(error.violations).toHaveLength(1);
+      expect(error.violations[0].field).toBe('page_size');
+      expect(error.violations[0].code).toBe('type');
+    },
+  );
+
+  it.each(['1.5', '1e1', ' 2', 'abc', '007'])('rejects the non-integer page=%j', async (value) => {
+    const error = await rejection({ page: value });
+    expect(error.violations).toEqual([
+      { field: 'page', code: 'type', description: 'page must be an integer' },
+    ]);
+  });
+
+  it('reports an out-of-range integer as a range violation', async () => {
+    const error = await rejection({ page_size: '101' });
+    expect(error.violations).toEqual([
+      { field: 'page_size', code: 'range', description: 'page_size must be between 1 and 100' },
+    ]);
   });
 
   it('rejects a repeated parameter (an array)', async () => {
     const error = await rejection({ page: ['1', '2'] });
     expect(error.violations).toHaveLength(1);
-    expect(error.violations[0]).toMatchObject({ field: 'page', code: 'type' });
+    expect(error.violations[0].field).toBe('page');
+  });
+
+  it('rejects a repeated parameter even when each value is valid on its own', async () => {
+    const error = await rejection({ page_size: ['10', '10'] });
+    expect(error.violations.map((v) => v.field)).toEqual(['page_size']);
   });
 
   it('rejects a page beyond the maximum', async () => {
@@ -153,8 +176,13 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   it('names every bad field, one violation each', async () => {
     const error = await rejection({ page: '0', page_size: 'abc' });
     expect(error.violations.map((v) => v.field).sort()).toEqual(['page', 'page_size']);
+    expect(error.violations.find((v) => v.field === 'page')).toEqual({
+      field: 'page',
+      code: 'range',
+      description: 'page must be at least 1',
+    });
     expect(error.detail).toContain('page must be at least 1');
-    expect(error.detail).toContain('page_size must be an integer');
+    expect(error.detail).toContain('page_size must be');
   });
 
   it('uses the described messages', async () => {

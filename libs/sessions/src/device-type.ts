@@ -33,10 +33,11 @@ const BOT = /bot|crawler|spider|slurp|curl\/|wget\/|python-requests|httpclient/i
  */
 export function deriveDeviceType(userAgent: string): DeviceType {
   if (!userAgent.trim()) return 'unknown';
+  // Crawlers often pose as phones (Googlebot-Smartphone): check for them first.
+  if (BOT.test(userAgent)) return 'bot';
   const result = new UAParser(userAgent).getResult();
   const fromParser = result.device.type ? FROM_PARSER[result.device.type] : undefined;
   if (fromParser) return fromParser;
-  if (BOT.test(userAgent)) return 'bot';
   if (result.os.name || result.browser.name) return 'desktop';
   return 'unknown';
 }

@@ -17,12 +17,16 @@ import {
 import { AMR_VALUES } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
 
-/** A sign-in to record, as the auth platform reports it. */
+/**
+ * A sign-in to record, as the auth platform reports it. Type checks sit lowest
+ * in each stack: class-validator runs them first, so the first failure reported
+ * for a field is the most basic one.
+ */
 export class CreateSessionRequest {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1001 })
-  @IsInt({ message: 'user_id must be an integer' })
   @Min(1, { message: 'user_id must be a positive integer' })
   @Max(Number.MAX_SAFE_INTEGER, { message: `user_id must be at most ${Number.MAX_SAFE_INTEGER}` })
+  @IsInt({ message: 'user_id must be an integer' })
   user_id: number;
 
   @ApiProperty({
@@ -30,9 +34,9 @@ export class CreateSessionRequest {
     example: 'alice',
     maxLength: 255,
   })
-  @IsString({ message: 'username must be a string' })
-  @IsNotEmpty({ message: 'username must not be empty' })
   @MaxLength(255, { message: 'username must be at most 255 characters' })
+  @IsNotEmpty({ message: 'username must not be empty' })
+  @IsString({ message: 'username must be a string' })
   username: string;
 
   @ApiProperty({
@@ -41,14 +45,14 @@ export class CreateSessionRequest {
     type: [String],
     enum: AMR_VALUES,
   })
-  @IsArray({ message: 'amr must be an array of method names' })
-  @ArrayNotEmpty({ message: 'amr must name at least one method' })
-  @ArrayMaxSize(10, { message: 'amr must name at most 10 methods' })
-  @ArrayUnique({ message: 'amr must not repeat a method' })
   @IsIn(AMR_VALUES, {
     each: true,
     message: `each amr entry must be one of: ${AMR_VALUES.join(', ')}`,
   })
+  @ArrayUnique({ message: 'amr must not repeat a method' })
+  @ArrayMaxSize(10, { message: 'amr must name at most 10 methods' })
+  @ArrayNotEmpty({ message: 'amr must name at least one method' })
+  @IsArray({ message: 'amr must be an array of method names' })
   amr: string[];
 
   @ApiProperty({ description: 'Client IP address (IPv4 or IPv6)', example: '192.168.1.1' })
@@ -59,22 +63,22 @@ export class CreateSessionRequest {
     example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15',
     maxLength: 1024,
   })
-  @IsString({ message: 'user_agent must be a string' })
   @MaxLength(1024, { message: 'user_agent must be at most 1024 characters' })
+  @IsString({ message: 'user_agent must be a string' })
   user_agent: string;
 
   @ApiPropertyOptional({ example: 'tnt_xyz789', maxLength: 128 })
   @IsOptional()
-  @IsString({ message: 'tenant_id must be a string' })
-  @IsNotEmpty({ message: 'tenant_id must not be empty' })
   @MaxLength(128, { message: 'tenant_id must be at most 128 characters' })
+  @IsNotEmpty({ message: 'tenant_id must not be empty' })
+  @IsString({ message: 'tenant_id must be a string' })
   tenant_id?: string;
 
   @ApiPropertyOptional({ example: 'dev_abc123', maxLength: 128 })
   @IsOptional()
-  @IsString({ message: 'device_id must be a string' })
-  @IsNotEmpty({ message: 'device_id must not be empty' })
   @MaxLength(128, { message: 'device_id must be at most 128 characters' })
+  @IsNotEmpty({ message: 'device_id must not be empty' })
+  @IsString({ message: 'device_id must be a string' })
   device_id?: string;
 
   @ApiPropertyOptional({
@@ -88,8 +92,8 @@ export class CreateSessionRequest {
 
   @ApiPropertyOptional({ example: 'Beijing, CN', maxLength: 128 })
   @IsOptional()
-  @IsString({ message: 'geoip must be a string' })
   @MaxLength(128, { message: 'geoip must be at most 128 characters' })
+  @IsString({ message: 'geoip must be a string' })
   geoip?: string;
 
   @ApiPropertyOptional({
