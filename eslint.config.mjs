@@ -12,7 +12,7 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       'eslint.config.mjs',
-      'jest.config.js',
+      'vitest.config.mts',
     ],
   },
   eslint.configs.recommended,
