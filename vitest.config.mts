@@ -22,6 +22,8 @@ export default defineConfig({
   },
   test: {
     globals: true,
+    // The JSON report lets .ci/run print a one-line pass/fail count.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
         extends: true,
