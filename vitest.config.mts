@@ -1,17 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src`, import.meta.url));
 
 /**
  * Unit tests sit beside the code (`*.spec.ts`); end-to-end tests live in
- * `test/` and share one freshly created database per run. SWC compiles the
- * TypeScript because Nest's dependency injection needs decorator metadata,
- * which esbuild does not emit.
+ * `test/` and share one freshly created database per run. Nest's dependency
+ * injection needs legacy decorators with their type metadata, which Vite's
+ * Oxc transformer emits when asked.
  */
 export default defineConfig({
-  plugins: [swc.vite({ module: { type: 'es6' } })],
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: {
     alias: {
       '@app/problem': lib('problem'),
