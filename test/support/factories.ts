@@ -17,6 +17,11 @@ export interface SessionSeed {
   idleExpiresOffset?: number;
   createdOffset?: number;
   revoked?: boolean;
+  /** With `revoked`: seconds relative to now() of the revocation (default 0). */
+  revokedOffset?: number;
+  /** Seconds relative to now() at which the sweeper marked it expired; absent: not marked. */
+  expiredMarkOffset?: number;
+  idleTimeoutSeconds?: number;
 }
 
 export async function insertUser(
@@ -36,13 +41,14 @@ export async function insertSession(dataSource: DataSource, seed: SessionSeed): 
   await dataSource.query(
     `INSERT INTO sessions (id, user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
                            created_at, authenticated_at, last_active_at, idle_expires_at, expires_at,
-                           revoked_at, revoked_by, revoke_reason)
+                           revoked_at, revoked_by, revoke_reason, expired_at, idle_timeout_seconds)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
              now() + make_interval(secs => $10::int), now() + make_interval(secs => $10::int),
              now() + make_interval(secs => $11::int),
              now() + make_interval(secs => $12::int), now() + make_interval(secs => $13::int),
-             CASE WHEN $14::boolean THEN now() END, CASE WHEN $14::boolean THEN 'test' END,
-             CASE WHEN $14::boolean THEN 'test' END)`,
+             CASE WHEN $14::boolean THEN now() + make_interval(secs => $15::int) END,
+             CASE WHEN $14::boolean THEN 'test' END, CASE WHEN $14::boolean THEN 'test' END,
+             now() + make_interval(secs => $16::int), $17)`,
     [
       id,
       seed.userId,
@@ -58,6 +64,9 @@ export async function insertSession(dataSource: DataSource, seed: SessionSeed): 
       seed.idleExpiresOffset ?? 1800,
       seed.expiresOffset ?? 3600,
       seed.revoked ?? false,
+      seed.revokedOffset ?? 0,
+      seed.expiredMarkOffset ?? null,
+      seed.idleTimeoutSeconds ?? 1800,
     ],
   );
   return id;

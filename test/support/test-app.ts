@@ -18,6 +18,8 @@ export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
     JWT_SECRET: TEST_JWT_SECRET,
     JWT_ISSUER: TEST_ISSUER,
     JWT_AUDIENCE: TEST_AUDIENCE,
+    // Specs run the sweeper themselves, when they mean to.
+    SESSION_SWEEP_INTERVAL_MS: '0',
     ...overrides,
   };
 }
@@ -45,7 +47,7 @@ export async function createTestApp(
   return { app, dataSource, config, close: () => app.close() };
 }
 
-/** Empties both tables so a spec file starts from nothing. */
+/** Empties the tables so a spec file starts from nothing. */
 export async function resetDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query('TRUNCATE sessions, users');
+  await dataSource.query('TRUNCATE sessions, users, session_revocations');
 }

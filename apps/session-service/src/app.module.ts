@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '@app/auth';
 import { buildDataSourceOptions } from '@app/database';
@@ -15,6 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ProblemModule.forRoot({ serviceName: config.serviceName }),
+        ScheduleModule.forRoot(),
         TypeOrmModule.forRootAsync({
           extraProviders: [{ provide: APP_CONFIG, useValue: config }, DatabaseUrlProvider],
           inject: [DatabaseUrlProvider],

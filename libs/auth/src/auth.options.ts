@@ -17,6 +17,8 @@ export interface AuthModuleOptions {
   adminRole?: string;
   /** Role of the auth platform and gateways that record sessions. */
   serviceRole?: string;
+  /** Claim naming the session a token was issued for; such a token dies with its session. */
+  sessionClaim?: string;
 }
 
 export type ResolvedAuthOptions = Required<Omit<AuthModuleOptions, 'issuer' | 'audience'>> &
@@ -27,6 +29,7 @@ export const AUTH_DEFAULTS = {
   rolesClaim: 'roles',
   adminRole: 'admin',
   serviceRole: 'session-writer',
+  sessionClaim: 'sid',
 } as const;
 
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {

@@ -8,3 +8,4 @@ export * from './jwt-auth.guard';
 export * from './jwt.strategy';
 export * from './ownership.guard';
 export * from './roles.guard';
+export * from './session-state.port';

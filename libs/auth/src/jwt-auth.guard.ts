@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { AuthenticationError } from '@app/problem';
+import { AuthenticationError, isDatabaseUnavailable } from '@app/problem';
 import type { Request } from 'express';
 import type { AuthenticatedUser } from './authenticated-user';
 
@@ -17,6 +17,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     _info: unknown,
     context: import('@nestjs/common').ExecutionContext,
   ): TUser {
+    // The session check could not reach the database: a 503, never a pass and never a misleading 401.
+    if (isDatabaseUnavailable(err)) throw err;
     if (err || !user) {
       const req = context.switchToHttp().getRequest<Request>();
       const presented = Boolean(req.headers.authorization);

@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import { type AuthenticatedUser, parseUserId } from './authenticated-user';
+import { isUuid, SESSION_STATE_CHECKER, type SessionStateChecker } from './session-state.port';
 
 interface TokenClaims {
   sub?: unknown;
   exp?: unknown;
-  sid?: unknown;
   [claim: string]: unknown;
 }
 
@@ -22,8 +23,13 @@ export class InvalidTokenClaimsError extends Error {}
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly rolesPath: string[];
+  private readonly sessionClaim: string;
+  private checker?: SessionStateChecker | null;
 
-  constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions) {
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {
     const resolved = resolveAuthOptions(options);
     super({
       // Only the Authorization header: never a query string or body (RFC 6750 section 2.1).
@@ -37,18 +43,35 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jsonWebTokenOptions: { clockTolerance: resolved.clockToleranceSeconds },
     });
     this.rolesPath = resolved.rolesClaim.split('.');
+    this.sessionClaim = resolved.sessionClaim;
   }
 
-  validate(claims: TokenClaims): AuthenticatedUser {
+  async validate(claims: TokenClaims): Promise<AuthenticatedUser> {
     // jsonwebtoken 9 accepts tokens without `exp`; a bearer token must expire (RFC 8725 section 3.10).
     if (typeof claims.exp !== 'number') throw new InvalidTokenClaimsError('token has no exp');
     const userId = parseUserId(claims.sub);
     if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
-    return {
-      userId,
-      roles: readRoles(claims, this.rolesPath),
-      sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
-    };
+    const sid = claims[this.sessionClaim];
+    if (sid !== undefined && !isUuid(sid))
+      throw new InvalidTokenClaimsError('malformed session claim');
+    // A token bound to a session stops working once that session is revoked or expired.
+    if (sid !== undefined && !(await this.sessionIsActive(sid, userId))) {
+      throw new InvalidTokenClaimsError('session is not active');
+    }
+    return { userId, roles: readRoles(claims, this.rolesPath), sessionId: sid };
+  }
+
+  private async sessionIsActive(sessionId: string, userId: string): Promise<boolean> {
+    if (this.checker === undefined) {
+      try {
+        this.checker = this.moduleRef.get<SessionStateChecker>(SESSION_STATE_CHECKER, {
+          strict: false,
+        });
+      } catch {
+        this.checker = null;
+      }
+    }
+    return this.checker ? this.checker.isActive(sessionId, userId) : true;
   }
 }
 

@@ -40,6 +40,7 @@ export const PROBLEM_CATALOG = {
   routeNotFound: define(404, 3, 'route-not-found', 'Route Not Found'),
   methodNotAllowed: define(405, 1, 'method-not-allowed', 'Method Not Allowed'),
   conflict: define(409, 1, 'conflict', 'Conflict'),
+  sessionNotActive: define(409, 2, 'session-not-active', 'Session Not Active'),
   payloadTooLarge: define(413, 1, 'payload-too-large', 'Payload Too Large'),
   unsupportedMediaType: define(415, 1, 'unsupported-media-type', 'Unsupported Media Type'),
   tooManyRequests: define(429, 1, 'too-many-requests', 'Too Many Requests'),

@@ -1,12 +1,36 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, RequireRoles } from '@app/auth';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminOnly, type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
+import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { CreateSessionRequest } from './dto/create-session.request';
+import { RevokeReasonQuery } from './dto/revoke.query';
 import { SessionResponse } from './dto/session-response.dto';
+import { SessionStatusResponse } from './dto/session-status.response';
+import { toAdminSessionDetail, toSessionStatus } from './mappers/session-lifecycle.mapper';
 import { toAdminSession, toSessionResponse } from './mappers/session.mapper';
-import { SessionsService } from './sessions.service';
+import { SessionIdPipe } from './param-pipes';
+import { revocationActor, SessionsService } from './sessions.service';
+
+const SESSION_ID = { name: 'session_id', format: 'uuid' } as const;
 
 @ApiTags('Admin sessions')
 @Controller('api/sessions')
@@ -37,5 +61,71 @@ export class AdminSessionsController {
   @ApiProblemResponses([400])
   async create(@Body() body: CreateSessionRequest): Promise<SessionResponse> {
     return toSessionResponse(await this.sessions.recordSignIn(body));
+  }
+
+  @Get(':session_id')
+  @AdminOnly()
+  @ApiOperation({ summary: 'One session of any status, with its revocation record (admin)' })
+  @ApiParam(SESSION_ID)
+  @ApiOkResponse({ type: AdminSessionDetail })
+  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  async get(@Param('session_id', SessionIdPipe) sessionId: string): Promise<AdminSessionDetail> {
+    return toAdminSessionDetail(await this.sessions.getDetail(sessionId));
+  }
+
+  @Delete(':session_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'Revoke a session (admin)',
+    description: 'Idempotent: revoking a revoked session answers 204 and keeps the first record.',
+  })
+  @ApiParam(SESSION_ID)
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  async revoke(
+    @Param('session_id', SessionIdPipe) sessionId: string,
+    @Query() query: RevokeReasonQuery,
+    @CurrentUser() caller: AuthenticatedUser,
+  ): Promise<void> {
+    await this.sessions.revoke(
+      sessionId,
+      null,
+      revocationActor('admin', caller, query.reason ?? null),
+    );
+  }
+
+  @Post(':session_id/touch')
+  @HttpCode(HttpStatus.OK)
+  @RequireRoles('service', 'admin')
+  @ApiOperation({
+    summary: 'Record activity on a session (service)',
+    description:
+      "Slides `idle_expires_at` forward by the session's idle timeout, never past `expires_at`. A revoked or expired session is never brought back.",
+  })
+  @ApiParam(SESSION_ID)
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiProblemResponses([400, 404, 409], {
+    404: 'No such session',
+    409: 'The session is revoked or expired',
+  })
+  async touch(@Param('session_id', SessionIdPipe) sessionId: string): Promise<SessionResponse> {
+    return toSessionResponse(await this.sessions.touch(sessionId));
+  }
+
+  @Get(':session_id/status')
+  @RequireRoles('service', 'admin')
+  @ApiOperation({
+    summary: 'Is the session active? (service)',
+    description:
+      'The per-request check for a gateway: one primary-key lookup. Answers 200 for any existing session; `active` says whether it is usable.',
+  })
+  @ApiParam(SESSION_ID)
+  @ApiOkResponse({ type: SessionStatusResponse })
+  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  async status(
+    @Param('session_id', SessionIdPipe) sessionId: string,
+  ): Promise<SessionStatusResponse> {
+    return toSessionStatus(await this.sessions.getDetail(sessionId));
   }
 }

@@ -22,4 +22,22 @@ export interface AdminSessionRow extends SessionRow {
   username: string;
 }
 
+/** One session of any status, with its revocation record, for the admin detail view. */
+export interface SessionDetailRow extends AdminSessionRow {
+  idle_timeout_seconds: number;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+export interface RevocationRow {
+  id: string;
+  xid: string;
+  session_id: string;
+  user_id: string;
+  revoked_at: Date;
+  revoked_by: string;
+  reason: string | null;
+}
+
 export type SessionStatus = 'active' | 'revoked' | 'expired';

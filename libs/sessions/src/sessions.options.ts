@@ -10,6 +10,20 @@ export interface SessionsModuleOptions {
   /** Bounds for a per-session `idle_timeout_seconds`. */
   minIdleTimeoutSeconds?: number;
   maxIdleTimeoutSeconds?: number;
+  /** How often the sweeper runs, ms; 0 turns it off in this instance. */
+  sweepIntervalMs?: number;
+  /** Rows the sweeper updates or deletes per statement, so no statement locks many rows for long. */
+  sweepBatchSize?: number;
+  /** How long revoked and expired sessions (and feed rows) are kept for audit, seconds. */
+  retentionSeconds?: number;
+  /**
+   * How long the answer "this token's session is active" may be reused, ms.
+   * 0 (the default) looks the session up on every request; a revocation then
+   * takes effect at once. A positive value is the staleness bound.
+   */
+  sessionStateCacheMs?: number;
+  /** How often a revocation stream (Server-Sent Events) polls the feed, ms. */
+  feedPollIntervalMs?: number;
 }
 
 export type ResolvedSessionsOptions = Required<SessionsModuleOptions>;
@@ -21,6 +35,11 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   maxAbsoluteTtlSeconds: 30 * 24 * 3600,
   minIdleTimeoutSeconds: 60,
   maxIdleTimeoutSeconds: 24 * 3600,
+  sweepIntervalMs: 60_000,
+  sweepBatchSize: 1000,
+  retentionSeconds: 30 * 24 * 3600,
+  sessionStateCacheMs: 0,
+  feedPollIntervalMs: 1000,
 };
 
 export function resolveSessionsOptions(options: SessionsModuleOptions): ResolvedSessionsOptions {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AdminSessionRow, SessionRow } from './session.row';
+import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
 const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()`;
@@ -36,6 +36,44 @@ export interface NewSession {
 }
 
 type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number };
+
+/** Who ended sessions and why, as recorded in `revoked_by` and `revoke_reason`. */
+export interface RevocationActor {
+  /** e.g. `user:1001`, `admin:1` */
+  by: string;
+  reason: string | null;
+}
+
+export interface RevocationResult {
+  /** Sessions the request addressed. */
+  found: number;
+  /** Sessions this request ended (a session already revoked is not counted twice). */
+  revoked: number;
+}
+
+/** Position in the revocation feed: after the row with this transaction id and row id. */
+export interface FeedPosition {
+  xid: string;
+  id: string;
+}
+
+/**
+ * Marks the target sessions revoked and appends one feed row per session this
+ * statement actually revoked. Two concurrent revocations of one session
+ * serialise on its row lock; the second sees revoked_at set and writes nothing.
+ */
+const REVOKE = (target: string) => `
+  WITH target AS (${target}),
+  revoked AS (
+    UPDATE sessions s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
+      FROM target WHERE s.id = target.id AND s.revoked_at IS NULL
+    RETURNING s.id, s.user_id, s.revoked_at, s.revoked_by, s.revoke_reason
+  ),
+  logged AS (
+    INSERT INTO session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
+    SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
+  )
+  SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked`;
 
 /**
  * The SQL behind the sessions feature. Reads return raw rows (no entity
@@ -100,8 +138,9 @@ export class SessionsRepository {
            WHERE users.username IS DISTINCT FROM EXCLUDED.username
        ), s AS (
          INSERT INTO sessions (user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
-                               authenticated_at, last_active_at, idle_expires_at, expires_at)
-         VALUES ($1, $3, $4, $5, $6, $7, $8, $9, now(), now(),
+                               idle_timeout_seconds, authenticated_at, last_active_at,
+                               idle_expires_at, expires_at)
+         VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $11, now(), now(),
                  now() + make_interval(secs => LEAST($11::int, $10::int)),
                  now() + make_interval(secs => $10::int))
          RETURNING *
@@ -122,5 +161,90 @@ export class SessionsRepository {
       ],
     );
     return row;
+  }
+
+  /** One session of any status, with its user's name and revocation record. */
+  async findDetail(sessionId: string): Promise<SessionDetailRow | undefined> {
+    const [row]: SessionDetailRow[] = await this.dataSource.query(
+      `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
+              s.revoked_at, s.revoked_by, s.revoke_reason
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1`,
+      [sessionId],
+    );
+    return row;
+  }
+
+  /** Whether the session is active and belongs to the user: one primary-key lookup. */
+  async isActive(sessionId: string, userId: string): Promise<boolean> {
+    const [row]: { active: boolean }[] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}) AS active`,
+      [sessionId, userId],
+    );
+    return row.active;
+  }
+
+  /** Revokes one session; with `ownerId`, only if it belongs to that user. */
+  async revokeOne(
+    sessionId: string,
+    ownerId: string | null,
+    actor: RevocationActor,
+  ): Promise<RevocationResult> {
+    const [row]: RevocationResult[] = await this.dataSource.query(
+      REVOKE(`SELECT id FROM sessions WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`),
+      [actor.by, actor.reason, sessionId, ownerId],
+    );
+    return row;
+  }
+
+  /** Revokes every active session of a user, except `keepSessionId` when given. */
+  async revokeAllOfUser(
+    userId: string,
+    keepSessionId: string | null,
+    actor: RevocationActor,
+  ): Promise<RevocationResult & { userExists: boolean }> {
+    const [row]: (RevocationResult & { user_exists: boolean })[] = await this.dataSource.query(
+      `WITH result AS (${REVOKE(
+        `SELECT s.id FROM sessions s
+          WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)`,
+      )})
+       SELECT result.*, EXISTS (SELECT 1 FROM users WHERE id = $3) AS user_exists FROM result`,
+      [actor.by, actor.reason, userId, keepSessionId],
+    );
+    return { found: row.found, revoked: row.revoked, userExists: row.user_exists };
+  }
+
+  /**
+   * Records activity: slides the idle expiry forward by the session's own idle
+   * timeout, never past the absolute expiry. Only an active session is touched,
+   * so a touch racing a revocation can never bring the session back.
+   */
+  async touch(sessionId: string): Promise<SessionRow | undefined> {
+    const [row]: SessionRow[] = await this.dataSource.query(
+      `UPDATE sessions s
+          SET last_active_at = now(),
+              idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
+        WHERE s.id = $1 AND ${ACTIVE}
+        RETURNING ${SESSION_COLUMNS}`,
+      [sessionId],
+    );
+    return row;
+  }
+
+  /**
+   * Revocations after `after`, oldest first. Only rows written by transactions
+   * older than every transaction still running are served: a revocation that
+   * commits later always sorts after the cursor, so no reader misses it.
+   */
+  async readRevocations(after: FeedPosition, limit: number): Promise<RevocationRow[]> {
+    return this.dataSource.query(
+      `SELECT id::text, xid::text, session_id, user_id::text, revoked_at, revoked_by, reason
+         FROM session_revocations
+        WHERE (xid, id) > ($1::xid8, $2::bigint)
+          AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id
+        LIMIT $3`,
+      [after.xid, after.id, limit],
+    );
   }
 }

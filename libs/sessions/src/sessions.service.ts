@@ -1,17 +1,47 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FieldViolation, UserNotFoundError, ValidationFailedError } from '@app/problem';
+import { catchError, EMPTY, exhaustMap, from, mergeMap, type Observable, timer } from 'rxjs';
+import {
+  FieldViolation,
+  ProblemError,
+  SessionNotFoundError,
+  UserNotFoundError,
+  ValidationFailedError,
+} from '@app/problem';
+import type { AuthenticatedUser } from '@app/auth';
 import { deriveDeviceType } from './device-type';
 import type { CreateSessionRequest } from './dto/create-session.request';
 import type { PageInfo } from './dto/page-info.dto';
 import { buildPageInfo, pageOffset } from './pagination';
-import type { AdminSessionRow, SessionRow } from './session.row';
+import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
+import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
+import { SessionStateService } from './session-state.service';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
   type SessionsModuleOptions,
 } from './sessions.options';
-import { SessionsRepository } from './sessions.repository';
+import { type RevocationActor, SessionsRepository } from './sessions.repository';
+
+/** Rows a stream reads per poll; a backlog drains over successive polls. */
+const FEED_STREAM_BATCH = 500;
+
+export interface RevocationPage {
+  rows: RevocationRow[];
+  nextCursor: string;
+  hasMore: boolean;
+}
+
+/** What a request that ends sessions records as `revoked_by`. */
+export type RevokerRole = 'user' | 'admin' | 'service';
+
+export function revocationActor(
+  role: RevokerRole,
+  caller: AuthenticatedUser,
+  reason: string | null,
+): RevocationActor {
+  return { by: `${role}:${caller.userId}`, reason };
+}
 
 export interface UserSessionsResult {
   rows: SessionRow[];
@@ -25,6 +55,7 @@ export class SessionsService {
 
   constructor(
     private readonly repository: SessionsRepository,
+    private readonly state: SessionStateService,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions,
   ) {
     this.options = resolveSessionsOptions(options);
@@ -61,6 +92,76 @@ export class SessionsService {
       ttlSeconds,
       idleTimeoutSeconds,
     });
+  }
+
+  /** One session of any status; 404 when there is none. */
+  async getDetail(sessionId: string): Promise<SessionDetailRow> {
+    const row = await this.repository.findDetail(sessionId);
+    if (!row) throw new SessionNotFoundError(sessionId);
+    return row;
+  }
+
+  /**
+   * Ends one session. With `ownerId`, a session of anyone else is reported as
+   * not existing, so the answer never tells that another user's session exists.
+   * Revoking a revoked session succeeds again without changing the record.
+   */
+  async revoke(sessionId: string, ownerId: string | null, actor: RevocationActor): Promise<void> {
+    const result = await this.repository.revokeOne(sessionId, ownerId, actor);
+    if (result.found === 0) throw new SessionNotFoundError(sessionId);
+    this.state.forget(sessionId);
+  }
+
+  /** Ends every active session of a user, except `keepSessionId`; returns how many ended. */
+  async revokeAllOfUser(
+    userId: string,
+    keepSessionId: string | null,
+    actor: RevocationActor,
+  ): Promise<number> {
+    const result = await this.repository.revokeAllOfUser(userId, keepSessionId, actor);
+    if (!result.userExists) throw new UserNotFoundError(userId);
+    return result.revoked;
+  }
+
+  /** Records activity on an active session; 404 if unknown, 409 if revoked or expired. */
+  async touch(sessionId: string): Promise<SessionRow> {
+    const row = await this.repository.touch(sessionId);
+    if (row) return row;
+    const existing = await this.repository.findDetail(sessionId);
+    if (!existing) throw new SessionNotFoundError(sessionId);
+    throw new ProblemError('sessionNotActive', `Session ${sessionId} is ${existing.status}`);
+  }
+
+  /**
+   * The feed as a stream: every revocation after `cursor`, then each new one
+   * as it becomes readable, polling every `feedPollIntervalMs`. A failed poll
+   * is retried at the next tick; the stream itself stays open.
+   */
+  streamRevocations(cursor: string | undefined): Observable<RevocationRow> {
+    let after = decodeFeedCursor(cursor);
+    const drain = async (): Promise<RevocationRow[]> => {
+      const rows = await this.repository.readRevocations(after, FEED_STREAM_BATCH);
+      const last = rows.at(-1);
+      if (last) after = { xid: last.xid, id: last.id };
+      return rows;
+    };
+    return timer(0, this.options.feedPollIntervalMs).pipe(
+      exhaustMap(() => from(drain()).pipe(catchError(() => EMPTY))),
+      mergeMap((rows) => rows),
+    );
+  }
+
+  /** A page of the revocation feed after `cursor`. */
+  async readRevocations(cursor: string | undefined, limit: number): Promise<RevocationPage> {
+    const after = decodeFeedCursor(cursor);
+    const rows = await this.repository.readRevocations(after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      nextCursor: last ? encodeFeedCursor({ xid: last.xid, id: last.id }) : encodeFeedCursor(after),
+      hasMore: rows.length > limit,
+    };
   }
 
   private lifetimes(request: CreateSessionRequest): {

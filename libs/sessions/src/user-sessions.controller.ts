@@ -1,11 +1,20 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OwnerOnly } from '@app/auth';
-import { ApiProblemResponses } from '@app/problem';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Query } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@app/auth';
+import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { ListUserSessionsQuery } from './dto/list-user-sessions.query';
+import { RevokeOwnSessionsQuery } from './dto/revoke.query';
+import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
 import { SessionListResponse } from './dto/session-list.response';
 import { toSessionListResponse } from './mappers/session-list.mapper';
-import { SessionsService } from './sessions.service';
+import { SessionIdPipe } from './param-pipes';
+import { revocationActor, SessionsService } from './sessions.service';
 
 @ApiTags('Session Management')
 @Controller('sessions/user/:user_id/sessions')
@@ -28,5 +37,55 @@ export class UserSessionsController {
     return toSessionListResponse(
       await this.sessions.listForUser(userId, query.page, query.page_size),
     );
+  }
+
+  @Delete(':session_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @OwnerOnly('user_id')
+  @ApiOperation({
+    summary: 'Sign one of your sessions out',
+    description:
+      'Revokes the session: tokens bound to it (`sid` claim) stop working. Revoking an already revoked session succeeds again.',
+  })
+  @ApiParam({ name: 'session_id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblemResponses([404], { 404: 'No such session among yours' })
+  async revokeOne(
+    @Param('user_id') userId: string,
+    @Param('session_id', SessionIdPipe) sessionId: string,
+    @CurrentUser() caller: AuthenticatedUser,
+  ): Promise<void> {
+    await this.sessions.revoke(sessionId, userId, revocationActor('user', caller, 'signed out'));
+  }
+
+  @Delete()
+  @OwnerOnly('user_id')
+  @ApiOperation({
+    summary: 'Sign all your sessions out, or all but the current one',
+    description:
+      'With `keep_current=true`, keeps the session the calling token belongs to (its `sid` claim): "sign out other devices".',
+  })
+  @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
+  @ApiProblemResponses([404], { 404: 'User not found' })
+  async revokeAll(
+    @Param('user_id') userId: string,
+    @Query() query: RevokeOwnSessionsQuery,
+    @CurrentUser() caller: AuthenticatedUser,
+  ): Promise<RevokeSessionsResponse> {
+    const keepCurrent = query.keep_current === 'true';
+    if (keepCurrent && !caller.sessionId) {
+      throw ValidationFailedError.forField(
+        'keep_current',
+        'unsupported',
+        'keep_current needs a token bound to a session (sid claim)',
+      );
+    }
+    const reason = keepCurrent ? 'signed out other devices' : 'signed out everywhere';
+    const revoked = await this.sessions.revokeAllOfUser(
+      userId,
+      keepCurrent ? (caller.sessionId ?? null) : null,
+      revocationActor('user', caller, reason),
+    );
+    return { revoked };
   }
 }

@@ -109,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       rolesClaim: vars.JWT_ROLES_CLAIM,
       adminRole: vars.JWT_ADMIN_ROLE,
       serviceRole: vars.JWT_SERVICE_ROLE,
+      sessionClaim: vars.JWT_SESSION_CLAIM,
     },
     ephemeralSigningKey,
     sessions: {
@@ -116,6 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
       maxAbsoluteTtlSeconds: vars.SESSION_MAX_ABSOLUTE_TTL_SECONDS,
       maxIdleTimeoutSeconds: vars.SESSION_MAX_IDLE_TIMEOUT_SECONDS,
+      sessionStateCacheMs: vars.SESSION_STATE_CACHE_MS,
+      sweepIntervalMs: vars.SESSION_SWEEP_INTERVAL_MS,
+      sweepBatchSize: vars.SESSION_SWEEP_BATCH_SIZE,
+      retentionSeconds: vars.SESSION_RETENTION_SECONDS,
+      feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
     },
     demoSeed: !production && vars.DEMO_SEED === 'true',
   };

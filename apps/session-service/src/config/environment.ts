@@ -102,6 +102,10 @@ export class EnvironmentVariables {
   @MinLength(1)
   JWT_SERVICE_ROLE = 'session-writer';
 
+  @IsString()
+  @Matches(/^[A-Za-z0-9_:-]+$/, { message: 'JWT_SESSION_CLAIM must be a claim name' })
+  JWT_SESSION_CLAIM = 'sid';
+
   @IsInt(INT)
   @Min(60)
   SESSION_ABSOLUTE_TTL_SECONDS = 43_200;
@@ -117,6 +121,29 @@ export class EnvironmentVariables {
   @IsInt(INT)
   @Min(60)
   SESSION_MAX_IDLE_TIMEOUT_SECONDS = 86_400;
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(60_000)
+  SESSION_STATE_CACHE_MS = 0;
+
+  @IsInt(INT)
+  @Min(0)
+  SESSION_SWEEP_INTERVAL_MS = 60_000;
+
+  @IsInt(INT)
+  @Min(1)
+  @Max(100_000)
+  SESSION_SWEEP_BATCH_SIZE = 1_000;
+
+  @IsInt(INT)
+  @Min(0)
+  SESSION_RETENTION_SECONDS = 2_592_000;
+
+  @IsInt(INT)
+  @Min(100)
+  @Max(60_000)
+  REVOCATION_FEED_POLL_MS = 1_000;
 
   @IsIn(['true', 'false'])
   DEMO_SEED: 'true' | 'false' = 'true';

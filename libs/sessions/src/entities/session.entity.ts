@@ -56,6 +56,14 @@ export class SessionEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
+  /** The idle timeout this session was created with; a touch slides `idle_expires_at` by it. */
+  @Column({ name: 'idle_timeout_seconds', type: 'integer' })
+  idleTimeoutSeconds: number;
+
+  /** Set by the sweeper once the session has run out (absolute or idle). */
+  @Column({ name: 'expired_at', type: 'timestamptz', nullable: true })
+  expiredAt: Date | null;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 

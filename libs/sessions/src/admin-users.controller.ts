@@ -1,0 +1,33 @@
+import { Controller, Delete, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { AdminOnly, type AuthenticatedUser, CurrentUser, USER_ID_RULE } from '@app/auth';
+import { ApiProblemResponses } from '@app/problem';
+import { RevokeReasonQuery } from './dto/revoke.query';
+import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
+import { UserIdPipe } from './param-pipes';
+import { revocationActor, SessionsService } from './sessions.service';
+
+@ApiTags('Admin sessions')
+@Controller('api/users/:user_id/sessions')
+export class AdminUsersController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Delete()
+  @AdminOnly()
+  @ApiOperation({ summary: 'Revoke every active session of a user (admin)' })
+  @ApiParam({ name: 'user_id', type: String, description: USER_ID_RULE, example: '1001' })
+  @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
+  @ApiProblemResponses([400, 404], { 404: 'User not found' })
+  async revokeAll(
+    @Param('user_id', UserIdPipe) userId: string,
+    @Query() query: RevokeReasonQuery,
+    @CurrentUser() caller: AuthenticatedUser,
+  ): Promise<RevokeSessionsResponse> {
+    const revoked = await this.sessions.revokeAllOfUser(
+      userId,
+      null,
+      revocationActor('admin', caller, query.reason ?? null),
+    );
+    return { revoked };
+  }
+}

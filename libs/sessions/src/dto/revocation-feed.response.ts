@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { StrictInt } from './strict-int.transform';
+
+export const MAX_FEED_LIMIT = 1000;
+
+@ApiSchema({ name: 'dto.Revocation' })
+export class Revocation {
+  @ApiProperty({ format: 'uuid' })
+  session_id: string;
+
+  @ApiProperty({ description: 'User ID (decimal string)', example: '1001' })
+  user_id: string;
+
+  @ApiProperty({ format: 'date-time' })
+  revoked_at: string;
+
+  @ApiProperty({ example: 'user:1001' })
+  revoked_by: string;
+
+  @ApiPropertyOptional({ example: 'signed out' })
+  reason?: string;
+
+  @ApiProperty({ description: 'Cursor of the feed just after this revocation (the SSE event id)' })
+  cursor: string;
+}
+
+@ApiSchema({ name: 'dto.RevocationFeedResponse' })
+export class RevocationFeedResponse {
+  @ApiProperty({ type: () => [Revocation] })
+  revocations: Revocation[];
+
+  @ApiProperty({
+    description: 'Pass as `after` to read on; returned even when no revocation is new',
+  })
+  next_cursor: string;
+
+  @ApiProperty({ description: 'More revocations are ready now; read again at once' })
+  has_more: boolean;
+}
+
+export class RevocationFeedQuery {
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from a previous page; absent: from the start',
+  })
+  @IsOptional()
+  @IsString({ message: 'after must be a cursor returned by this feed' })
+  after?: string;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_FEED_LIMIT })
+  @Min(1, { message: `limit must be between 1 and ${MAX_FEED_LIMIT}` })
+  @Max(MAX_FEED_LIMIT, { message: `limit must be between 1 and ${MAX_FEED_LIMIT}` })
+  @IsInt({ message: 'limit must be an integer' })
+  @StrictInt()
+  limit: number = 100;
+}

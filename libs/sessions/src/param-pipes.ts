@@ -1,0 +1,25 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { isUuid, parseUserId, USER_ID_RULE } from '@app/auth';
+import { ValidationFailedError } from '@app/problem';
+import type { ArgumentMetadata } from '@nestjs/common';
+
+/** A session id path parameter: a UUID, else a 400 naming the parameter. */
+@Injectable()
+export class SessionIdPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    if (isUuid(value)) return value.toLowerCase();
+    const field = metadata.data ?? 'session_id';
+    throw ValidationFailedError.forField(field, 'format', `${field} must be a UUID`);
+  }
+}
+
+/** A user id path parameter in canonical form, else a 400 naming the parameter. */
+@Injectable()
+export class UserIdPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    const parsed = parseUserId(value);
+    if (parsed) return parsed;
+    const field = metadata.data ?? 'user_id';
+    throw ValidationFailedError.forField(field, 'format', `${field} must be ${USER_ID_RULE}`);
+  }
+}

@@ -1,0 +1,137 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import {
+  type ResolvedSessionsOptions,
+  resolveSessionsOptions,
+  type SessionsModuleOptions,
+} from './sessions.options';
+
+/** Key of the PostgreSQL advisory lock that lets one instance sweep at a time ("sessions" in ASCII). */
+export const SWEEP_LOCK_KEY = 0x73657373696f6e73n;
+
+export interface SweepResult {
+  /** Another instance held the lock; this one did nothing. */
+  skipped: boolean;
+  /** Sessions newly marked expired. */
+  expired: number;
+  /** Ended sessions deleted after the retention period. */
+  deleted: number;
+  /** Revocation feed rows deleted after the retention period. */
+  feedDeleted: number;
+}
+
+/**
+ * Marks sessions that ran out and deletes ended ones past retention, in
+ * bounded batches (each its own short statement, `SKIP LOCKED`). Several
+ * instances may share a database: a session-level advisory lock makes one of
+ * them do the work while the others skip.
+ */
+@Injectable()
+export class SessionsSweeper implements OnApplicationBootstrap {
+  private readonly logger = new Logger('SessionsSweeper');
+  private readonly options: ResolvedSessionsOptions;
+  private running?: Promise<SweepResult>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions,
+  ) {
+    this.options = resolveSessionsOptions(options);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.sweepIntervalMs <= 0) return;
+    const timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.warn(`sweep failed: ${String(error)}`));
+    }, this.options.sweepIntervalMs);
+    timer.unref();
+    this.scheduler.addInterval('sessions-sweeper', timer);
+  }
+
+  /** One sweep; a call while this instance is already sweeping joins that sweep. */
+  sweep(): Promise<SweepResult> {
+    this.running ??= this.sweepOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sweepOnce(): Promise<SweepResult> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const lock: { locked: boolean }[] = await runner.query(
+        'SELECT pg_try_advisory_lock($1) AS locked',
+        [SWEEP_LOCK_KEY.toString()],
+      );
+      if (!lock[0].locked) return { skipped: true, expired: 0, deleted: 0, feedDeleted: 0 };
+      try {
+        const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
+        const expired = await this.repeat(
+          runner,
+          `UPDATE sessions SET expired_at = now() WHERE id IN (
+             SELECT id FROM sessions
+              WHERE revoked_at IS NULL AND expired_at IS NULL
+                AND LEAST(expires_at, idle_expires_at) <= now()
+              LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING 1`,
+          [batch],
+        );
+        const deleted = await this.repeat(
+          runner,
+          `DELETE FROM sessions WHERE id IN (
+             SELECT id FROM sessions
+              WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
+                AND COALESCE(revoked_at, expired_at) < now() - make_interval(secs => $2::int)
+              LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING 1`,
+          [batch, retention],
+        );
+        const feedDeleted = await this.repeat(
+          runner,
+          `DELETE FROM session_revocations WHERE id IN (
+             SELECT id FROM session_revocations
+              WHERE revoked_at < now() - make_interval(secs => $2::int)
+              LIMIT $1)
+           RETURNING 1`,
+          [batch, retention],
+        );
+        if (expired || deleted || feedDeleted) {
+          this.logger.log(
+            `expired ${expired}, deleted ${deleted} sessions and ${feedDeleted} feed rows`,
+          );
+        }
+        return { skipped: false, expired, deleted, feedDeleted };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY.toString()]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Runs a batch statement until it touches fewer rows than a batch; returns the total. */
+  private async repeat(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+    const batch = this.options.sweepBatchSize;
+    let total = 0;
+    for (;;) {
+      const rows = await this.countAffected(runner, sql, params);
+      total += rows;
+      if (rows < batch) return total;
+    }
+  }
+
+  private async countAffected(
+    runner: QueryRunner,
+    sql: string,
+    params: unknown[],
+  ): Promise<number> {
+    const rows: { n: number }[] = await runner.query(
+      `WITH affected AS (${sql}) SELECT count(*)::int AS n FROM affected`,
+      params,
+    );
+    return rows[0].n;
+  }
+}
