@@ -1,6 +1,8 @@
+import type { ModuleRef } from '@nestjs/core';
 import { createSecretKey } from 'node:crypto';
 import type { AuthModuleOptions } from './auth.options';
 import { InvalidTokenClaimsError, JwtStrategy, readRoles } from './jwt.strategy';
+import { SESSION_STATE_CHECKER, type SessionStateChecker } from './session-state.port';
 
 const options: AuthModuleOptions = {
   verificationKey: createSecretKey(Buffer.alloc(32, 1)),
@@ -8,6 +10,23 @@ const options: AuthModuleOptions = {
 };
 
 const exp = Math.floor(Date.UTC(2030, 0, 1) / 1000);
+const SID = '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10';
+const OTHER_SID = 'a5b0c7d2-1e3f-4a6b-8c9d-0e1f2a3b4c5d';
+
+/** A ModuleRef whose `get` finds no SessionStateChecker, as in a host without the sessions library. */
+function moduleRefWithout() {
+  const get = vi.fn(() => {
+    throw new Error('Nest could not find SESSION_STATE_CHECKER element');
+  });
+  return { get, moduleRef: { get } as unknown as ModuleRef };
+}
+
+/** A ModuleRef whose `get` returns a checker with the given `isActive` behaviour. */
+function moduleRefWith(isActive: SessionStateChecker['isActive']) {
+  const checker = { isActive: vi.fn(isActive) };
+  const get = vi.fn(() => checker);
+  return { get, checker, moduleRef: { get } as unknown as ModuleRef };
+}
 
 describe('readRoles', () => {
   it('reads a top-level array claim', () => {
@@ -48,34 +67,40 @@ describe('readRoles', () => {
 });
 
 describe('JwtStrategy.validate', () => {
-  const strategy = new JwtStrategy(options);
+  let strategy: JwtStrategy;
 
-  it('returns the user, its roles and session id', () => {
-    expect(
-      strategy.validate({ sub: '1001', exp, roles: ['admin'], sid: 'sess-1', iat: exp - 60 }),
-    ).toEqual({ userId: '1001', roles: ['admin'], sessionId: 'sess-1' });
+  beforeEach(() => {
+    strategy = new JwtStrategy(options, moduleRefWithout().moduleRef);
   });
 
-  it('accepts a numeric sub as its canonical decimal string', () => {
-    expect(strategy.validate({ sub: 1001, exp }).userId).toBe('1001');
+  it('returns the user, its roles and session id', async () => {
+    await expect(
+      strategy.validate({ sub: '1001', exp, roles: ['admin'], sid: SID, iat: exp - 60 }),
+    ).resolves.toEqual({ userId: '1001', roles: ['admin'], sessionId: SID });
   });
 
-  it('leaves sessionId undefined when sid is absent or not a string', () => {
-    expect(strategy.validate({ sub: '7', exp }).sessionId).toBeUndefined();
-    expect(strategy.validate({ sub: '7', exp, sid: 12 }).sessionId).toBeUndefined();
+  it('accepts a numeric sub as its canonical decimal string', async () => {
+    expect((await strategy.validate({ sub: 1001, exp })).userId).toBe('1001');
   });
 
-  it('gives an empty role list when the token has no roles claim', () => {
-    expect(strategy.validate({ sub: '7', exp }).roles).toEqual([]);
+  it('leaves sessionId undefined when sid is absent', async () => {
+    const user = await strategy.validate({ sub: '7', exp });
+    expect(user).toEqual({ userId: '7', roles: [] });
+    expect(user.sessionId).toBeUndefined();
+  });
+
+  it('gives an empty role list when the token has no roles claim', async () => {
+    expect((await strategy.validate({ sub: '7', exp })).roles).toEqual([]);
   });
 
   it.each([
     ['absent', undefined],
     ['a string', String(exp)],
     ['null', null],
-  ])('refuses a token whose exp is %s', (_label, badExp) => {
-    expect(() => strategy.validate({ sub: '7', exp: badExp })).toThrow(InvalidTokenClaimsError);
-    expect(() => strategy.validate({ sub: '7', exp: badExp })).toThrow('token has no exp');
+  ])('refuses a token whose exp is %s', async (_label, badExp) => {
+    const result = strategy.validate({ sub: '7', exp: badExp });
+    await expect(result).rejects.toBeInstanceOf(InvalidTokenClaimsError);
+    await expect(result).rejects.toThrow('token has no exp');
   });
 
   it.each([
@@ -84,18 +109,22 @@ describe('JwtStrategy.validate', () => {
     ['leading zeros', '007'],
     ['negative', '-7'],
     ['non numeric', 'alice'],
-    ['a uuid', '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10'],
+    ['a uuid', SID],
     ['beyond MAX_SAFE_INTEGER', '9007199254740993'],
     ['a fractional number', 7.5],
     ['an unsafe number', Number.MAX_SAFE_INTEGER + 2],
-  ])('refuses a token whose sub is %s', (_label, sub) => {
-    expect(() => strategy.validate({ sub, exp })).toThrow(InvalidTokenClaimsError);
-    expect(() => strategy.validate({ sub, exp })).toThrow('token has no valid sub');
+  ])('refuses a token whose sub is %s', async (_label, sub) => {
+    const result = strategy.validate({ sub, exp });
+    await expect(result).rejects.toBeInstanceOf(InvalidTokenClaimsError);
+    await expect(result).rejects.toThrow('token has no valid sub');
   });
 
-  it('reads roles from the configured dotted claim', () => {
-    const keycloak = new JwtStrategy({ ...options, rolesClaim: 'realm_access.roles' });
-    const user = keycloak.validate({
+  it('reads roles from the configured dotted claim', async () => {
+    const keycloak = new JwtStrategy(
+      { ...options, rolesClaim: 'realm_access.roles' },
+      moduleRefWithout().moduleRef,
+    );
+    const user = await keycloak.validate({
       sub: '9',
       exp,
       roles: ['top-level'],
@@ -104,11 +133,181 @@ describe('JwtStrategy.validate', () => {
     expect(user.roles).toEqual(['admin']);
   });
 
-  it('reads a space-separated scope claim', () => {
-    const scoped = new JwtStrategy({ ...options, rolesClaim: 'scope' });
-    expect(scoped.validate({ sub: '9', exp, scope: 'session-writer openid' }).roles).toEqual([
-      'session-writer',
-      'openid',
-    ]);
+  it('reads a space-separated scope claim', async () => {
+    const scoped = new JwtStrategy(
+      { ...options, rolesClaim: 'scope' },
+      moduleRefWithout().moduleRef,
+    );
+    expect(
+      (await scoped.validate({ sub: '9', exp, scope: 'session-writer openid' })).roles,
+    ).toEqual(['session-writer', 'openid']);
+  });
+});
+
+describe('JwtStrategy.validate with a session claim', () => {
+  it('returns the session id when the checker says the session is active', async () => {
+    const { get, checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await expect(strategy.validate({ sub: '1001', exp, sid: SID })).resolves.toEqual({
+      userId: '1001',
+      roles: [],
+      sessionId: SID,
+    });
+    expect(get).toHaveBeenCalledWith(SESSION_STATE_CHECKER, { strict: false });
+    expect(checker.isActive).toHaveBeenCalledTimes(1);
+    expect(checker.isActive).toHaveBeenCalledWith(SID, '1001');
+  });
+
+  it('passes the canonical user id to the checker when sub is numeric', async () => {
+    const { checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await strategy.validate({ sub: 42, exp, sid: SID });
+    expect(checker.isActive).toHaveBeenCalledWith(SID, '42');
+  });
+
+  it('refuses a token whose session is no longer active', async () => {
+    const { checker, moduleRef } = moduleRefWith(() => Promise.resolve(false));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    const result = strategy.validate({ sub: '1001', exp, sid: SID });
+    await expect(result).rejects.toBeInstanceOf(InvalidTokenClaimsError);
+    await expect(result).rejects.toThrow('session is not active');
+    expect(checker.isActive).toHaveBeenCalledWith(SID, '1001');
+  });
+
+  it.each([
+    ['a non-uuid string', 'sess-1'],
+    ['a number', 123],
+    ['an empty string', ''],
+    ['null', null],
+    ['a uuid with trailing text', `${SID}x`],
+    ['a uuid without dashes', SID.replaceAll('-', '')],
+    ['an array holding a uuid', [SID]],
+  ])('refuses a sid that is %s without asking the checker', async (_label, sid) => {
+    const { get, checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    const result = strategy.validate({ sub: '1001', exp, sid });
+    await expect(result).rejects.toBeInstanceOf(InvalidTokenClaimsError);
+    await expect(result).rejects.toThrow('malformed session claim');
+    expect(checker.isActive).not.toHaveBeenCalled();
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it('accepts an upper-case uuid sid', async () => {
+    const { checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+    const upper = SID.toUpperCase();
+
+    await expect(strategy.validate({ sub: '7', exp, sid: upper })).resolves.toMatchObject({
+      sessionId: upper,
+    });
+    expect(checker.isActive).toHaveBeenCalledWith(upper, '7');
+  });
+
+  it('lets session-bound tokens through when no checker is registered', async () => {
+    const { get, moduleRef } = moduleRefWithout();
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await expect(strategy.validate({ sub: '1001', exp, sid: SID })).resolves.toEqual({
+      userId: '1001',
+      roles: [],
+      sessionId: SID,
+    });
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(get).toHaveBeenCalledWith(SESSION_STATE_CHECKER, { strict: false });
+  });
+
+  it('does not look the checker up for a token without a session claim', async () => {
+    const { get, checker, moduleRef } = moduleRefWith(() => Promise.resolve(false));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await expect(strategy.validate({ sub: '1001', exp })).resolves.toEqual({
+      userId: '1001',
+      roles: [],
+    });
+    expect(get).not.toHaveBeenCalled();
+    expect(checker.isActive).not.toHaveBeenCalled();
+  });
+
+  it('looks the checker up once and reuses it across calls', async () => {
+    const { get, checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await strategy.validate({ sub: '1', exp, sid: SID });
+    await strategy.validate({ sub: '2', exp, sid: OTHER_SID });
+    await strategy.validate({ sub: '3', exp, sid: SID });
+
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(checker.isActive).toHaveBeenCalledTimes(3);
+    expect(checker.isActive).toHaveBeenNthCalledWith(2, OTHER_SID, '2');
+  });
+
+  it('remembers that no checker is registered instead of asking again', async () => {
+    const { get, moduleRef } = moduleRefWithout();
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await strategy.validate({ sub: '1', exp, sid: SID });
+    await strategy.validate({ sub: '2', exp, sid: OTHER_SID });
+
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it('honours a custom sessionClaim and then ignores sid', async () => {
+    const { checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy({ ...options, sessionClaim: 'session_id' }, moduleRef);
+
+    await expect(
+      strategy.validate({ sub: '1001', exp, session_id: SID, sid: 'sess-1' }),
+    ).resolves.toEqual({ userId: '1001', roles: [], sessionId: SID });
+    expect(checker.isActive).toHaveBeenCalledTimes(1);
+    expect(checker.isActive).toHaveBeenCalledWith(SID, '1001');
+
+    const sidOnly = await strategy.validate({ sub: '1001', exp, sid: OTHER_SID });
+    expect(sidOnly.sessionId).toBeUndefined();
+    expect(checker.isActive).toHaveBeenCalledTimes(1);
+  });
+
+  it('validates the custom session claim as a uuid', async () => {
+    const { checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy({ ...options, sessionClaim: 'session_id' }, moduleRef);
+
+    await expect(
+      strategy.validate({ sub: '1001', exp, session_id: 'sess-1', sid: SID }),
+    ).rejects.toThrow(InvalidTokenClaimsError);
+    expect(checker.isActive).not.toHaveBeenCalled();
+  });
+
+  it('refuses a custom session claim whose session is inactive', async () => {
+    const { moduleRef } = moduleRefWith(() => Promise.resolve(false));
+    const strategy = new JwtStrategy({ ...options, sessionClaim: 'session_id' }, moduleRef);
+
+    await expect(strategy.validate({ sub: '1001', exp, session_id: SID })).rejects.toThrow(
+      'session is not active',
+    );
+  });
+
+  it('propagates an error thrown by the checker unchanged', async () => {
+    const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const { moduleRef } = moduleRefWith(() => Promise.reject(outage));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    const result = strategy.validate({ sub: '1001', exp, sid: SID });
+    await expect(result).rejects.toBe(outage);
+    await expect(result).rejects.not.toBeInstanceOf(InvalidTokenClaimsError);
+  });
+
+  it('checks exp and sub before consulting the checker', async () => {
+    const { get, checker, moduleRef } = moduleRefWith(() => Promise.resolve(true));
+    const strategy = new JwtStrategy(options, moduleRef);
+
+    await expect(strategy.validate({ sub: '1001', sid: SID })).rejects.toThrow('token has no exp');
+    await expect(strategy.validate({ sub: 'alice', exp, sid: SID })).rejects.toThrow(
+      'token has no valid sub',
+    );
+    expect(get).not.toHaveBeenCalled();
+    expect(checker.isActive).not.toHaveBeenCalled();
   });
 });

@@ -26,5 +26,7 @@ export function decodeFeedCursor(cursor: string | undefined, field = 'after'): F
     .toString('utf8')
     .split(':');
   if (rest.length || !NUMBER.test(xid ?? '') || !NUMBER.test(id ?? '')) throw invalid();
+  // base64url decoding skips stray characters: accept only the exact encoding.
+  if (encodeFeedCursor({ xid, id }) !== cursor) throw invalid();
   return { xid, id };
 }

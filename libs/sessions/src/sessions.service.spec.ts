@@ -2,6 +2,7 @@ import { UserNotFoundError, ValidationFailedError } from '@app/problem';
 import type { CreateSessionRequest } from './dto/create-session.request';
 import type { AdminSessionRow, SessionRow } from './session.row';
 import type { NewSession, SessionsRepository, UserSessionsPage } from './sessions.repository';
+import { SessionStateService } from './session-state.service';
 import { SessionsService } from './sessions.service';
 import type { SessionsModuleOptions } from './sessions.options';
 
@@ -68,7 +69,11 @@ function setup(options: SessionsModuleOptions = {}): {
   repository: FakeRepository;
 } {
   const repository = new FakeRepository();
-  const service = new SessionsService(repository as unknown as SessionsRepository, options);
+  const service = new SessionsService(
+    repository as unknown as SessionsRepository,
+    new SessionStateService(repository as unknown as SessionsRepository, {}),
+    options,
+  );
   return { service, repository };
 }
 

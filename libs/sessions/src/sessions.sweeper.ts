@@ -62,10 +62,9 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const lock: { locked: boolean }[] = await runner.query(
-        'SELECT pg_try_advisory_lock($1) AS locked',
-        [SWEEP_LOCK_KEY.toString()],
-      );
+      const lock = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        SWEEP_LOCK_KEY.toString(),
+      ])) as { locked: boolean }[];
       if (!lock[0].locked) return { skipped: true, expired: 0, deleted: 0, feedDeleted: 0 };
       try {
         const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
@@ -128,10 +127,10 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     sql: string,
     params: unknown[],
   ): Promise<number> {
-    const rows: { n: number }[] = await runner.query(
+    const rows = (await runner.query(
       `WITH affected AS (${sql}) SELECT count(*)::int AS n FROM affected`,
       params,
-    );
+    )) as { n: number }[];
     return rows[0].n;
   }
 }

@@ -1,0 +1,109 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { AuthenticationError } from '@app/problem';
+import type { AuthenticatedUser } from './authenticated-user';
+import { InvalidTokenClaimsError } from './jwt.strategy';
+import { JwtAuthGuard } from './jwt-auth.guard';
+
+function contextWith(headers: Record<string, string | undefined>): ExecutionContext {
+  return {
+    switchToHttp: () => ({ getRequest: () => ({ headers }) }),
+  } as unknown as ExecutionContext;
+}
+
+const withToken = () => contextWith({ authorization: 'Bearer abc.def.ghi' });
+const withoutToken = () => contextWith({});
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('JwtAuthGuard.handleRequest', () => {
+  const guard = new JwtAuthGuard();
+  const user: AuthenticatedUser = { userId: '1001', roles: ['admin'], sessionId: undefined };
+
+  it('returns the authenticated user when there is no error', () => {
+    expect(guard.handleRequest(null, user, undefined, withToken())).toBe(user);
+  });
+
+  it('says no token was presented when the request has no authorization header', () => {
+    const error = caught(() => guard.handleRequest(null, false, undefined, withoutToken()));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({
+      tokenPresented: false,
+      status: 401,
+      detail: 'A bearer token is required',
+    });
+  });
+
+  it('treats an empty authorization header as no token', () => {
+    const error = caught(() =>
+      guard.handleRequest(null, false, undefined, contextWith({ authorization: '' })),
+    );
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ tokenPresented: false });
+  });
+
+  it('says a token was presented when the request carries one that failed', () => {
+    const info = new Error('jwt expired');
+    const error = caught(() => guard.handleRequest(null, false, info, withToken()));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({
+      tokenPresented: true,
+      status: 401,
+      detail: 'The bearer token is invalid or expired',
+    });
+  });
+
+  it.each([
+    ['false', false],
+    ['null', null],
+    ['undefined', undefined],
+  ])('refuses a user that is %s', (_label, noUser) => {
+    expect(() =>
+      guard.handleRequest(null, noUser as unknown as false, undefined, withToken()),
+    ).toThrow(AuthenticationError);
+  });
+
+  it.each([
+    ['a rejected claim', new InvalidTokenClaimsError('session is not active')],
+    ['a generic error', new Error('boom')],
+    ['a non-transient database error', Object.assign(new Error('dup'), { code: '23505' })],
+  ])('turns %s into an AuthenticationError, even with a user', (_label, err) => {
+    const error = caught(() => guard.handleRequest(err, user, undefined, withToken()));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).not.toBe(err);
+    expect(error).toMatchObject({ tokenPresented: true });
+  });
+
+  it('does not leak the underlying error message', () => {
+    const err = new InvalidTokenClaimsError('session is not active');
+    const error = caught(() => guard.handleRequest(err, false, undefined, withToken()));
+    expect((error as Error).message).not.toContain('session');
+  });
+
+  it.each([
+    ['a connection refused error', { code: 'ECONNREFUSED' }],
+    [
+      'a node network error',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+    ['a TypeORM error wrapping an admin shutdown', { driverError: { code: '57P01' } }],
+  ])('rethrows %s as is, without a request lookup', (_label, err) => {
+    const switchToHttp = vi.fn();
+    const context = { switchToHttp } as unknown as ExecutionContext;
+    const error = caught(() => guard.handleRequest(err, false, undefined, context));
+    expect(error).toBe(err);
+    expect(error).not.toBeInstanceOf(AuthenticationError);
+    expect(switchToHttp).not.toHaveBeenCalled();
+  });
+
+  it('rethrows a database outage even when a user was resolved', () => {
+    const err = { code: 'ECONNREFUSED' };
+    expect(caught(() => guard.handleRequest(err, user, undefined, withToken()))).toBe(err);
+  });
+});
