@@ -153,6 +153,43 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(op.security).toEqual([{ bearer: [] }]);
   });
 
+  it('documents every route, each error response as a dto.Problem under application/problem+json', () => {
+    const routes = [
+      'get /sessions/user/{user_id}/sessions',
+      'delete /sessions/user/{user_id}/sessions',
+      'delete /sessions/user/{user_id}/sessions/{session_id}',
+      'get /api/sessions/all',
+      'post /api/sessions',
+      'get /api/sessions/{session_id}',
+      'delete /api/sessions/{session_id}',
+      'post /api/sessions/{session_id}/touch',
+      'get /api/sessions/{session_id}/status',
+      'delete /api/users/{user_id}/sessions',
+      'get /api/sessions/revocations',
+      'get /api/sessions/revocations/stream',
+    ];
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item ?? {})
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => `${m} ${path}`),
+    );
+    expect(documented.sort()).toEqual([...routes].sort());
+    for (const route of routes) {
+      const [method, path] = route.split(' ');
+      const op = (doc.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method];
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.map(([status]) => status)).toEqual(expect.arrayContaining(['401', '500']));
+      for (const [, response] of errors) {
+        expect(
+          (response as OpenAPIV3.ResponseObject).content?.['application/problem+json']?.schema,
+        ).toEqual({
+          $ref: '#/components/schemas/dto.Problem',
+        });
+      }
+      expect(op.security).toEqual([{ bearer: [] }]);
+    }
+  });
+
   it('documents the admin routes with their Problem responses', () => {
     const list = doc.paths['/api/sessions/all']?.get as OpenAPIV3.OperationObject;
     const create = doc.paths['/api/sessions']?.post as OpenAPIV3.OperationObject;

@@ -62,7 +62,7 @@ export interface FeedPosition {
  * statement actually revoked. Two concurrent revocations of one session
  * serialise on its row lock; the second sees revoked_at set and writes nothing.
  */
-const REVOKE = (target: string) => `
+const REVOKE = (target: string, extraColumns = '') => `
   WITH target AS (${target}),
   revoked AS (
     UPDATE sessions s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
@@ -73,7 +73,8 @@ const REVOKE = (target: string) => `
     INSERT INTO session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
     SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
   )
-  SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked`;
+  SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked
+         ${extraColumns}`;
 
 /**
  * The SQL behind the sessions feature. Reads return raw rows (no entity
@@ -204,11 +205,11 @@ export class SessionsRepository {
     actor: RevocationActor,
   ): Promise<RevocationResult & { userExists: boolean }> {
     const [row]: (RevocationResult & { user_exists: boolean })[] = await this.dataSource.query(
-      `WITH result AS (${REVOKE(
+      REVOKE(
         `SELECT s.id FROM sessions s
           WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)`,
-      )})
-       SELECT result.*, EXISTS (SELECT 1 FROM users WHERE id = $3) AS user_exists FROM result`,
+        ', EXISTS (SELECT 1 FROM users WHERE id = $3) AS user_exists',
+      ),
       [actor.by, actor.reason, userId, keepSessionId],
     );
     return { found: row.found, revoked: row.revoked, userExists: row.user_exists };
@@ -221,11 +222,14 @@ export class SessionsRepository {
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {
     const [row]: SessionRow[] = await this.dataSource.query(
-      `UPDATE sessions s
-          SET last_active_at = now(),
-              idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
-        WHERE s.id = $1 AND ${ACTIVE}
-        RETURNING ${SESSION_COLUMNS}`,
+      `WITH s AS (
+         UPDATE sessions s
+            SET last_active_at = now(),
+                idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
+          WHERE s.id = $1 AND ${ACTIVE}
+          RETURNING s.*
+       )
+       SELECT ${SESSION_COLUMNS} FROM s`,
       [sessionId],
     );
     return row;
