@@ -41,6 +41,13 @@ export class SessionStateService implements SessionStateChecker {
     this.cache.delete(sessionId);
   }
 
+  /** Drops this instance's cached answers for every session of a user. */
+  forgetUser(userId: string): void {
+    for (const [sessionId, entry] of this.cache) {
+      if (entry.userId === userId) this.cache.delete(sessionId);
+    }
+  }
+
   private evictOldest(): void {
     let drop = this.cache.size / 2;
     for (const key of this.cache.keys()) {

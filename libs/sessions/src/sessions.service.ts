@@ -120,6 +120,7 @@ export class SessionsService {
   ): Promise<number> {
     const result = await this.repository.revokeAllOfUser(userId, keepSessionId, actor);
     if (!result.userExists) throw new UserNotFoundError(userId);
+    this.state.forgetUser(userId);
     return result.revoked;
   }
 

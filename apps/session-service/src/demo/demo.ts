@@ -73,15 +73,25 @@ export async function announceDemo(
       for (const signIn of DEMO_SIGN_INS) await sessions.recordSignIn(signIn);
     }
   }
-  const mint = (sub: number, roles: string[]) =>
-    sign({ sub: String(sub), [config.auth.rolesClaim ?? 'roles']: roles }, key, {
-      algorithm: 'HS256',
-      expiresIn: '12h',
-      ...(config.auth.issuer && { issuer: config.auth.issuer }),
-      ...(config.auth.audience && { audience: config.auth.audience }),
-    });
+  const mint = (sub: number, roles: string[], sessionId?: string) =>
+    sign(
+      {
+        sub: String(sub),
+        [config.auth.rolesClaim ?? 'roles']: roles,
+        ...(sessionId && { [config.auth.sessionClaim ?? 'sid']: sessionId }),
+      },
+      key,
+      {
+        algorithm: 'HS256',
+        expiresIn: '12h',
+        ...(config.auth.issuer && { issuer: config.auth.issuer }),
+        ...(config.auth.audience && { audience: config.auth.audience }),
+      },
+    );
   const adminToken = mint(DEMO_ADMIN_ID, [config.auth.adminRole ?? 'admin']);
-  const userToken = mint(DEMO_USER_ID, []);
+  // The user token is bound to alice's most recent session, as a real sign-in's token would be.
+  const current = await sessions.listForUser(String(DEMO_USER_ID), 1, 1).catch(() => undefined);
+  const userToken = mint(DEMO_USER_ID, [], current?.rows[0]?.id);
   const lines = [
     '',
     'Demo mode: no JWT_SECRET or JWT_PUBLIC_KEY, so tokens are signed with a key made at start-up.',
