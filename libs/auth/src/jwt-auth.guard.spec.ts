@@ -55,7 +55,7 @@ describe('JwtAuthGuard.handleRequest', () => {
     expect(error).toMatchObject({
       tokenPresented: true,
       status: 401,
-      detail: 'The bearer token is invalid or expired',
+      detail: 'The bearer token was not accepted',
     });
   });
 

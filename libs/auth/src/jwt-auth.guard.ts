@@ -23,7 +23,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const req = context.switchToHttp().getRequest<Request>();
       const presented = Boolean(req.headers.authorization);
       throw new AuthenticationError(
-        presented ? 'The bearer token is invalid or expired' : 'A bearer token is required',
+        presented ? 'The bearer token was not accepted' : 'A bearer token is required',
         presented,
       );
     }

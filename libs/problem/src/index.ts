@@ -1,3 +1,4 @@
+export * from './allowed-methods';
 export * from './api-problem-responses.decorator';
 export * from './database-errors';
 export * from './problem-catalog';

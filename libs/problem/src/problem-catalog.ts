@@ -31,6 +31,7 @@ const define = (
 export const PROBLEM_CATALOG = {
   invalidRequest: define(400, 1, 'invalid-request', 'Invalid Request Parameters'),
   malformedBody: define(400, 2, 'malformed-body', 'Malformed Request Body'),
+  malformedRequest: define(400, 3, 'malformed-request', 'Malformed HTTP Request'),
   unauthorized: define(401, 1, 'unauthorized', 'Unauthorized'),
   forbidden: define(403, 1, 'forbidden', 'Forbidden'),
   notResourceOwner: define(403, 2, 'not-resource-owner', 'Access To Another User Denied'),
@@ -44,8 +45,15 @@ export const PROBLEM_CATALOG = {
   payloadTooLarge: define(413, 1, 'payload-too-large', 'Payload Too Large'),
   unsupportedMediaType: define(415, 1, 'unsupported-media-type', 'Unsupported Media Type'),
   tooManyRequests: define(429, 1, 'too-many-requests', 'Too Many Requests'),
+  headersTooLarge: define(
+    431,
+    1,
+    'request-header-fields-too-large',
+    'Request Header Fields Too Large',
+  ),
   internal: define(500, 1, 'internal-error', 'Internal Server Error'),
   databaseUnavailable: define(503, 1, 'database-unavailable', 'Service Unavailable'),
+  notReady: define(503, 2, 'not-ready', 'Service Not Ready'),
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemKind = keyof typeof PROBLEM_CATALOG;

@@ -70,6 +70,18 @@ export class Problem {
   request_id?: string;
 
   @ApiPropertyOptional({
+    description: 'W3C Trace Context trace id (from `traceparent`, or started here)',
+    example: '0af7651916cd43dd8448eb211c80319c',
+  })
+  trace_id?: string;
+
+  @ApiPropertyOptional({
+    description: "This service's span id within the trace",
+    example: 'b7ad6b7169203331',
+  })
+  span_id?: string;
+
+  @ApiPropertyOptional({
     description: 'When the problem occurred (ISO 8601)',
     example: '2026-04-03T12:00:00.000Z',
   })

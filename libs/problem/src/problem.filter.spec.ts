@@ -1,3 +1,4 @@
+import type { HttpAdapterHost } from '@nestjs/core';
 import {
   type ArgumentsHost,
   BadRequestException,
@@ -18,6 +19,11 @@ import {
 } from './problem.errors';
 import { ProblemExceptionFilter } from './problem.filter';
 import type { ProblemModuleOptions } from './problem.options';
+
+/** An HTTP adapter with no routes: every unknown path is a plain 404. */
+const noRoutes = {
+  httpAdapter: { getInstance: () => ({ router: { stack: [] } }) },
+} as unknown as HttpAdapterHost;
 
 interface FakeRequest {
   method: string;
@@ -88,7 +94,7 @@ function run(
   const host = {
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
   } as unknown as ArgumentsHost;
-  new ProblemExceptionFilter(options).catch(exception, host);
+  new ProblemExceptionFilter(options, noRoutes).catch(exception, host);
   return { res, req };
 }
 
@@ -147,7 +153,29 @@ describe('ProblemExceptionFilter', () => {
       });
       const requestId = res.problem().request_id;
       expect(requestId).toMatch(/^req_[0-9a-f-]{36}$/);
-      expect((req as FakeRequest & { requestId?: string }).requestId).toBe(requestId);
+      expect(
+        (req as FakeRequest & { requestContext?: { requestId: string } }).requestContext?.requestId,
+      ).toBe(requestId);
+    });
+
+    it('carries the trace id of a valid traceparent and a new span id', () => {
+      const { res } = run(new ValidationFailedError(violations), {
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      });
+      expect(res.problem().trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(res.problem().span_id).toMatch(/^[0-9a-f]{16}$/);
+      expect(res.problem().span_id).not.toBe('b7ad6b7169203331');
+    });
+
+    it.each([
+      'garbage',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      'ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    ])('starts a new trace for an invalid traceparent %j', (traceparent) => {
+      const { res } = run(new ValidationFailedError(violations), { headers: { traceparent } });
+      expect(res.problem().trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(res.problem().trace_id).not.toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(res.problem().trace_id).not.toMatch(/^0+$/);
     });
 
     it('does not log 4xx problems as errors', () => {
@@ -171,7 +199,7 @@ describe('ProblemExceptionFilter', () => {
     });
 
     it('says invalid_token when a token was presented', () => {
-      const { res } = run(new AuthenticationError('The bearer token is invalid or expired', true));
+      const { res } = run(new AuthenticationError('The bearer token was not accepted', true));
       expect(res.statusCode).toBe(401);
       expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="svc", error="invalid_token"');
     });
@@ -363,7 +391,7 @@ describe('ProblemExceptionFilter', () => {
     const host = {
       switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
     } as unknown as ArgumentsHost;
-    new ProblemExceptionFilter(options).catch(new Error('late'), host);
+    new ProblemExceptionFilter(options, noRoutes).catch(new Error('late'), host);
     expect(res.destroyed).toBe(true);
     expect(res.calls).toEqual([]);
   });

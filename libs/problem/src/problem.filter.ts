@@ -6,12 +6,14 @@ import {
   Inject,
   Logger,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { allowedMethods } from './allowed-methods';
 import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
 import { PROBLEM_CATALOG, ProblemDefinition, problemForStatus } from './problem-catalog';
 import { AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
-import { ensureRequestId } from './request-id.middleware';
+import { requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable } from './database-errors';
 
 interface Resolved {
@@ -48,7 +50,10 @@ function isBodyParserError(e: unknown): e is BodyParserError {
 export class ProblemExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
-  constructor(@Inject(PROBLEM_MODULE_OPTIONS) private readonly options: ProblemModuleOptions) {}
+  constructor(
+    @Inject(PROBLEM_MODULE_OPTIONS) private readonly options: ProblemModuleOptions,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -64,6 +69,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       );
     }
 
+    const context = requestContext(req);
     const problem: Problem = {
       type: `${this.options.typeBaseUri}${definition.slug}`,
       title: definition.title,
@@ -71,7 +77,9 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       detail: resolved.detail,
       instance: req.originalUrl.split('?')[0],
       code: definition.code,
-      request_id: ensureRequestId(req),
+      request_id: context.requestId,
+      trace_id: context.traceId,
+      span_id: context.spanId,
       timestamp: new Date().toISOString(),
       service: this.options.serviceName,
       i18n_key: definition.i18nKey,
@@ -130,6 +138,15 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       };
     }
     if (status === 404) {
+      const path = req.originalUrl.split('?')[0];
+      const allow = allowedMethods(this.adapterHost.httpAdapter?.getInstance(), path);
+      if (allow.length > 0 && !allow.includes(req.method)) {
+        return {
+          definition: PROBLEM_CATALOG.methodNotAllowed,
+          detail: `${req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`,
+          headers: { Allow: allow.join(', ') },
+        };
+      }
       return {
         definition: PROBLEM_CATALOG.routeNotFound,
         detail: `No route matches ${req.method} ${req.originalUrl.split('?')[0]}`,

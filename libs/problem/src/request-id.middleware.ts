@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -6,25 +6,57 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** Accept a caller's id only when it is short and safe to echo into headers and logs. */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type WithRequestId = Request & { requestId?: string };
+/** W3C Trace Context `traceparent`: version-traceid-parentid-flags. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** What ties a request to its logs and its Problem. */
+export interface RequestContext {
+  requestId: string;
+  /** 32 hex digits: the caller's trace (from `traceparent`) or a new one. */
+  traceId: string;
+  /** 16 hex digits: this service's span within the trace. */
+  spanId: string;
+}
+
+type WithContext = Request & { requestContext?: RequestContext };
 
 /**
- * Reads `X-Request-Id` or makes one, stores it on the request and echoes it in
- * the response header, so a Problem and the logs can be correlated.
+ * Reads `X-Request-Id` (or makes one) and W3C `traceparent` (or starts a
+ * trace), stores them on the request and echoes the request id, so a Problem
+ * and the logs can be correlated.
  */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader(REQUEST_ID_HEADER, ensureRequestId(req));
+  res.setHeader(REQUEST_ID_HEADER, requestContext(req).requestId);
   next();
 }
 
-export function ensureRequestId(req: Request): string {
-  const carrier = req as WithRequestId;
-  if (carrier.requestId) return carrier.requestId;
+export function requestContext(req: Request): RequestContext {
+  const carrier = req as WithContext;
+  if (carrier.requestContext) return carrier.requestContext;
   const incoming = req.headers['x-request-id'];
-  const id =
+  const requestId =
     typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming)
       ? incoming
       : `req_${randomUUID()}`;
-  carrier.requestId = id;
-  return id;
+  const parent = parseTraceparent(req.headers.traceparent);
+  carrier.requestContext = {
+    requestId,
+    traceId: parent ?? randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+  };
+  return carrier.requestContext;
+}
+
+export function ensureRequestId(req: Request): string {
+  return requestContext(req).requestId;
+}
+
+/** The trace id of a valid `traceparent`; all-zero ids and version ff are invalid (W3C section 3.2). */
+export function parseTraceparent(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = TRACEPARENT.exec(header.trim());
+  if (!match) return undefined;
+  const [, version, traceId, parentId] = match;
+  if (version === 'ff' || /^0+$/.test(traceId) || /^0+$/.test(parentId)) return undefined;
+  return traceId;
 }

@@ -19,7 +19,7 @@ describe('feed cursor', () => {
     { xid: '734', id: '12' },
     { xid: '9007199254740993', id: '42' },
     { xid: '18446744073709551615', id: '9223372036854775807' },
-    { xid: '99999999999999999999', id: '99999999999999999999' },
+    { xid: '18446744073709551615', id: '9223372036854775807' },
   ])('round-trips $xid:$id', (position) => {
     const cursor = encodeFeedCursor(position);
     expect(cursor).toMatch(/^v1\./);
@@ -112,5 +112,19 @@ describe('decodeFeedCursor accepts only the exact encoding', () => {
   it.each(['!!', '=AAAA'])('rejects a valid cursor with %j appended', (suffix) => {
     const cursor = encodeFeedCursor({ xid: '5', id: '6' });
     expect(() => decodeFeedCursor(cursor + suffix)).toThrow(ValidationFailedError);
+  });
+});
+
+describe('decodeFeedCursor range', () => {
+  it.each([
+    ['a row id past the bigint range', { xid: '0', id: '9223372036854775808' }],
+    ['an xid past the xid8 range', { xid: '18446744073709551616', id: '0' }],
+  ])('rejects %s', (_name, position) => {
+    expect(() => decodeFeedCursor(encodeFeedCursor(position))).toThrow(ValidationFailedError);
+  });
+
+  it('accepts the largest positions', () => {
+    const position = { xid: '18446744073709551615', id: '9223372036854775807' };
+    expect(decodeFeedCursor(encodeFeedCursor(position))).toEqual(position);
   });
 });

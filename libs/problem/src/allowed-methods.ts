@@ -1,0 +1,27 @@
+/** The parts of an Express 5 router layer this module reads. */
+interface RouterLayer {
+  match(path: string): boolean;
+  route?: { methods: Record<string, boolean> };
+}
+
+interface ExpressLike {
+  router?: { stack: RouterLayer[] };
+}
+
+/**
+ * The methods some route serves at `path`, upper case; empty when no route
+ * matches the path at all. Lets an unmatched request be told apart: 404 (no
+ * such resource) or 405 (the resource exists, not with this method).
+ */
+export function allowedMethods(app: unknown, path: string): string[] {
+  const stack = (app as ExpressLike).router?.stack ?? [];
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (!layer.route || !layer.match(path)) continue;
+    for (const [method, enabled] of Object.entries(layer.route.methods)) {
+      if (enabled && method !== '_all') methods.add(method.toUpperCase());
+    }
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
