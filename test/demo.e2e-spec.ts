@@ -12,7 +12,14 @@ describe('demo mode (embedded PostgreSQL, printed tokens)', () => {
 
   beforeAll(async () => {
     service = await startService(
-      { NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', EMBEDDED_DB_DIR: 'memory://' },
+      {
+        NODE_ENV: 'development',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        EMBEDDED_DB_DIR: 'memory://',
+        LOG_LEVEL: 'silent',
+        SHUTDOWN_DRAIN_MS: '0',
+      },
       (text) => (printed += text),
     );
   });

@@ -20,6 +20,8 @@ export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
     JWT_AUDIENCE: TEST_AUDIENCE,
     // Specs run the sweeper themselves, when they mean to.
     SESSION_SWEEP_INTERVAL_MS: '0',
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_DRAIN_MS: '0',
     ...overrides,
   };
 }

@@ -4,12 +4,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { loadConfig } from './config/app.config';
+import { type AppConfig, loadConfig } from './config/app.config';
 import { configureApp } from './configure-app';
 import { announceDemo, type DemoTokens } from './demo/demo';
 
 export interface RunningService {
   app: INestApplication;
+  config: AppConfig;
   url: string;
   /** Present in demo mode (no JWT key configured outside production). */
   demo?: DemoTokens;
@@ -21,11 +22,13 @@ export async function startService(
   print: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<RunningService> {
   const config = loadConfig(env);
-  const app = configureApp(await NestFactory.create(AppModule.forRoot(config)));
+  const app = configureApp(
+    await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }),
+  );
   await app.listen(config.port, config.host);
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://localhost:${address.port}`;
   Logger.log(`Listening on ${url} (docs at ${url}/docs)`, 'Bootstrap');
   const demo = config.ephemeralSigningKey ? await announceDemo(app, config, url, print) : undefined;
-  return { app, url, demo };
+  return { app, config, url, demo };
 }

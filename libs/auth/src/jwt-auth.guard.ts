@@ -4,6 +4,8 @@ import { AuthenticationError, isDatabaseUnavailable } from '@app/problem';
 import type { Request } from 'express';
 import type { AuthenticatedUser } from './authenticated-user';
 
+const BEARER_SCHEME_PREFIX = /^bearer(\s|$)/i;
+
 /**
  * Authenticates the bearer token. Every failure (missing, malformed, expired,
  * not yet valid, wrongly signed, `alg: none`, missing claims) becomes the same
@@ -21,7 +23,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (isDatabaseUnavailable(err)) throw err;
     if (err || !user) {
       const req = context.switchToHttp().getRequest<Request>();
-      const presented = Boolean(req.headers.authorization);
+      // RFC 6750 section 3.1: another scheme (Basic, Token, ...) is no bearer token; no error code.
+      const presented = BEARER_SCHEME_PREFIX.test(req.headers.authorization ?? '');
       throw new AuthenticationError(
         presented ? 'The bearer token was not accepted' : 'A bearer token is required',
         presented,

@@ -75,8 +75,27 @@ describe('JwtStrategy.validate', () => {
 
   it('returns the user, its roles and session id', async () => {
     await expect(
-      strategy.validate({ sub: '1001', exp, roles: ['admin'], sid: SID, iat: exp - 60 }),
+      strategy.validate({
+        sub: '1001',
+        exp,
+        roles: ['admin'],
+        sid: SID,
+        iat: Math.floor(Date.now() / 1000) - 60,
+      }),
     ).resolves.toEqual({ userId: '1001', roles: ['admin'], sessionId: SID });
+  });
+
+  it('refuses an iat from the future beyond the clock tolerance, or one that is not a number', async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    await expect(strategy.validate({ sub: '1', exp, iat: nowSeconds + 60 })).rejects.toThrow(
+      InvalidTokenClaimsError,
+    );
+    await expect(strategy.validate({ sub: '1', exp, iat: '2026-01-01' })).rejects.toThrow(
+      InvalidTokenClaimsError,
+    );
+    await expect(strategy.validate({ sub: '1', exp, iat: nowSeconds + 3 })).resolves.toMatchObject({
+      userId: '1',
+    });
   });
 
   it('accepts a numeric sub as its canonical decimal string', async () => {

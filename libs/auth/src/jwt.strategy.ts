@@ -24,6 +24,7 @@ export class InvalidTokenClaimsError extends Error {}
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly rolesPath: string[];
   private readonly sessionClaim: string;
+  private readonly clockToleranceSeconds: number;
   private checker?: SessionStateChecker | null;
 
   constructor(
@@ -44,11 +45,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
     this.rolesPath = resolved.rolesClaim.split('.');
     this.sessionClaim = resolved.sessionClaim;
+    this.clockToleranceSeconds = resolved.clockToleranceSeconds;
   }
 
   async validate(claims: TokenClaims): Promise<AuthenticatedUser> {
     // jsonwebtoken 9 accepts tokens without `exp`; a bearer token must expire (RFC 8725 section 3.10).
     if (typeof claims.exp !== 'number') throw new InvalidTokenClaimsError('token has no exp');
+    // iat must be a NumericDate (RFC 7519 section 4.1.6) and not from the future.
+    if (claims.iat !== undefined) {
+      if (typeof claims.iat !== 'number') throw new InvalidTokenClaimsError('iat is not a number');
+      if (claims.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
+        throw new InvalidTokenClaimsError('iat is in the future');
+      }
+    }
     const userId = parseUserId(claims.sub);
     if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
     const sid = claims[this.sessionClaim];

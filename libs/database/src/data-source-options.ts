@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 
 export interface DatabaseSettings {
@@ -8,6 +9,8 @@ export interface DatabaseSettings {
   connectTimeoutMs: number;
   /** Server-side cap on one statement, ms. */
   statementTimeoutMs: number;
+  /** Server ends a session left idle inside a transaction this long, ms. */
+  idleInTransactionTimeoutMs: number;
   /** Application name shown in pg_stat_activity. */
   applicationName: string;
 }
@@ -36,8 +39,12 @@ export function buildDataSourceOptions(
     applicationName: settings.applicationName,
     poolSize: settings.poolSize,
     connectTimeoutMS: settings.connectTimeoutMs,
+    // An idle client's error (server restart, network cut) is logged, never thrown.
+    poolErrorHandler: (error: unknown) =>
+      new Logger('Database').warn(`idle connection failed: ${String(error)}`),
     extra: {
       statement_timeout: settings.statementTimeoutMs,
+      idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
       // pg-pool: give up waiting for a free client instead of queueing forever.
       connectionTimeoutMillis: settings.connectTimeoutMs,
     },

@@ -1,4 +1,5 @@
 export * from './allowed-methods';
+export * from './client-error.handler';
 export * from './api-problem-responses.decorator';
 export * from './database-errors';
 export * from './problem-catalog';

@@ -13,7 +13,7 @@ import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
 import { PROBLEM_CATALOG, ProblemDefinition, problemForStatus } from './problem-catalog';
 import { AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
-import { requestContext } from './request-id.middleware';
+import { type RequestContext, requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable } from './database-errors';
 
 interface Resolved {
@@ -69,21 +69,13 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       );
     }
 
-    const context = requestContext(req);
-    const problem: Problem = {
-      type: `${this.options.typeBaseUri}${definition.slug}`,
-      title: definition.title,
-      status: definition.status,
-      detail: resolved.detail,
-      instance: req.originalUrl.split('?')[0],
-      code: definition.code,
-      request_id: context.requestId,
-      trace_id: context.traceId,
-      span_id: context.spanId,
-      timestamp: new Date().toISOString(),
-      service: this.options.serviceName,
-      i18n_key: definition.i18nKey,
-    };
+    const problem = buildProblem(
+      definition,
+      resolved.detail,
+      safeInstance(req.originalUrl),
+      requestContext(req),
+      this.options,
+    );
     if (definition.status === 400) problem.errors = resolved.violations ?? [];
     const headers = { ...resolved.headers };
     if (definition.status === 503 || definition.status === 429) {
@@ -186,6 +178,42 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     const realm = `Bearer realm="${this.options.serviceName}"`;
     return tokenPresented ? `${realm}, error="invalid_token"` : realm;
   }
+}
+
+/**
+ * The request path as a valid URI reference (RFC 3986): without the query
+ * string, and with any character a URI may not carry (including a stray `%`
+ * of an undecodable escape) percent-encoded.
+ */
+export function safeInstance(originalUrl: string): string {
+  return originalUrl
+    .split('?')[0]
+    .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+    .replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c));
+}
+
+/** The Problem body of one occurrence of a problem kind. */
+export function buildProblem(
+  definition: ProblemDefinition,
+  detail: string,
+  instance: string,
+  context: RequestContext,
+  options: ProblemModuleOptions,
+): Problem {
+  return {
+    type: `${options.typeBaseUri}${definition.slug}`,
+    title: definition.title,
+    status: definition.status,
+    detail,
+    instance,
+    code: definition.code,
+    request_id: context.requestId,
+    trace_id: context.traceId,
+    span_id: context.spanId,
+    timestamp: new Date().toISOString(),
+    service: options.serviceName,
+    i18n_key: definition.i18nKey,
+  };
 }
 
 /** Messages written by Nest's own pipes and exceptions are safe; anything else is not echoed. */

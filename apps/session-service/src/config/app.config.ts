@@ -18,6 +18,11 @@ export interface AppConfig {
   ephemeralSigningKey?: KeyObject;
   sessions: SessionsModuleOptions;
   demoSeed: boolean;
+  logLevel: EnvironmentVariables['LOG_LEVEL'];
+  rateLimit: { ipPerMinute: number; userPerMinute: number };
+  /** Express `trust proxy`: which hops may set X-Forwarded-For. */
+  trustProxy: boolean | number | string;
+  shutdown: { drainMs: number; timeoutMs: number };
 }
 
 /** Algorithm family each key type may use: an HMAC secret never verifies an RS/ES token and vice versa. */
@@ -98,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       poolSize: vars.DATABASE_POOL_SIZE,
       connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       applicationName: vars.SERVICE_NAME,
     },
     auth: {
@@ -124,5 +130,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
     },
     demoSeed: !production && vars.DEMO_SEED === 'true',
+    logLevel: vars.LOG_LEVEL,
+    rateLimit: {
+      ipPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE,
+      userPerMinute: vars.RATE_LIMIT_USER_PER_MINUTE,
+    },
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS },
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -145,6 +145,38 @@ export class EnvironmentVariables {
   @Max(60_000)
   REVOCATION_FEED_POLL_MS = 1_000;
 
+  @IsInt(INT)
+  @Min(100)
+  @Max(600_000)
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @IsInt(INT)
+  @Min(1)
+  RATE_LIMIT_IP_PER_MINUTE = 1200;
+
+  @IsInt(INT)
+  @Min(1)
+  RATE_LIMIT_USER_PER_MINUTE = 600;
+
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
+    message:
+      'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs (or loopback, linklocal, uniquelocal)',
+  })
+  TRUST_PROXY = 'false';
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_MS = 1_000;
+
+  @IsInt(INT)
+  @Min(1_000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 15_000;
+
   @IsIn(['true', 'false'])
   DEMO_SEED: 'true' | 'false' = 'true';
 }

@@ -1,0 +1,99 @@
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerRequest,
+} from '@nestjs/throttler';
+import type { AuthenticatedUser } from '@app/auth';
+import { ProblemError } from '@app/problem';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+
+/** Names of the two throttlers configured in the app module. */
+export const IP_THROTTLER = 'ip';
+export const USER_THROTTLER = 'user';
+
+/** The one Problem for both limits: 429 with `Retry-After` (RFC 6585) and `retry_after`. */
+function tooManyRequests(detail: ThrottlerLimitDetail, scope: string): ProblemError {
+  const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
+  return new ProblemError(
+    'tooManyRequests',
+    `Too many requests from this ${scope}; retry after ${retryAfter} s`,
+    [],
+    { 'Retry-After': String(retryAfter) },
+  );
+}
+
+/**
+ * Per client IP, before authentication. The IP is Express's `req.ip`, which
+ * honours `X-Forwarded-For` only from proxies trusted by `TRUST_PROXY`, so a
+ * client cannot pick its own address.
+ */
+@Injectable()
+export class IpThrottlerGuard extends ThrottlerGuard {
+  protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    if (props.throttler.name !== IP_THROTTLER) return true;
+    return super.handleRequest(props);
+  }
+
+  protected getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(`ip:${String((req as unknown as Request).ip)}`);
+  }
+
+  protected throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw tooManyRequests(detail, 'client address');
+  }
+}
+
+/** Per authenticated user; runs as an interceptor, after the JWT guard has set `req.user`. */
+@Injectable()
+export class UserThrottlerGuard extends ThrottlerGuard {
+  protected shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    return Promise.resolve(!req.user);
+  }
+
+  protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    if (props.throttler.name !== USER_THROTTLER) return true;
+    return super.handleRequest(props);
+  }
+
+  protected getTracker(req: Record<string, unknown>): Promise<string> {
+    const user = (req as { user?: AuthenticatedUser }).user;
+    return Promise.resolve(`user:${user?.userId ?? ''}`);
+  }
+
+  protected throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw tooManyRequests(detail, 'user');
+  }
+}
+
+@Injectable()
+export class UserThrottlerInterceptor implements NestInterceptor, OnModuleInit {
+  private guard!: UserThrottlerGuard;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  async onModuleInit(): Promise<void> {
+    this.guard = await this.moduleRef.create(UserThrottlerGuard);
+    await this.guard.onModuleInit();
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() === 'http') await this.guard.canActivate(context);
+    return next.handle();
+  }
+}
