@@ -23,5 +23,8 @@ EXPOSE 3000
 # With NODE_ENV=production the service refuses to start without DATABASE_URL
 # and JWT_SECRET or JWT_PUBLIC_KEY.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/docs-json').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# SIGTERM drains and exits 0 (see SHUTDOWN_DRAIN_MS and SHUTDOWN_TIMEOUT_MS); node runs as PID 1 here,
+# so the service installs its own signal handlers.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/apps/session-service/main.js"]

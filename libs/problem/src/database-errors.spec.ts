@@ -27,7 +27,6 @@ describe('isDatabaseUnavailable', () => {
     ['42P01', 'undefined_table'],
     ['23505', 'unique_violation'],
     ['22P02', 'invalid_text_representation'],
-    ['57014', 'query_canceled (statement timeout)'],
     ['40001', 'serialization_failure'],
   ])('does not treat SQLSTATE %s (%s) as unavailability', (code) => {
     expect(isDatabaseUnavailable({ code })).toBe(false);
@@ -79,5 +78,20 @@ describe('isDatabaseUnavailable', () => {
     ['an unrelated Node code', { code: 'ERR_INVALID_ARG_TYPE' }],
   ])('returns false for %s', (_label, value) => {
     expect(isDatabaseUnavailable(value)).toBe(false);
+  });
+});
+
+describe('a database too busy to answer in time', () => {
+  it.each([
+    ['57014', 'statement timeout'],
+    ['55P03', 'lock not available'],
+  ])('treats SQLSTATE %s (%s) as unavailability', (code) => {
+    expect(isDatabaseUnavailable({ code })).toBe(true);
+    expect(isDatabaseUnavailable({ driverError: { code } })).toBe(true);
+  });
+
+  it('does not match codes that merely start like them', () => {
+    expect(isDatabaseUnavailable({ code: '570140' })).toBe(false);
+    expect(isDatabaseUnavailable({ code: '55P04' })).toBe(false);
   });
 });

@@ -13,8 +13,12 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention). */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
+/**
+ * SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P
+ * (operator intervention), plus 57014 (statement timeout: the database is too
+ * busy to answer in time) and 55P03 (lock not available).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014$|55P03$)/;
 
 const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
