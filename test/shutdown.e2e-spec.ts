@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Client } from 'pg';
+import request from 'supertest';
+import { testEnvironment } from './support/test-app';
+import { bearer, tokenFor } from './support/tokens';
+
+/**
+ * The real entry point (`main.ts`) in its own process: SIGTERM turns readiness
+ * to 503, lets in-flight requests finish, closes the pool and exits 0 within
+ * the deadline; past the deadline it exits 1. Its request log lines are
+ * checked on the way.
+ */
+const USER = 9001;
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
+    {
+      cwd: `${__dirname}/..`,
+      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const match = /Listening on (http:\/\/localhost:\d+)/.exec(output);
+    if (match) return { child, url: match[1], output: () => output };
+    if (child.exitCode !== null) throw new Error(`service exited early:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`service did not start:\n${output}`);
+}
+
+async function exitOf(child: ChildProcess, withinMs: number): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const timer = setTimeout(() => child.kill('SIGKILL'), withinMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return code;
+}
+
+describe('graceful shutdown of the real process', () => {
+  let db: Client;
+
+  beforeAll(async () => {
+    db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+  });
+
+  afterAll(() => db.end());
+
+  const seed = async () => {
+    await db.query('INSERT INTO users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
+      USER,
+      'shutdown',
+    ]);
+    await db.query(
+      `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
+                             last_active_at, idle_expires_at, expires_at)
+       VALUES ($1, 'desktop', '192.0.2.1', 'test', '{pwd}', now(), now(),
+               now() + interval '10 minutes', now() + interval '1 hour')`,
+      [USER],
+    );
+  };
+
+  it('drains: readiness 503, in-flight request completes, exit 0; request logged without credentials', async () => {
+    const service = await startService(
+      testEnvironment({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_MS: '1500',
+        SHUTDOWN_TIMEOUT_MS: '10000',
+      }),
+    );
+    const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    try {
+      await seed();
+      const token = tokenFor(USER);
+      await request(service.url)
+        .get(`/sessions/user/${USER}/sessions`)
+        .set(...bearer(token))
+        .expect(200);
+      await request(service.url).get('/health/ready').expect(200);
+
+      // Hold the sessions table so the next request stays in flight.
+      await lock.connect();
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      const inFlight = request(service.url)
+        .get(`/sessions/user/${USER}/sessions`)
+        .set(...bearer(token))
+        .then((res) => res.status);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // An idle keep-alive connection: shutdown must close it, not wait for it.
+      const { port } = new URL(service.url);
+      const idle = connect(Number(port), '127.0.0.1');
+      idle.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n');
+      await once(idle, 'data');
+      const idleClosed = once(idle, 'close');
+
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+      let readyStatus = 0;
+      for (let i = 0; i < 20 && readyStatus !== 503; i++) {
+        readyStatus = (await request(service.url).get('/health/ready')).status;
+        if (readyStatus !== 503) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(readyStatus).toBe(503);
+
+      await lock.query('ROLLBACK');
+      expect(await inFlight).toBe(200);
+      expect(await exitOf(service.child, 15_000)).toBe(0);
+      await idleClosed;
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+
+      const lines = service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requestLine = lines.find(
+        (l) => l.route === '/sessions/user/:user_id/sessions' && typeof l.responseTime === 'number',
+      );
+      expect(requestLine).toMatchObject({
+        request_id: expect.stringMatching(/^req_/),
+        trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        res: { status: 200 },
+      });
+      expect(service.output()).not.toContain(token);
+      expect(service.output()).not.toMatch(/authorization/i);
+    } finally {
+      await lock.end().catch(() => undefined);
+      service.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('exits 1 once the shutdown deadline passes with a request still running', async () => {
+    const service = await startService(
+      testEnvironment({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '1500',
+        DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+      }),
+    );
+    const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    try {
+      await seed();
+      await lock.connect();
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      const stuck = request(service.url)
+        .get(`/sessions/user/${USER}/sessions`)
+        .set(...bearer(tokenFor(USER)))
+        .then(
+          (res) => res.status,
+          () => 0,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await exitOf(service.child, 15_000)).toBe(1);
+      const took = Date.now() - signalledAt;
+      expect(took).toBeGreaterThanOrEqual(1400);
+      expect(took).toBeLessThan(10_000);
+      await lock.query('ROLLBACK');
+      await stuck;
+    } finally {
+      await lock.end().catch(() => undefined);
+      service.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
