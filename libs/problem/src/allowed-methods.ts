@@ -1,7 +1,16 @@
 /** The parts of an Express 5 router layer this module reads. */
 interface RouterLayer {
   match(path: string): boolean;
-  route?: { methods: Record<string, boolean> };
+  route?: { path?: unknown; methods: Record<string, boolean> };
+}
+
+/**
+ * A catch-all route (middleware mounted through the router, such as a
+ * logger's `{/*splat}` for every method) says nothing about what a path
+ * serves.
+ */
+export function isCatchAllRoute(path: unknown): boolean {
+  return typeof path !== 'string' || path.includes('*');
 }
 
 interface ExpressLike {
@@ -17,7 +26,7 @@ export function allowedMethods(app: unknown, path: string): string[] {
   const stack = (app as ExpressLike).router?.stack ?? [];
   const methods = new Set<string>();
   for (const layer of stack) {
-    if (!layer.route || !layer.match(path)) continue;
+    if (!layer.route || isCatchAllRoute(layer.route.path) || !layer.match(path)) continue;
     for (const [method, enabled] of Object.entries(layer.route.methods)) {
       if (enabled && method !== '_all') methods.add(method.toUpperCase());
     }

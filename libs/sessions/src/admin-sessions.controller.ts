@@ -8,7 +8,10 @@ import {
   Param,
   Post,
   Query,
+  Res,
+  StreamableFile,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -18,9 +21,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly, type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
-import { ApiProblemResponses } from '@app/problem';
+import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
+import { AdminListQuery } from './dto/admin-list.query';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
+import { jsonListStream } from './json-list.stream';
+import type { AdminSessionRow } from './session.row';
 import { CreateSessionRequest } from './dto/create-session.request';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import { SessionResponse } from './dto/session-response.dto';
@@ -39,14 +45,40 @@ export class AdminSessionsController {
 
   @Get('all')
   @AdminOnly()
-  @ApiOperation({ summary: 'Returns all active sessions (admin)' })
+  @ApiOperation({
+    summary: 'Returns all active sessions (admin)',
+    description:
+      'Without `limit`: every active session matching the filters, streamed from a database cursor (flat memory at any size); `total` is the number of sessions sent. With `limit`: one keyset page, most recently active first, and `next_cursor` for the next one (null at the end).',
+  })
   @ApiOkResponse({
     description: 'Returns all active sessions (admin).',
     type: AdminSessionListResponse,
   })
-  async listAll(): Promise<AdminSessionListResponse> {
-    const sessions = (await this.sessions.listAllActive()).map(toAdminSession);
-    return { sessions, total: sessions.length };
+  @ApiProblemResponses([400])
+  async listAll(
+    @Query() query: AdminListQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AdminSessionListResponse | StreamableFile> {
+    const filter = {
+      userId: query.user_id === undefined ? undefined : String(query.user_id),
+      ip: query.ip,
+      authMethod: query.auth_method,
+      deviceType: query.device_type,
+      activeSince: query.active_since,
+    };
+    if (query.limit === undefined) {
+      if (query.cursor !== undefined) {
+        throw ValidationFailedError.forField('cursor', 'requires', 'cursor needs limit');
+      }
+      const { rows, release } = await this.sessions.streamActive(filter);
+      // A client that goes away mid-list gives the database connection back at once.
+      res.on('close', () => rows.destroy());
+      const body = jsonListStream<AdminSessionRow>(rows, 'sessions', toAdminSession, release);
+      return new StreamableFile(body, { type: 'application/json; charset=utf-8' });
+    }
+    const page = await this.sessions.listActivePage(filter, query.limit, query.cursor);
+    const sessions = page.rows.map(toAdminSession);
+    return { sessions, total: sessions.length, next_cursor: page.nextCursor };
   }
 
   @Post()

@@ -1,5 +1,6 @@
 export * from './amr';
 export * from './device-type';
+export * from './dto/admin-list.query';
 export * from './dto/admin-session-detail.response';
 export * from './dto/admin-session-list.response';
 export * from './dto/create-session.request';
@@ -9,6 +10,8 @@ export * from './dto/revocation-feed.response';
 export * from './dto/revoke-sessions.response';
 export * from './dto/session-status.response';
 export * from './feed-cursor';
+export * from './json-list.stream';
+export * from './keyset-cursor';
 export * from './dto/session-list.response';
 export * from './dto/session-response.dto';
 export * from './entities';

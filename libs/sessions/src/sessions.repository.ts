@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { Readable } from 'node:stream';
+import QueryStream from 'pg-query-stream';
+import type { PoolClient } from 'pg';
+import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
@@ -36,6 +40,40 @@ export interface NewSession {
 }
 
 type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number };
+
+/** Filters of the admin list; all optional, combined with AND. */
+export interface AdminListFilter {
+  userId?: string;
+  /** An address or a CIDR block. */
+  ip?: string;
+  authMethod?: string;
+  deviceType?: string;
+  /** ISO 8601: only sessions active at or after it. */
+  activeSince?: string;
+}
+
+export type AdminPageRow = AdminSessionRow & { position_key: string };
+
+/** Rows of a streamed query, and how to give its connection back. */
+export interface RowStream {
+  rows: Readable;
+  release: () => void;
+}
+
+/** Active sessions matching the filter; appends its values to `params`. */
+function adminWhere(filter: AdminListFilter, params: unknown[]): string {
+  const clauses = [ACTIVE];
+  const add = (value: unknown, clause: (placeholder: string) => string) => {
+    params.push(value);
+    clauses.push(clause(`$${params.length}`));
+  };
+  if (filter.userId) add(filter.userId, (p) => `s.user_id = ${p}`);
+  if (filter.ip) add(filter.ip, (p) => `s.ip <<= ${p}::inet`);
+  if (filter.authMethod) add(filter.authMethod, (p) => `s.amr[1] = ${p}`);
+  if (filter.deviceType) add(filter.deviceType, (p) => `s.device_type = ${p}`);
+  if (filter.activeSince) add(filter.activeSince, (p) => `s.last_active_at >= ${p}::timestamptz`);
+  return clauses.join(' AND ');
+}
 
 /** Who ended sessions and why, as recorded in `revoked_by` and `revoke_reason`. */
 export interface RevocationActor {
@@ -94,7 +132,7 @@ export class SessionsRepository {
     limit: number,
     offset: number,
   ): Promise<UserSessionsPage> {
-    const result: PageRow[] = await this.dataSource.query(
+    const result = await this.read<PageRow>(
       `SELECT u.id IS NOT NULL AS user_exists, c.total, p.*
          FROM (VALUES (1)) AS one (x)
          LEFT JOIN users u ON u.id = $1
@@ -117,14 +155,62 @@ export class SessionsRepository {
     };
   }
 
-  /** Every active session with its user's name, most recently active first. */
-  async findAllActive(): Promise<AdminSessionRow[]> {
-    return this.dataSource.query(
-      `SELECT ${SESSION_COLUMNS}, u.username
+  /**
+   * Every active session matching the filter, with its user's name, most
+   * recently active first, as a stream of rows read through a server-side
+   * cursor: memory stays flat however many sessions there are.
+   */
+  async streamActive(filter: AdminListFilter = {}): Promise<RowStream> {
+    const params: unknown[] = [];
+    const sql = `SELECT ${SESSION_COLUMNS}, u.username
          FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE ${ACTIVE}
-        ORDER BY s.last_active_at DESC, s.id DESC`,
+        WHERE ${adminWhere(filter, params)}
+        ORDER BY s.last_active_at DESC, s.id DESC`;
+    const runner = this.dataSource.createQueryRunner('slave');
+    const client = (await runner.connect()) as PoolClient;
+    const rows = client.query(new QueryStream(sql, params, { batchSize: 1000 }));
+    let released = false;
+    return {
+      rows,
+      release: () => {
+        if (released) return;
+        released = true;
+        void runner.release();
+      },
+    };
+  }
+
+  /** One keyset page of the admin list: `limit` rows after `after`. */
+  async findActivePage(
+    filter: AdminListFilter,
+    limit: number,
+    after?: ListPosition,
+  ): Promise<AdminPageRow[]> {
+    const params: unknown[] = [];
+    let where = adminWhere(filter, params);
+    if (after) {
+      params.push(after.lastActiveAt, after.id);
+      where += ` AND (s.last_active_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    params.push(limit);
+    return this.read<AdminPageRow>(
+      `SELECT ${SESSION_COLUMNS}, u.username, s.last_active_at::text AS position_key
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE ${where}
+        ORDER BY s.last_active_at DESC, s.id DESC
+        LIMIT $${params.length}`,
+      params,
     );
+  }
+
+  /** A list read: served by a read replica when `DATABASE_READ_URLS` configures some. */
+  private async read<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner('slave');
+    try {
+      return (await runner.query(sql, params)) as T[];
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

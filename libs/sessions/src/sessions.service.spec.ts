@@ -1,7 +1,14 @@
 import { UserNotFoundError, ValidationFailedError } from '@app/problem';
 import type { CreateSessionRequest } from './dto/create-session.request';
-import type { AdminSessionRow, SessionRow } from './session.row';
-import type { NewSession, SessionsRepository, UserSessionsPage } from './sessions.repository';
+import type { SessionRow } from './session.row';
+import { decodeListCursor, encodeListCursor, type ListPosition } from './keyset-cursor';
+import type {
+  AdminListFilter,
+  AdminPageRow,
+  NewSession,
+  SessionsRepository,
+  UserSessionsPage,
+} from './sessions.repository';
 import { SessionStateService } from './session-state.service';
 import { SessionsService } from './sessions.service';
 import type { SessionsModuleOptions } from './sessions.options';
@@ -28,9 +35,9 @@ const storedRow: SessionRow = {
 class FakeRepository {
   readonly inserted: NewSession[] = [];
   readonly pageCalls: Array<{ userId: string; limit: number; offset: number }> = [];
-  findAllActiveCalls = 0;
+  readonly activePageCalls: Array<{ limit: number; after?: ListPosition }> = [];
   page: UserSessionsPage = { userExists: true, total: 0, rows: [] };
-  active: AdminSessionRow[] = [];
+  active: AdminPageRow[] = [];
 
   insert(session: NewSession): Promise<SessionRow> {
     this.inserted.push(session);
@@ -42,9 +49,13 @@ class FakeRepository {
     return Promise.resolve(this.page);
   }
 
-  findAllActive(): Promise<AdminSessionRow[]> {
-    this.findAllActiveCalls += 1;
-    return Promise.resolve(this.active);
+  findActivePage(
+    _filter: AdminListFilter,
+    limit: number,
+    after?: ListPosition,
+  ): Promise<AdminPageRow[]> {
+    this.activePageCalls.push({ limit, after });
+    return Promise.resolve(this.active.slice(0, limit));
   }
 }
 
@@ -267,11 +278,48 @@ describe('SessionsService.listForUser', () => {
   });
 });
 
-describe('SessionsService.listAllActive', () => {
-  it('returns what the repository finds', async () => {
+describe('SessionsService.listActivePage', () => {
+  const row = (id: string, key: string): AdminPageRow => ({
+    ...storedRow,
+    id,
+    username: 'alice',
+    position_key: key,
+  });
+  const ids = [
+    '00000000-0000-4000-8000-000000000001',
+    '00000000-0000-4000-8000-000000000002',
+    '00000000-0000-4000-8000-000000000003',
+  ];
+
+  it('asks for one row more than the page to know whether another page follows', async () => {
     const { service, repository } = setup();
-    repository.active = [{ ...storedRow, username: 'alice' }];
-    await expect(service.listAllActive()).resolves.toEqual([{ ...storedRow, username: 'alice' }]);
-    expect(repository.findAllActiveCalls).toBe(1);
+    repository.active = ids.map((id, i) => row(id, `2026-01-01 00:00:0${i}.123456+00`));
+    const page = await service.listActivePage({}, 2);
+    expect(repository.activePageCalls).toEqual([{ limit: 3, after: undefined }]);
+    expect(page.rows.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(page.nextCursor).not.toBeNull();
+    expect(decodeListCursor(page.nextCursor ?? '')).toEqual({
+      lastActiveAt: '2026-01-01 00:00:01.123456+00',
+      id: ids[1],
+    });
+  });
+
+  it('passes the decoded cursor on, and answers null at the end', async () => {
+    const { service, repository } = setup();
+    repository.active = [row(ids[2], '2026-01-01 00:00:02+00')];
+    const cursor = encodeListCursor({ lastActiveAt: '2026-01-01 00:00:01.5+00', id: ids[1] });
+    const page = await service.listActivePage({}, 2, cursor);
+    expect(repository.activePageCalls[0].after).toEqual({
+      lastActiveAt: '2026-01-01 00:00:01.5+00',
+      id: ids[1],
+    });
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor it did not make, naming the cursor field', async () => {
+    const { service } = setup();
+    await expect(service.listActivePage({}, 2, 'k1.bogus')).rejects.toMatchObject({
+      violations: [{ field: 'cursor', code: 'format' }],
+    });
   });
 });

@@ -21,7 +21,13 @@ import {
   resolveSessionsOptions,
   type SessionsModuleOptions,
 } from './sessions.options';
-import { type RevocationActor, SessionsRepository } from './sessions.repository';
+import { decodeListCursor, encodeListCursor } from './keyset-cursor';
+import {
+  type AdminListFilter,
+  type RevocationActor,
+  type RowStream,
+  SessionsRepository,
+} from './sessions.repository';
 
 /** Rows a stream reads per poll; a backlog drains over successive polls. */
 const FEED_STREAM_BATCH = 500;
@@ -72,8 +78,28 @@ export class SessionsService {
     return { rows: result.rows, pageInfo: buildPageInfo(page, pageSize, result.total) };
   }
 
-  listAllActive(): Promise<AdminSessionRow[]> {
-    return this.repository.findAllActive();
+  /** Every active session matching the filter, as a stream of rows (the seed contract's list). */
+  streamActive(filter: AdminListFilter): Promise<RowStream> {
+    return this.repository.streamActive(filter);
+  }
+
+  /** One keyset page of active sessions, and the cursor of the next one (null at the end). */
+  async listActivePage(
+    filter: AdminListFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ rows: AdminSessionRow[]; nextCursor: string | null }> {
+    const after = cursor === undefined ? undefined : decodeListCursor(cursor);
+    const rows = await this.repository.findActivePage(filter, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      rows: page,
+      nextCursor:
+        rows.length > limit && last
+          ? encodeListCursor({ lastActiveAt: last.position_key, id: last.id })
+          : null,
+    };
   }
 
   /** Records a sign-in, creating or renaming its user in the same statement. */

@@ -8,9 +8,10 @@ import {
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblemResponses, ProblemError } from '@app/problem';
 import { ShutdownState } from './shutdown-state';
+import { IP_THROTTLER, USER_THROTTLER } from './throttling';
 
 @ApiTags('Operations')
-@SkipThrottle()
+@SkipThrottle({ [IP_THROTTLER]: true, [USER_THROTTLER]: true })
 @Controller('health')
 export class HealthController {
   constructor(

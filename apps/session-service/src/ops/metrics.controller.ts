@@ -2,9 +2,10 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { MetricsService } from './metrics.service';
+import { IP_THROTTLER, USER_THROTTLER } from './throttling';
 
 @ApiExcludeController()
-@SkipThrottle()
+@SkipThrottle({ [IP_THROTTLER]: true, [USER_THROTTLER]: true })
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

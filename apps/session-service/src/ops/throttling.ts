@@ -47,6 +47,11 @@ export class IpThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(`ip:${String((req as unknown as Request).ip)}`);
   }
 
+  /** One budget per client across all routes (the default key is per route). */
+  protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `${name}-${tracker}`;
+  }
+
   protected throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
@@ -71,6 +76,11 @@ export class UserThrottlerGuard extends ThrottlerGuard {
   protected getTracker(req: Record<string, unknown>): Promise<string> {
     const user = (req as { user?: AuthenticatedUser }).user;
     return Promise.resolve(`user:${user?.userId ?? ''}`);
+  }
+
+  /** One budget per user across all routes. */
+  protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `${name}-${tracker}`;
   }
 
   protected throwThrottlingException(

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** One active session in the admin list (`GET /api/sessions/all`). */
 export class AdminSession {
@@ -43,4 +43,11 @@ export class AdminSessionListResponse {
 
   @ApiProperty({ type: 'integer', description: 'Number of sessions in `sessions`', example: 1 })
   total: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Only with `limit`: pass as `cursor` for the next page; null on the last page',
+  })
+  next_cursor?: string | null;
 }

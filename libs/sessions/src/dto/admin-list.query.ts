@@ -1,0 +1,100 @@
+import { isIP } from 'node:net';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  registerDecorator,
+  type ValidationOptions,
+} from 'class-validator';
+import { AMR_VALUES } from '../amr';
+import { DEVICE_TYPES } from '../device-type';
+import { StrictInt } from './strict-int.transform';
+
+export const MAX_ADMIN_PAGE = 1000;
+
+/** An IPv4/IPv6 address, or a CIDR block of either. */
+export function isIpOrCidr(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const [address, prefix, ...rest] = value.split('/');
+  const version = isIP(address);
+  if (!version || rest.length) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+function IsIpOrCidr(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isIpOrCidr',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: { validate: isIpOrCidr },
+    });
+}
+
+/**
+ * Optional paging and filters of the admin list. With none of them the list is
+ * the seed contract: every active session, streamed.
+ */
+export class AdminListQuery {
+  @ApiPropertyOptional({
+    description: 'Page size; with it the answer carries `next_cursor` (keyset paging)',
+    minimum: 1,
+    maximum: MAX_ADMIN_PAGE,
+  })
+  @IsOptional()
+  @Min(1, { message: `limit must be between 1 and ${MAX_ADMIN_PAGE}` })
+  @Max(MAX_ADMIN_PAGE, { message: `limit must be between 1 and ${MAX_ADMIN_PAGE}` })
+  @IsInt({ message: 'limit must be an integer' })
+  @StrictInt()
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque `next_cursor` of the previous page (needs `limit`)' })
+  @IsOptional()
+  @IsString({ message: 'cursor must be a next_cursor returned by this list' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ description: 'Only this user', example: '1001' })
+  @IsOptional()
+  @Min(1, { message: 'user_id must be a positive integer' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: `user_id must be at most ${Number.MAX_SAFE_INTEGER}` })
+  @IsInt({ message: 'user_id must be a positive integer' })
+  @StrictInt()
+  user_id?: number;
+
+  @ApiPropertyOptional({
+    description: 'Only this IP address, or addresses in this CIDR block',
+    example: '203.0.113.0/24',
+  })
+  @IsOptional()
+  @IsIpOrCidr({ message: 'ip must be an IPv4/IPv6 address or CIDR block' })
+  ip?: string;
+
+  @ApiPropertyOptional({
+    description: 'Only sessions whose first method is this',
+    enum: AMR_VALUES,
+  })
+  @IsOptional()
+  @IsIn(AMR_VALUES, { message: `auth_method must be one of: ${AMR_VALUES.join(', ')}` })
+  auth_method?: string;
+
+  @ApiPropertyOptional({ description: 'Only this device type', enum: DEVICE_TYPES })
+  @IsOptional()
+  @IsIn(DEVICE_TYPES, { message: `device_type must be one of: ${DEVICE_TYPES.join(', ')}` })
+  device_type?: string;
+
+  @ApiPropertyOptional({
+    description: 'Only sessions active at or after this time (ISO 8601)',
+    example: '2026-04-15T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'active_since must be an ISO 8601 date-time' })
+  active_since?: string;
+}
