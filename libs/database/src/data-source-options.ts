@@ -3,6 +3,11 @@ import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 
 export interface DatabaseSettings {
   url: string;
+  /**
+   * Read replicas. List reads go to them (TypeORM picks one per query);
+   * writes, revocation and the session check always use the primary.
+   */
+  readUrls?: string[];
   /** Most connections this process opens. */
   poolSize: number;
   /** How long a request may wait for a pooled connection or a new one, ms. */
@@ -28,9 +33,19 @@ export function buildDataSourceOptions(
   entities: MixedList<Function | string | EntitySchema>,
   migrations: Migration[],
 ): DataSourceOptions {
+  const readUrls = settings.readUrls ?? [];
+  const endpoints =
+    readUrls.length > 0
+      ? {
+          replication: {
+            master: { url: settings.url },
+            slaves: readUrls.map((url) => ({ url })),
+          },
+        }
+      : { url: settings.url };
   return {
     type: 'postgres',
-    url: settings.url,
+    ...endpoints,
     entities,
     migrations,
     migrationsRun: true,

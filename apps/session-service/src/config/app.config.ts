@@ -56,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (production && !vars.JWT_SECRET && !vars.JWT_PUBLIC_KEY) {
     problems.push('JWT_SECRET or JWT_PUBLIC_KEY: required when NODE_ENV=production');
   }
+  if (vars.DATABASE_READ_URLS && !vars.DATABASE_URL) {
+    problems.push('DATABASE_READ_URLS: requires DATABASE_URL (the primary)');
+  }
   if (production && !vars.DATABASE_URL) {
     problems.push('DATABASE_URL: required when NODE_ENV=production');
   }
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     serviceName: vars.SERVICE_NAME,
     database: {
       url: vars.DATABASE_URL,
+      readUrls: vars.DATABASE_READ_URLS?.split(',').map((u) => u.trim()) ?? [],
       embeddedDbDir: vars.EMBEDDED_DB_DIR,
       poolSize: vars.DATABASE_POOL_SIZE,
       connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,

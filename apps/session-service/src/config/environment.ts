@@ -40,6 +40,12 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+(,\s*postgres(ql)?:\/\/\S+)*$/, {
+    message: 'DATABASE_READ_URLS must be a comma-separated list of postgres:// URLs',
+  })
+  DATABASE_READ_URLS?: string;
+
   @IsInt(INT)
   @Min(1)
   @Max(500)
@@ -198,6 +204,7 @@ const NUMERIC = new Set(
 export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables()).concat([
     'DATABASE_URL',
+    'DATABASE_READ_URLS',
     'JWT_SECRET',
     'JWT_PUBLIC_KEY',
     'JWT_ALGORITHMS',
