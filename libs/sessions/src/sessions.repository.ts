@@ -39,7 +39,7 @@ export interface NewSession {
   idleTimeoutSeconds: number;
 }
 
-type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number };
+type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number | null };
 
 /** Filters of the admin list; all optional, combined with AND. */
 export interface AdminListFilter {
@@ -124,8 +124,11 @@ export class SessionsRepository {
 
   /**
    * Whether the user exists, how many active sessions they have, and one page
-   * of them, most recently active first: one round trip, served by
-   * `sessions_user_active_idx`.
+   * of them, most recently active first, in one round trip. The count and the
+   * skip to the page share a single index-only pass over the user's entries in
+   * `sessions_user_active_idx` (a window count); only the page's rows are read
+   * from the table. A page past the end has no row to carry the count, so it
+   * alone costs a second, index-only count.
    */
   async findUserSessionsPage(
     userId: string,
@@ -133,26 +136,31 @@ export class SessionsRepository {
     offset: number,
   ): Promise<UserSessionsPage> {
     const result = await this.read<PageRow>(
-      `SELECT u.id IS NOT NULL AS user_exists, c.total, p.*
+      `WITH page AS (
+         SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
+           FROM sessions s
+          WHERE s.user_id = $1 AND ${ACTIVE}
+          ORDER BY s.last_active_at DESC, s.id DESC
+          LIMIT $2 OFFSET $3
+       )
+       SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
          FROM (VALUES (1)) AS one (x)
          LEFT JOIN users u ON u.id = $1
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}
-         ) c
-         LEFT JOIN LATERAL (
-           SELECT ${SESSION_COLUMNS} FROM sessions s
-            WHERE s.user_id = $1 AND ${ACTIVE}
-            ORDER BY s.last_active_at DESC, s.id DESC
-            LIMIT $2 OFFSET $3
-         ) p ON true`,
+         LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
+        ORDER BY page.last_active_at DESC, page.id DESC`,
       [userId, limit, offset],
     );
     const [first] = result;
-    return {
-      userExists: first.user_exists,
-      total: first.total,
-      rows: result.filter((r): r is PageRow & SessionRow => r.id != null),
-    };
+    const rows = result.filter((r): r is PageRow & SessionRow => r.id != null);
+    let total = first.total ?? 0;
+    if (rows.length === 0 && offset > 0 && first.user_exists) {
+      const [count] = await this.read<{ total: number }>(
+        `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`,
+        [userId],
+      );
+      total = count.total;
+    }
+    return { userExists: first.user_exists, total, rows };
   }
 
   /**
