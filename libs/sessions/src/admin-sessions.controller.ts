@@ -25,7 +25,7 @@ import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery } from './dto/admin-list.query';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
-import { jsonListStream } from './json-list.stream';
+import { jsonListBody } from './json-list.stream';
 import type { AdminSessionRow } from './session.row';
 import { CreateSessionRequest } from './dto/create-session.request';
 import { RevokeReasonQuery } from './dto/revoke.query';
@@ -64,16 +64,18 @@ export class AdminSessionsController {
       ip: query.ip,
       authMethod: query.auth_method,
       deviceType: query.device_type,
-      activeSince: query.active_since,
+      activeSince:
+        query.active_since === undefined ? undefined : new Date(query.active_since).toISOString(),
     };
     if (query.limit === undefined) {
       if (query.cursor !== undefined) {
         throw ValidationFailedError.forField('cursor', 'requires', 'cursor needs limit');
       }
       const { rows, release } = await this.sessions.streamActive(filter);
-      // A client that goes away mid-list gives the database connection back at once.
-      res.on('close', () => rows.destroy());
-      const body = jsonListStream<AdminSessionRow>(rows, 'sessions', toAdminSession, release);
+      const body = await jsonListBody<AdminSessionRow>(rows, 'sessions', toAdminSession, release);
+      // A client that goes away mid-list (or already has) gives the connection back at once.
+      if (res.closed || res.destroyed) body.destroy();
+      else res.on('close', () => body.destroy());
       return new StreamableFile(body, { type: 'application/json; charset=utf-8' });
     }
     const page = await this.sessions.listActivePage(filter, query.limit, query.cursor);

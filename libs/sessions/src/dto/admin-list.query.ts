@@ -3,7 +3,6 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Max,
@@ -26,6 +25,24 @@ export function isIpOrCidr(value: unknown): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An RFC 3339 date-time (ISO 8601 profile) with an explicit offset that denotes a real instant. */
+export function isRfc3339(value: unknown): boolean {
+  return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isRfc3339',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: { validate: isRfc3339 },
+    });
 }
 
 function IsIpOrCidr(options?: ValidationOptions): PropertyDecorator {
@@ -91,10 +108,10 @@ export class AdminListQuery {
   device_type?: string;
 
   @ApiPropertyOptional({
-    description: 'Only sessions active at or after this time (ISO 8601)',
+    description: 'Only sessions active at or after this time (RFC 3339, with a time zone)',
     example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'active_since must be an ISO 8601 date-time' })
+  @IsRfc3339({ message: 'active_since must be an RFC 3339 date-time with a time zone' })
   active_since?: string;
 }
