@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Readable } from 'node:stream';
-import QueryStream from 'pg-query-stream';
-import type { PoolClient } from 'pg';
+import { Readable } from 'node:stream';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 
@@ -40,6 +38,9 @@ export interface NewSession {
 }
 
 type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number | null };
+
+/** Rows per FETCH of the streamed admin list. */
+const STREAM_BATCH = 1000;
 
 /** Filters of the admin list; all optional, combined with AND. */
 export interface AdminListFilter {
@@ -166,7 +167,9 @@ export class SessionsRepository {
   /**
    * Every active session matching the filter, with its user's name, most
    * recently active first, as a stream of rows read through a server-side
-   * cursor: memory stays flat however many sessions there are.
+   * cursor, `STREAM_BATCH` rows per FETCH: memory stays flat however many
+   * sessions there are. A declared cursor is planned for fast first rows, and
+   * `statement_timeout` bounds each FETCH rather than the whole list.
    */
   async streamActive(filter: AdminListFilter = {}): Promise<RowStream> {
     const params: unknown[] = [];
@@ -175,17 +178,35 @@ export class SessionsRepository {
         WHERE ${adminWhere(filter, params)}
         ORDER BY s.last_active_at DESC, s.id DESC`;
     const runner = this.dataSource.createQueryRunner('slave');
-    const client = (await runner.connect()) as PoolClient;
-    const rows = client.query(new QueryStream(sql, params, { batchSize: 1000 }));
-    let released = false;
-    return {
-      rows,
-      release: () => {
-        if (released) return;
-        released = true;
-        void runner.release();
-      },
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
     };
+    try {
+      await runner.connect();
+      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await runner.query(`DECLARE admin_list NO SCROLL CURSOR FOR ${sql}`, params);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    async function* fetchAll(): AsyncGenerator<AdminSessionRow> {
+      try {
+        for (;;) {
+          const batch = (await runner.query(
+            `FETCH ${STREAM_BATCH} FROM admin_list`,
+          )) as AdminSessionRow[];
+          yield* batch;
+          if (batch.length < STREAM_BATCH) return;
+        }
+      } finally {
+        await close();
+      }
+    }
+    return { rows: Readable.from(fetchAll()), release: () => void close() };
   }
 
   /** One keyset page of the admin list: `limit` rows after `after`. */
