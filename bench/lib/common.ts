@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+
+/** The repository root (bench/lib/../..). */
+export const ROOT = resolve(__dirname, '..', '..');
+
+export const BENCH_DB = process.env.BENCH_DB_NAME ?? 'sessions_bench';
+export const PG_ADMIN_URL =
+  process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const BENCH_DB_URL = PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${BENCH_DB}$1`);
+
+/** Shared by the service, the baseline and the load generator. */
+export const JWT = {
+  secret: 'bench-secret-0123456789abcdef-0123456789abcdef',
+  issuer: 'https://issuer.bench.local',
+  audience: 'session-service',
+} as const;
+
+export const secretKey: KeyObject = createSecretKey(Buffer.from(JWT.secret, 'utf8'));
+
+export function signToken(sub: string, roles: string[] = [], ttlSeconds = 4 * 3600): string {
+  return jwt.sign({ sub, roles }, secretKey, {
+    algorithm: 'HS256',
+    issuer: JWT.issuer,
+    audience: JWT.audience,
+    expiresIn: ttlSeconds,
+  });
+}
+
+/** The same environment for both servers. */
+export function serverEnv(port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: BENCH_DB_URL,
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',
+    JWT_SECRET: JWT.secret,
+    JWT_ISSUER: JWT.issuer,
+    JWT_AUDIENCE: JWT.audience,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+    RATE_LIMIT_USER_PER_MINUTE: '1000000000',
+    DEMO_SEED: 'false',
+    // The sweeper would mark the seeded expired rows mid-run; the benchmark reads only.
+    SESSION_SWEEP_INTERVAL_MS: '0',
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function median(values: number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/**
+ * Runs a command to completion; its output is shown only when it fails (or with
+ * `verbose`). Throws on a non-zero exit.
+ */
+export function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  verbose = false,
+): void {
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    env,
+    stdio: verbose ? 'inherit' : 'pipe',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    if (!verbose) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`.slice(-8000));
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  }
+}
+
+export function hasTaskset(): boolean {
+  return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+export function cpuCount(): number {
+  const r = spawnSync('nproc', [], { encoding: 'utf8' });
+  return Number(r.stdout?.trim()) || 1;
+}
+
+/** Children started here; all are killed on exit, error or Ctrl-C. */
+const children = new Set<ChildProcess>();
+
+export function startChild(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cpu?: string,
+): ChildProcess {
+  const [c, a] = cpu !== undefined ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
+  // taskset execs the command, so the child's pid is the server's pid.
+  const child = spawn(c, a, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping.has(child) && code !== 0) {
+      console.error(`\n[${name}] exited (${code ?? signal}); last output:\n${tail}`);
+    }
+  });
+  return child;
+}
+
+const stopping = new Set<ChildProcess>();
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function killAllChildren(): void {
+  for (const child of children) {
+    stopping.add(child);
+    child.kill('SIGKILL');
+  }
+}
+
+let cleanupInstalled = false;
+export function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
+}
+
+/** Resident set size (current and peak) of a process, in MiB, from /proc. */
+export function readRss(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux `clear_refs` 5); false where not allowed. */
+export function resetPeakRss(pid: number): boolean {
+  const r = spawnSync('sh', ['-c', `echo 5 > /proc/${pid}/clear_refs`], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
+  const mem = existsSync('/proc/meminfo') ? readFileSync('/proc/meminfo', 'utf8') : '';
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(mem)?.[1]);
+  return {
+    nproc: cpuCount(),
+    cpu_model: model ?? 'unknown',
+    mem_total_gib: Number.isFinite(memKb) ? Math.round((memKb / 1024 / 1024) * 10) / 10 : null,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
