@@ -46,18 +46,20 @@ const SESSION_COLUMNS = `s.id, s.user_id::text AS user_id, s.tenant_id, s.device
   host(s.ip) AS ip, s.geoip, s.user_agent, s.amr, ${STATUS} AS status, s.created_at,
   s.authenticated_at, s.last_active_at, s.idle_expires_at, s.expires_at`;
 
-const USER_PAGE = `SELECT u.id IS NOT NULL AS user_exists, c.total, p.*
-     FROM (VALUES (1)) AS one (x)
-     LEFT JOIN users u ON u.id = $1
-     CROSS JOIN LATERAL (
-       SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}
-     ) c
-     LEFT JOIN LATERAL (
-       SELECT ${SESSION_COLUMNS} FROM sessions s
+const USER_PAGE = `WITH page AS (
+       SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
+         FROM sessions s
         WHERE s.user_id = $1 AND ${ACTIVE}
         ORDER BY s.last_active_at DESC, s.id DESC
         LIMIT $2 OFFSET $3
-     ) p ON true`;
+     )
+     SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
+       FROM (VALUES (1)) AS one (x)
+       LEFT JOIN users u ON u.id = $1
+       LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
+      ORDER BY page.last_active_at DESC, page.id DESC`;
+
+const USER_COUNT = `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`;
 
 const ADMIN_ALL = `SELECT ${SESSION_COLUMNS}, u.username
      FROM sessions s JOIN users u ON u.id = s.user_id
@@ -94,7 +96,7 @@ interface AdminRow extends SessionRow {
   username: string;
   position_key?: string;
 }
-type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number };
+type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number | null };
 
 function toSessionResponse(row: SessionRow) {
   return {
@@ -242,7 +244,16 @@ app.get<{ Params: { user_id: string }; Querystring: Record<string, string> }>(
     }
     const [first] = rows;
     if (!first.user_exists) return problem(reply, 404, 'Not Found', `User ${userId} not found`);
-    const totalPages = Math.ceil(first.total / pageSize);
+    let total = first.total ?? 0;
+    if (first.id == null && page > 1) {
+      const count = await pool.query<{ total: number }>({
+        name: 'user_count',
+        text: USER_COUNT,
+        values: [userId],
+      });
+      total = count.rows[0].total;
+    }
+    const totalPages = Math.ceil(total / pageSize);
     return reply.send({
       code: 0,
       message: 'success',
@@ -250,12 +261,12 @@ app.get<{ Params: { user_id: string }; Querystring: Record<string, string> }>(
       pagination: {
         page,
         page_size: pageSize,
-        total: first.total,
+        total,
         total_pages: totalPages,
         has_next: page < totalPages,
         has_prev: page > 1,
       },
-      total: first.total,
+      total,
       timestamp: new Date().toISOString(),
     });
   },
