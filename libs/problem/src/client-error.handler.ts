@@ -38,6 +38,8 @@ export function answerClientErrorsWithProblems(
         `HTTP/1.1 ${definition.status} ${definition.title}`,
         `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
         `Content-Length: ${Buffer.byteLength(body)}`,
+        // The request could not be read, so neither could its Accept-Language.
+        'Content-Language: en',
         `X-Request-Id: ${context.requestId}`,
         'Connection: close',
         '',

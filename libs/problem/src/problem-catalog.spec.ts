@@ -1,4 +1,4 @@
-import { PROBLEM_CATALOG, problemForStatus } from './problem-catalog';
+import { detailKey, PROBLEM_CATALOG, problemBySlug, problemForStatus } from './problem-catalog';
 
 const entries = Object.entries(PROBLEM_CATALOG);
 const definitions = Object.values(PROBLEM_CATALOG);
@@ -72,5 +72,38 @@ describe('problemForStatus', () => {
 
   it('treats a status outside 400..599 as an internal error', () => {
     expect(problemForStatus(302)).toBe(PROBLEM_CATALOG.internal);
+  });
+});
+
+describe('PROBLEM_CATALOG in every language', () => {
+  it.each(entries)(
+    '%s has an English and a Chinese title, and says when and what to do',
+    (_k, d) => {
+      expect(d.titles.en).toBe(d.title);
+      expect(d.titles['zh-CN'].trim()).not.toBe('');
+      expect(d.titles['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      for (const text of [d.when, d.action]) {
+        expect(text.en.trim()).not.toBe('');
+        expect(text['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      }
+    },
+  );
+
+  it('gives every kind its own Chinese title', () => {
+    const titles = definitions.map((d) => d.titles['zh-CN']);
+    expect(new Set(titles).size).toBe(titles.length);
+  });
+
+  it('looks kinds up by slug', () => {
+    expect(problemBySlug('user-not-found')).toBe(PROBLEM_CATALOG.userNotFound);
+    expect(problemBySlug('http-502')).toBeUndefined();
+    expect(problemBySlug('constructor')).toBeUndefined();
+  });
+
+  it('keys detail templates by the kind, or the kind and a variant', () => {
+    expect(detailKey(PROBLEM_CATALOG.notReady, 'default')).toBe('error.not_ready');
+    expect(detailKey(PROBLEM_CATALOG.notReady, 'shutting_down')).toBe(
+      'error.not_ready.shutting_down',
+    );
   });
 });

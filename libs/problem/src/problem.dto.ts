@@ -95,9 +95,18 @@ export class Problem {
 
   @ApiPropertyOptional({
     description: 'Internationalization key for client-side translation',
-    example: 'error.invalid_request',
+    example: 'error.user_not_found',
   })
   i18n_key?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Values interpolated into `detail`, by placeholder name, so clients can translate it on their side; empty when the detail comes from no template',
+    example: { user_id: '1001' },
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+  })
+  i18n_args?: Record<string, string | number>;
 
   @ApiPropertyOptional({
     description: 'Seconds to wait before retrying (RFC 6585), on 429 and 503',

@@ -1,23 +1,50 @@
 import { FieldViolation } from './problem.dto';
 import { PROBLEM_CATALOG, ProblemKind } from './problem-catalog';
+import { type DetailMessage, type I18nArgs, recogniseDetail, renderDetail } from './problem-i18n';
 
 /**
  * Base of every error the service raises on purpose. Services throw these;
  * the one exception filter turns them into Problems through the catalog.
+ *
+ * `detail` is always the English text. An error made from a template
+ * (`ProblemError.fromTemplate`, or a detail the kind's templates recognise)
+ * also knows its template and `i18nArgs`, so the filter can write the detail
+ * in the caller's language; any other detail stays as written.
  */
 export class ProblemError extends Error {
+  /** The template the detail comes from, when it comes from one. */
+  readonly detailTemplate?: DetailMessage;
+
   constructor(
     readonly kind: ProblemKind,
     readonly detail: string,
     readonly violations: FieldViolation[] = [],
     readonly headers: Record<string, string> = {},
+    template?: DetailMessage,
   ) {
     super(detail);
     this.name = new.target.name;
+    this.detailTemplate = template ?? recogniseDetail(PROBLEM_CATALOG[kind], detail);
+  }
+
+  /** An error whose detail is the kind's template `variant` filled with `args`. */
+  static fromTemplate(
+    kind: ProblemKind,
+    variant: string,
+    args: I18nArgs = {},
+    headers: Record<string, string> = {},
+  ): ProblemError {
+    const detail = renderDetail(PROBLEM_CATALOG[kind], variant, args);
+    return new ProblemError(kind, detail, [], headers, { variant, args });
   }
 
   get status(): number {
     return PROBLEM_CATALOG[this.kind].status;
+  }
+
+  /** The values interpolated into the detail; undefined for a detail no template produced. */
+  get i18nArgs(): I18nArgs | undefined {
+    return this.detailTemplate?.args;
   }
 }
 
@@ -54,13 +81,30 @@ export class RoleRequiredError extends ProblemError {
 
 export class UserNotFoundError extends ProblemError {
   constructor(userId: string) {
-    super('userNotFound', `User ${userId} does not exist`);
+    const args = { user_id: userId };
+    super(
+      'userNotFound',
+      renderDetail(PROBLEM_CATALOG.userNotFound, 'default', args),
+      [],
+      {},
+      {
+        variant: 'default',
+        args,
+      },
+    );
   }
 }
 
 export class SessionNotFoundError extends ProblemError {
   constructor(sessionId: string) {
-    super('sessionNotFound', `Session ${sessionId} does not exist`);
+    const args = { session_id: sessionId };
+    super(
+      'sessionNotFound',
+      renderDetail(PROBLEM_CATALOG.sessionNotFound, 'default', args),
+      [],
+      {},
+      { variant: 'default', args },
+    );
   }
 }
 

@@ -58,6 +58,10 @@ class FakeResponse {
     return this;
   }
 
+  getHeader(name: string): string | undefined {
+    return this.headers[name];
+  }
+
   send(body: string): this {
     this.calls.push('send');
     this.body = body;
@@ -404,5 +408,130 @@ describe('ProblemExceptionFilter', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['Retry-After']).toBe('30');
     expect(res.problem().retry_after).toBe(30);
+  });
+});
+
+describe('ProblemExceptionFilter in other languages', () => {
+  beforeEach(() => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const zh = { headers: { 'accept-language': 'zh-CN' } };
+
+  it('answers English with Content-Language en and Vary: Accept-Language by default', () => {
+    const { res } = run(new UserNotFoundError('42'));
+    expect(res.headers['Content-Language']).toBe('en');
+    expect(res.headers.Vary).toBe('Accept-Language');
+    expect(res.problem()).toMatchObject({
+      title: 'User Not Found',
+      detail: 'User 42 does not exist',
+      i18n_key: 'error.user_not_found',
+      i18n_args: { user_id: '42' },
+    });
+  });
+
+  it('writes title and detail in Chinese and keeps everything else', () => {
+    const english = run(new UserNotFoundError('42')).res.problem();
+    const { res } = run(new UserNotFoundError('42'), zh);
+    expect(res.headers['Content-Language']).toBe('zh-CN');
+    const problem = res.problem();
+    expect(problem).toMatchObject({
+      title: '用户不存在',
+      detail: '用户 42 不存在',
+      i18n_key: 'error.user_not_found',
+      i18n_args: { user_id: '42' },
+    });
+    for (const member of ['type', 'status', 'code', 'instance', 'service', 'i18n_key'] as const) {
+      expect(problem[member]).toEqual(english[member]);
+    }
+  });
+
+  it('translates a detail written as a plain string when a template produces it', () => {
+    const { res } = run(new ProblemError('sessionNotActive', 'Session s-9 is revoked'), zh);
+    expect(res.statusCode).toBe(409);
+    expect(res.problem()).toMatchObject({
+      title: '会话未处于活动状态',
+      detail: '会话 s-9 的状态为 revoked',
+      i18n_args: { session_id: 's-9', status: 'revoked' },
+    });
+  });
+
+  it('keeps validation messages in English, translates the title, and sends empty i18n_args', () => {
+    const violations = [{ field: 'page', code: 'type', description: 'page must be an integer' }];
+    const { res } = run(new ValidationFailedError(violations), zh);
+    expect(res.headers['Content-Language']).toBe('zh-CN');
+    expect(res.problem()).toMatchObject({
+      title: '请求参数无效',
+      detail: 'page must be an integer',
+      i18n_args: {},
+      errors: violations,
+    });
+  });
+
+  it('renders the filter’s own templates with their arguments', () => {
+    const { res } = run(new NotFoundException(), {
+      method: 'DELETE',
+      originalUrl: '/nope?x=1',
+      headers: { 'accept-language': 'fr;q=1, zh;q=0.8' },
+    });
+    expect(res.problem()).toMatchObject({
+      title: '路由不存在',
+      detail: '没有与 DELETE /nope 匹配的路由',
+      i18n_key: 'error.route_not_found',
+      i18n_args: { method: 'DELETE', path: '/nope' },
+    });
+  });
+
+  it('translates the body-parser, database and internal details', () => {
+    expect(run({ status: 400, type: 'entity.parse.failed' }, zh).res.problem().detail).toBe(
+      '请求体不是有效的 JSON',
+    );
+    expect(run({ code: 'ECONNREFUSED' }, zh).res.problem().detail).toBe(
+      '会话存储暂时不可用，请稍后重试',
+    );
+    expect(run(new Error('x'), zh).res.problem()).toMatchObject({
+      title: '服务器内部错误',
+      detail: '发生意外错误；报告问题时请提供 request_id',
+    });
+    expect(run({ status: 413, type: 'parameters.too.many' }, zh).res.problem().detail).toBe(
+      '无法读取请求体',
+    );
+  });
+
+  it('translates a Nest exception whose message is the title', () => {
+    expect(run(new ForbiddenException(), zh).res.problem()).toMatchObject({
+      title: '禁止访问',
+      detail: '禁止访问',
+    });
+  });
+
+  it('keeps the challenge and the status of a 401 in every language', () => {
+    const { res } = run(new AuthenticationError('The bearer token was not accepted', true), zh);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="svc", error="invalid_token"');
+    expect(res.problem()).toMatchObject({ code: 30240101, detail: 'Bearer 令牌未被接受' });
+  });
+
+  it('adds Accept-Language to a Vary header set earlier, once', () => {
+    const req: FakeRequest = { method: 'GET', originalUrl: '/x', headers: {} };
+    const res = new FakeResponse();
+    res.headers.Vary = 'Origin';
+    const host = {
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+    } as unknown as ArgumentsHost;
+    new ProblemExceptionFilter(options, noRoutes).catch(new UserNotFoundError('1'), host);
+    expect(res.headers.Vary).toBe('Origin, Accept-Language');
+
+    const again = new FakeResponse();
+    again.headers.Vary = 'accept-language';
+    const host2 = {
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => again }),
+    } as unknown as ArgumentsHost;
+    new ProblemExceptionFilter(options, noRoutes).catch(new UserNotFoundError('1'), host2);
+    expect(again.headers.Vary).toBe('accept-language');
   });
 });

@@ -10,7 +10,20 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { allowedMethods } from './allowed-methods';
 import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
-import { PROBLEM_CATALOG, ProblemDefinition, problemForStatus } from './problem-catalog';
+import {
+  DEFAULT_PROBLEM_LOCALE,
+  PROBLEM_CATALOG,
+  ProblemDefinition,
+  type ProblemLocale,
+  problemForStatus,
+} from './problem-catalog';
+import {
+  type DetailMessage,
+  type I18nArgs,
+  localize,
+  negotiateProblemLocale,
+  renderDetail,
+} from './problem-i18n';
 import { AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
 import { type RequestContext, requestContext } from './request-id.middleware';
@@ -18,7 +31,10 @@ import { isDatabaseUnavailable } from './database-errors';
 
 interface Resolved {
   definition: ProblemDefinition;
+  /** English; the filter writes it in the caller's language when it comes from a template. */
   detail: string;
+  /** The template of `detail`; when absent, the filter tries to recognise one. */
+  message?: DetailMessage;
   violations?: FieldViolation[];
   headers?: Record<string, string>;
 }
@@ -69,12 +85,15 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       );
     }
 
+    const locale = negotiateProblemLocale(req.headers['accept-language']);
     const problem = buildProblem(
       definition,
       resolved.detail,
       safeInstance(req.originalUrl),
       requestContext(req),
       this.options,
+      locale,
+      resolved.message,
     );
     if (definition.status === 400) problem.errors = resolved.violations ?? [];
     const headers = { ...resolved.headers };
@@ -90,6 +109,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    setLanguageHeaders(res, locale);
     res.status(definition.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -104,28 +124,27 @@ export class ProblemExceptionFilter implements ExceptionFilter {
             : Boolean(req.headers.authorization);
         headers['WWW-Authenticate'] = this.bearerChallenge(presented);
       }
-      return { definition, detail: exception.detail, violations: exception.violations, headers };
+      return {
+        definition,
+        detail: exception.detail,
+        message: exception.detailTemplate,
+        violations: exception.violations,
+        headers,
+      };
     }
     if (exception instanceof HttpException) return this.fromHttpException(exception, req);
     if (isBodyParserError(exception)) return this.fromBodyParser(exception);
     if (isDatabaseUnavailable(exception)) {
-      return {
-        definition: PROBLEM_CATALOG.databaseUnavailable,
-        detail: 'The session store is temporarily unavailable; retry shortly',
-      };
+      return templated(PROBLEM_CATALOG.databaseUnavailable);
     }
-    return {
-      definition: PROBLEM_CATALOG.internal,
-      detail: 'An unexpected error occurred; quote the request_id when reporting it',
-    };
+    return templated(PROBLEM_CATALOG.internal);
   }
 
   private fromHttpException(exception: HttpException, req: Request): Resolved {
     const status = exception.getStatus();
     if (status === 401) {
       return {
-        definition: PROBLEM_CATALOG.unauthorized,
-        detail: 'A valid bearer token is required',
+        ...templated(PROBLEM_CATALOG.unauthorized),
         headers: { 'WWW-Authenticate': this.bearerChallenge(Boolean(req.headers.authorization)) },
       };
     }
@@ -134,15 +153,15 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       const allow = allowedMethods(this.adapterHost.httpAdapter?.getInstance(), path);
       if (allow.length > 0 && !allow.includes(req.method)) {
         return {
-          definition: PROBLEM_CATALOG.methodNotAllowed,
-          detail: `${req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`,
+          ...templated(PROBLEM_CATALOG.methodNotAllowed, 'default', {
+            method: req.method,
+            path,
+            allowed: allow.join(', '),
+          }),
           headers: { Allow: allow.join(', ') },
         };
       }
-      return {
-        definition: PROBLEM_CATALOG.routeNotFound,
-        detail: `No route matches ${req.method} ${req.originalUrl.split('?')[0]}`,
-      };
+      return templated(PROBLEM_CATALOG.routeNotFound, 'default', { method: req.method, path });
     }
     if (isBodyParserError(exception.cause)) return this.fromBodyParser(exception.cause);
     const definition = problemForStatus(status);
@@ -155,21 +174,14 @@ export class ProblemExceptionFilter implements ExceptionFilter {
   private fromBodyParser(error: BodyParserError): Resolved {
     switch (error.type) {
       case 'entity.too.large':
-        return {
-          definition: PROBLEM_CATALOG.payloadTooLarge,
-          detail: 'The request body exceeds the size limit',
-        };
+        return templated(PROBLEM_CATALOG.payloadTooLarge);
       case 'entity.parse.failed':
         return {
-          definition: PROBLEM_CATALOG.malformedBody,
-          detail: 'The request body is not valid JSON',
+          ...templated(PROBLEM_CATALOG.malformedBody),
           violations: [{ field: 'body', code: 'format', description: 'Body must be valid JSON' }],
         };
       default:
-        return {
-          definition: problemForStatus(error.status),
-          detail: 'The request body could not be read',
-        };
+        return templated(problemForStatus(error.status), 'common.body_unreadable');
     }
   }
 
@@ -192,19 +204,58 @@ export function safeInstance(originalUrl: string): string {
     .replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c));
 }
 
-/** The Problem body of one occurrence of a problem kind. */
+/** A resolution whose detail is one of the definition's templates (or a shared one). */
+function templated(
+  definition: ProblemDefinition,
+  variant = 'default',
+  args: I18nArgs = {},
+): Resolved {
+  return {
+    definition,
+    detail: renderDetail(definition, variant, args),
+    message: { variant, args },
+  };
+}
+
+/**
+ * `Content-Language` of the Problem, and `Vary: Accept-Language` (kept with
+ * any other `Vary` members already set), so caches keep one copy per language.
+ */
+export function setLanguageHeaders(
+  res: Pick<Response, 'getHeader' | 'setHeader'>,
+  locale: ProblemLocale,
+): void {
+  res.setHeader('Content-Language', locale);
+  const current = res.getHeader('Vary');
+  const members = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  if (members.includes('*') || members.some((m) => m.toLowerCase() === 'accept-language')) return;
+  res.setHeader('Vary', [...members, 'Accept-Language'].join(', '));
+}
+
+/**
+ * The Problem body of one occurrence of a problem kind. `detail` is the
+ * English text; `title` and `detail` are written in `locale` (a detail no
+ * template produced stays as written), and `i18n_args` carries the values
+ * of the detail's template.
+ */
 export function buildProblem(
   definition: ProblemDefinition,
   detail: string,
   instance: string,
   context: RequestContext,
   options: ProblemModuleOptions,
+  locale: ProblemLocale = DEFAULT_PROBLEM_LOCALE,
+  message?: DetailMessage,
 ): Problem {
+  const text = localize(definition, detail, locale, message);
   return {
     type: `${options.typeBaseUri}${definition.slug}`,
-    title: definition.title,
+    title: text.title,
     status: definition.status,
-    detail,
+    detail: text.detail,
     instance,
     code: definition.code,
     request_id: context.requestId,
@@ -213,6 +264,7 @@ export function buildProblem(
     timestamp: new Date().toISOString(),
     service: options.serviceName,
     i18n_key: definition.i18nKey,
+    i18n_args: { ...text.args },
   };
 }
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ProblemPagesController } from './problem-pages.controller';
 import { ProblemExceptionFilter } from './problem.filter';
 import {
   DEFAULT_PROBLEM_OPTIONS,
@@ -11,7 +12,8 @@ import { createProblemValidationPipe } from './validation';
 /**
  * Installs the Problem exception filter and the validation pipe for the whole
  * application, so every error, including those of a host app's own routes,
- * leaves as `application/problem+json`.
+ * leaves as `application/problem+json`, and serves the page every problem
+ * `type` points to (`GET /problems/<slug>`, `GET /problems`).
  */
 @Module({})
 export class ProblemModule {
@@ -19,6 +21,7 @@ export class ProblemModule {
     return {
       module: ProblemModule,
       global: true,
+      controllers: [ProblemPagesController],
       providers: [
         { provide: PROBLEM_MODULE_OPTIONS, useValue: { ...DEFAULT_PROBLEM_OPTIONS, ...options } },
         { provide: APP_FILTER, useClass: ProblemExceptionFilter },

@@ -156,7 +156,10 @@ export class SessionsService {
     if (row) return row;
     const existing = await this.repository.findDetail(sessionId);
     if (!existing) throw new SessionNotFoundError(sessionId);
-    throw new ProblemError('sessionNotActive', `Session ${sessionId} is ${existing.status}`);
+    throw ProblemError.fromTemplate('sessionNotActive', 'default', {
+      session_id: sessionId,
+      status: existing.status,
+    });
   }
 
   /**

@@ -34,12 +34,11 @@ export class HealthController {
   @ApiOkResponse({ description: 'Terminus health result' })
   @ApiProblemResponses([], { 503: 'Not ready: database down or shutting down' })
   async ready(): Promise<HealthCheckResult> {
-    if (this.shutdown.isDraining)
-      throw new ProblemError('notReady', 'The instance is shutting down');
+    if (this.shutdown.isDraining) throw ProblemError.fromTemplate('notReady', 'shutting_down');
     try {
       return await this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
     } catch {
-      throw new ProblemError('notReady', 'The database does not answer');
+      throw ProblemError.fromTemplate('notReady', 'default');
     }
   }
 }

@@ -21,12 +21,15 @@ export const IP_THROTTLER = 'ip';
 export const USER_THROTTLER = 'user';
 
 /** The one Problem for both limits: 429 with `Retry-After` (RFC 6585) and `retry_after`. */
-function tooManyRequests(detail: ThrottlerLimitDetail, scope: string): ProblemError {
+function tooManyRequests(
+  detail: ThrottlerLimitDetail,
+  scope: 'client_address' | 'user',
+): ProblemError {
   const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-  return new ProblemError(
+  return ProblemError.fromTemplate(
     'tooManyRequests',
-    `Too many requests from this ${scope}; retry after ${retryAfter} s`,
-    [],
+    scope,
+    { retry_after: retryAfter },
     { 'Retry-After': String(retryAfter) },
   );
 }
@@ -56,7 +59,7 @@ export class IpThrottlerGuard extends ThrottlerGuard {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    throw tooManyRequests(detail, 'client address');
+    throw tooManyRequests(detail, 'client_address');
   }
 }
 
