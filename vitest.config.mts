@@ -17,6 +17,7 @@ export default defineConfig({
       '@app/auth': lib('auth'),
       '@app/sessions': lib('sessions'),
       '@app/database': lib('database'),
+      '@app/sessions-client': lib('sessions-client'),
     },
   },
   test: {
