@@ -1,12 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
 
-/** How bearer tokens are verified and how their claims map to access rules. */
-export interface AuthModuleOptions {
-  /** HMAC secret (`crypto.createSecretKey`) or RSA/EC public key (`crypto.createPublicKey`). */
-  verificationKey: KeyObject;
+/** Settings shared by every key source. */
+interface AuthCommonOptions {
   /** Explicit allow-list, one algorithm family (RFC 8725 section 3.1). */
-  algorithms: Algorithm[];
+  algorithms?: Algorithm[];
   issuer?: string;
   audience?: string;
   /** Leeway for `exp` and `nbf`, in seconds. */
@@ -21,8 +19,68 @@ export interface AuthModuleOptions {
   sessionClaim?: string;
 }
 
-export type ResolvedAuthOptions = Required<Omit<AuthModuleOptions, 'issuer' | 'audience'>> &
-  Pick<AuthModuleOptions, 'issuer' | 'audience'>;
+/** One key from configuration: an HMAC secret or an RSA/EC public key. */
+export interface StaticKeyAuthOptions extends AuthCommonOptions {
+  /** HMAC secret (`crypto.createSecretKey`) or RSA/EC public key (`crypto.createPublicKey`). */
+  verificationKey: KeyObject;
+  /** Explicit allow-list, one algorithm family (RFC 8725 section 3.1). */
+  algorithms: Algorithm[];
+  jwks?: undefined;
+}
+
+/** Where the keys of an identity provider are published, and how they are fetched. */
+export type JwksOptions = (
+  | {
+      /** The JWKS endpoint (RFC 7517 section 5). */
+      uri: string;
+      oidcIssuer?: undefined;
+    }
+  | {
+      /**
+       * An OpenID Provider: `<issuer>/.well-known/openid-configuration` names the
+       * JWKS endpoint, and is the expected `iss` of tokens unless `issuer` is given.
+       */
+      oidcIssuer: string;
+      uri?: undefined;
+    }
+) & {
+  /** How long a fetched key is used without asking the endpoint again (default 10 min). */
+  cacheMaxAgeMs?: number;
+  /** Fetches allowed per minute when a token names a key not in the cache (default 10). */
+  refreshPerMinute?: number;
+  /** Time limit of one fetch, body included (default 2 s). */
+  timeoutMs?: number;
+};
+
+/** Keys of an identity provider, looked up by the token's `kid` in its JWKS. */
+export interface JwksAuthOptions extends AuthCommonOptions {
+  jwks: JwksOptions;
+  /** Asymmetric algorithms only (RS*, PS*, ES*); default `RS256`, `ES256`. */
+  algorithms?: Algorithm[];
+  verificationKey?: undefined;
+}
+
+/** How bearer tokens are verified and how their claims map to access rules. */
+export type AuthModuleOptions = StaticKeyAuthOptions | JwksAuthOptions;
+
+export interface ResolvedJwksOptions {
+  uri?: string;
+  oidcIssuer?: string;
+  /** The discovery document's `issuer` must equal `oidcIssuer`: it is the expected `iss`. */
+  requireDiscoveredIssuer: boolean;
+  cacheMaxAgeMs: number;
+  refreshPerMinute: number;
+  timeoutMs: number;
+}
+
+export type ResolvedAuthOptions = Required<
+  Omit<AuthCommonOptions, 'issuer' | 'audience' | 'algorithms'>
+> &
+  Pick<AuthCommonOptions, 'issuer' | 'audience'> & {
+    algorithms: Algorithm[];
+    verificationKey?: KeyObject;
+    jwks?: ResolvedJwksOptions;
+  };
 
 export const AUTH_DEFAULTS = {
   clockToleranceSeconds: 5,
@@ -32,8 +90,49 @@ export const AUTH_DEFAULTS = {
   sessionClaim: 'sid',
 } as const;
 
+export const JWKS_DEFAULTS = {
+  algorithms: ['RS256', 'ES256'] as Algorithm[],
+  cacheMaxAgeMs: 10 * 60_000,
+  refreshPerMinute: 10,
+  timeoutMs: 2_000,
+} as const;
+
+/** Algorithms a JWKS key may verify: asymmetric families only, never HS* or none. */
+export const JWKS_ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
+
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
-  return { ...AUTH_DEFAULTS, ...stripUndefined(options) } as ResolvedAuthOptions;
+  const resolved = { ...AUTH_DEFAULTS, ...stripUndefined(options) } as ResolvedAuthOptions;
+  if (!options.jwks) {
+    if (!options.verificationKey)
+      throw new Error('AuthModule: verificationKey or jwks is required');
+    return resolved;
+  }
+  if (options.verificationKey)
+    throw new Error('AuthModule: give verificationKey or jwks, not both');
+  const { uri, oidcIssuer } = options.jwks;
+  if (Boolean(uri) === Boolean(oidcIssuer)) {
+    throw new Error('AuthModule: jwks needs exactly one of uri and oidcIssuer');
+  }
+  const algorithms = options.algorithms ?? [...JWKS_DEFAULTS.algorithms];
+  if (!algorithms.length || !algorithms.every((a) => JWKS_ALGORITHM.test(a))) {
+    throw new Error(
+      `AuthModule: JWKS keys allow RS*, PS* and ES* algorithms only, not ${algorithms.join(',')}`,
+    );
+  }
+  return {
+    ...resolved,
+    algorithms,
+    // OpenID Connect Discovery 1.0 section 4.3: the provider's issuer is the URL it was discovered at.
+    issuer: options.issuer ?? oidcIssuer,
+    jwks: {
+      uri,
+      oidcIssuer,
+      requireDiscoveredIssuer: Boolean(oidcIssuer) && options.issuer === undefined,
+      cacheMaxAgeMs: options.jwks.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs,
+      refreshPerMinute: options.jwks.refreshPerMinute ?? JWKS_DEFAULTS.refreshPerMinute,
+      timeoutMs: options.jwks.timeoutMs ?? JWKS_DEFAULTS.timeoutMs,
+    },
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import { type AuthenticatedUser, parseUserId } from './authenticated-user';
+import { JwksKeyProvider } from './jwks-key.provider';
 import { isUuid, SESSION_STATE_CHECKER, type SessionStateChecker } from './session-state.port';
 
 interface TokenClaims {
@@ -18,7 +19,9 @@ export class InvalidTokenClaimsError extends Error {}
 /**
  * passport-jwt strategy. `algorithms`, `issuer` and `audience` are given at the
  * top level: passport-jwt 4 overwrites those inside `jsonWebTokenOptions` with
- * the top-level values even when the latter are undefined.
+ * the top-level values even when the latter are undefined. With `jwks`, the
+ * key of each token is looked up by its `kid` (JwksKeyProvider); a token whose
+ * key cannot be found fails like any other invalid token (401).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -32,11 +35,25 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly moduleRef: ModuleRef,
   ) {
     const resolved = resolveAuthOptions(options);
+    const jwks = resolved.jwks && new JwksKeyProvider(resolved.jwks, resolved.algorithms);
     super({
       // Only the Authorization header: never a query string or body (RFC 6750 section 2.1).
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, not a string: jsonwebtoken 9 would try createPublicKey on a string first.
-      secretOrKey: resolved.verificationKey as unknown as string,
+      // KeyObjects, not strings: jsonwebtoken 9 would try createPublicKey on a string first.
+      ...(jwks
+        ? {
+            secretOrKeyProvider: (
+              _request: unknown,
+              rawToken: unknown,
+              done: (error: unknown, key?: string) => void,
+            ) => {
+              void jwks.keyFor(rawToken).then(
+                (key) => done(null, key as unknown as string),
+                (error: unknown) => done(error),
+              );
+            },
+          }
+        : { secretOrKey: resolved.verificationKey as unknown as string }),
       algorithms: resolved.algorithms,
       issuer: resolved.issuer,
       audience: resolved.audience,

@@ -29,10 +29,10 @@ describe('loadConfig', () => {
     it('requires a JWT key and DATABASE_URL, naming both variables', () => {
       const error = configError({ NODE_ENV: 'production' });
       expect(error.problems).toEqual([
-        'JWT_SECRET or JWT_PUBLIC_KEY: required when NODE_ENV=production',
+        'JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER: required when NODE_ENV=production',
         'DATABASE_URL: required when NODE_ENV=production',
       ]);
-      expect(error.message).toContain('JWT_SECRET or JWT_PUBLIC_KEY');
+      expect(error.message).toContain('JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER');
       expect(error.message).toContain('DATABASE_URL');
     });
 
@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     it('never generates an ephemeral key', () => {
       const error = configError({ NODE_ENV: 'production', DATABASE_URL });
       expect(error.problems).toEqual([
-        'JWT_SECRET or JWT_PUBLIC_KEY: required when NODE_ENV=production',
+        'JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER: required when NODE_ENV=production',
       ]);
     });
 
@@ -60,8 +60,8 @@ describe('loadConfig', () => {
       expect(config.auth.algorithms).toEqual(['HS256']);
       expect(config.ephemeralSigningKey).toBeUndefined();
       expect(config.demoSeed).toBe(false);
-      expect(config.auth.verificationKey.type).toBe('secret');
-      expect(config.auth.verificationKey.export().toString('utf8')).toBe(SECRET);
+      expect(config.auth.verificationKey?.type).toBe('secret');
+      expect(config.auth.verificationKey?.export().toString('utf8')).toBe(SECRET);
     });
   });
 
@@ -149,8 +149,8 @@ describe('loadConfig', () => {
     it('defaults to RS256', () => {
       const config = loadConfig({ JWT_PUBLIC_KEY: RSA_PUBLIC_PEM });
       expect(config.auth.algorithms).toEqual(['RS256']);
-      expect(config.auth.verificationKey.type).toBe('public');
-      expect(config.auth.verificationKey.asymmetricKeyType).toBe('rsa');
+      expect(config.auth.verificationKey?.type).toBe('public');
+      expect(config.auth.verificationKey?.asymmetricKeyType).toBe('rsa');
       expect(config.ephemeralSigningKey).toBeUndefined();
     });
 
@@ -158,7 +158,7 @@ describe('loadConfig', () => {
       const escaped = RSA_PUBLIC_PEM.replace(/\n/g, '\\n');
       expect(escaped).not.toContain('\n');
       const config = loadConfig({ JWT_PUBLIC_KEY: escaped });
-      expect(config.auth.verificationKey.asymmetricKeyType).toBe('rsa');
+      expect(config.auth.verificationKey?.asymmetricKeyType).toBe('rsa');
     });
 
     it('accepts the RS and PS families', () => {

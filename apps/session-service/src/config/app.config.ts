@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
-import type { AuthModuleOptions } from '@app/auth';
+import type { AuthModuleOptions, JwksOptions } from '@app/auth';
 import type { DatabaseSettings } from '@app/database';
 import type { SessionsModuleOptions } from '@app/sessions';
 import { ConfigError, type EnvironmentVariables, validateEnvironment } from './environment';
@@ -31,6 +31,8 @@ const FAMILY_BY_KEY: Record<string, RegExp> = {
   rsa: /^(RS|PS)/,
   'rsa-pss': /^PS/,
   ec: /^ES/,
+  // Keys of an identity provider: asymmetric only, never HS* (the public key is no secret) or none.
+  jwks: /^(RS|PS|ES)/,
 };
 
 const DEFAULT_ALGORITHMS: Record<string, Algorithm[]> = {
@@ -38,7 +40,18 @@ const DEFAULT_ALGORITHMS: Record<string, Algorithm[]> = {
   rsa: ['RS256'],
   'rsa-pss': ['PS256'],
   ec: ['ES256'],
+  jwks: ['RS256', 'ES256'],
 };
+
+/** Where the JWT verification keys come from: exactly one may be set. */
+const KEY_SOURCES = ['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_OIDC_ISSUER'] as const;
+
+/** https, or http to this host only (a local identity provider or sidecar). */
+function isHttpsOrLoopback(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
 
 /**
  * Builds the configuration from the environment. Outside production, a missing
@@ -50,11 +63,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const problems: string[] = [];
   const production = vars.NODE_ENV === 'production';
 
-  if (vars.JWT_SECRET && vars.JWT_PUBLIC_KEY) {
-    problems.push('JWT_SECRET and JWT_PUBLIC_KEY: set one, not both');
+  const keySources = KEY_SOURCES.filter((name) => vars[name]);
+  if (keySources.length > 1) {
+    problems.push(
+      `${keySources.join(' and ')}: set one, not ${keySources.length > 2 ? 'several' : 'both'}`,
+    );
   }
-  if (production && !vars.JWT_SECRET && !vars.JWT_PUBLIC_KEY) {
-    problems.push('JWT_SECRET or JWT_PUBLIC_KEY: required when NODE_ENV=production');
+  if (production && !keySources.length) {
+    problems.push(
+      'JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER: required when NODE_ENV=production',
+    );
+  }
+  for (const name of ['JWT_JWKS_URL', 'JWT_OIDC_ISSUER'] as const) {
+    const url = vars[name];
+    if (url && production && !isHttpsOrLoopback(url)) {
+      problems.push(`${name}: must use https when NODE_ENV=production`);
+    }
   }
   if (vars.DATABASE_READ_URLS && !vars.DATABASE_URL) {
     problems.push('DATABASE_READ_URLS: requires DATABASE_URL (the primary)');
@@ -72,7 +96,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   let key: KeyObject | undefined;
   let keyKind = 'secret';
   let ephemeralSigningKey: KeyObject | undefined;
-  if (vars.JWT_SECRET) {
+  const jwksUri = vars.JWT_JWKS_URL;
+  const oidcIssuer = vars.JWT_OIDC_ISSUER;
+  const jwks: JwksOptions | undefined =
+    keySources.length === 1 && (jwksUri || oidcIssuer)
+      ? {
+          ...(jwksUri ? { uri: jwksUri } : { oidcIssuer: oidcIssuer! }),
+          cacheMaxAgeMs: vars.JWT_JWKS_CACHE_MS,
+          refreshPerMinute: vars.JWT_JWKS_REFRESH_PER_MINUTE,
+          timeoutMs: vars.JWT_JWKS_TIMEOUT_MS,
+        }
+      : undefined;
+  if (jwks) {
+    keyKind = 'jwks';
+  } else if (vars.JWT_SECRET) {
     key = createSecretKey(Buffer.from(vars.JWT_SECRET, 'utf8'));
   } else if (vars.JWT_PUBLIC_KEY) {
     try {
@@ -81,7 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     } catch {
       problems.push('JWT_PUBLIC_KEY: not a readable PEM public key');
     }
-  } else if (!production) {
+  } else if (!production && !keySources.length) {
     key = ephemeralSigningKey = createSecretKey(randomBytes(32));
   }
 
@@ -93,7 +130,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (key && family && !algorithms.every((a) => family.test(a))) {
     problems.push(`JWT_ALGORITHMS: ${algorithms.join(',')} does not match the ${keyKind} key`);
   }
-  if (problems.length || !key) throw new ConfigError(problems);
+  if (jwks && !algorithms.every((a) => family.test(a))) {
+    problems.push(
+      `JWT_ALGORITHMS: ${algorithms.join(',')} is not allowed with JWKS keys (RS*, PS* and ES* only)`,
+    );
+  }
+  if (problems.length || !(key || jwks)) throw new ConfigError(problems);
 
   return {
     nodeEnv: vars.NODE_ENV,
@@ -111,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       applicationName: vars.SERVICE_NAME,
     },
     auth: {
-      verificationKey: key,
+      ...(jwks ? { jwks } : { verificationKey: key! }),
       algorithms,
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

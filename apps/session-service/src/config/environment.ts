@@ -74,6 +74,35 @@ export class EnvironmentVariables {
   JWT_PUBLIC_KEY?: string;
 
   @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+[^\s#]*$/, {
+    message: 'JWT_JWKS_URL must be an http(s) URL of a JWKS endpoint',
+  })
+  @MaxLength(2048)
+  JWT_JWKS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+[^\s?#]*$/, {
+    message: 'JWT_OIDC_ISSUER must be an http(s) URL without query or fragment',
+  })
+  @MaxLength(2048)
+  JWT_OIDC_ISSUER?: string;
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(86_400_000)
+  JWT_JWKS_CACHE_MS = 600_000;
+
+  @IsInt(INT)
+  @Min(1)
+  @Max(600)
+  JWT_JWKS_REFRESH_PER_MINUTE = 10;
+
+  @IsInt(INT)
+  @Min(100)
+  @Max(30_000)
+  JWT_JWKS_TIMEOUT_MS = 2_000;
+
+  @IsOptional()
   @Matches(/^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512))*$/, {
     message: 'JWT_ALGORITHMS must be a comma-separated list such as HS256 or RS256,RS384',
   })
@@ -207,6 +236,8 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'DATABASE_READ_URLS',
     'JWT_SECRET',
     'JWT_PUBLIC_KEY',
+    'JWT_JWKS_URL',
+    'JWT_OIDC_ISSUER',
     'JWT_ALGORITHMS',
     'JWT_ISSUER',
     'JWT_AUDIENCE',
