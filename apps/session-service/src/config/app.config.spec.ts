@@ -32,7 +32,9 @@ describe('loadConfig', () => {
         'JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER: required when NODE_ENV=production',
         'DATABASE_URL: required when NODE_ENV=production',
       ]);
-      expect(error.message).toContain('JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER');
+      expect(error.message).toContain(
+        'JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER',
+      );
       expect(error.message).toContain('DATABASE_URL');
     });
 
