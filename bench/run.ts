@@ -1,5 +1,5 @@
 /**
- * Issue 5's benchmark: the service against a minimal Fastify + pg baseline on the same
+ * The benchmark: the service against a minimal Fastify + pg baseline on the same
  * database, alternating A,B per round, reporting the median of pair-by-pair ratios.
  * `npm run bench` (see bench/README.md). Not part of the test suite.
  */
@@ -177,8 +177,23 @@ function fmt(n: number, digits?: number): string {
   return n.toFixed(d);
 }
 
+/** The performance targets (README, Performance), checked against the summarized figures. */
+function target(m: ReturnType<typeof summarize>): [string, string] {
+  const check = (text: string, met: boolean): [string, string] => [text, met ? 'met' : 'MISSED'];
+  const key = `${m.scenario}|${m.metric}`;
+  if (key.startsWith('S1 user page c=10|req/s')) return check('ratio >= 0.70', m.ratio >= 0.7);
+  if (key.startsWith('S1 user page c=1|p50'))
+    return check('<= baseline + 0.5 ms', m.service - m.baseline <= 0.5);
+  if (key.startsWith('S1 user page @80% base|p99 ms')) return check('ratio <= 2', m.ratio <= 2);
+  if (key.startsWith('S2 deep/page-1')) return check('<= 1.5', m.service <= 1.5);
+  if (key.startsWith('S4 full admin list|TTFB')) return check('< 100 ms', m.service < 100);
+  if (key.startsWith('S4 full admin list|rows/s')) return check('>= 100000', m.service >= 100_000);
+  if (key.startsWith('S4 full admin list|peak RSS')) return check('< 150 MiB', m.service < 150);
+  return ['', ''];
+}
+
 function printTable(): void {
-  const header = ['scenario', 'metric', 'service', 'baseline', 'svc/base', 'verdict'];
+  const header = ['scenario', 'metric', 'service', 'baseline', 'svc/base', 'verdict', 'target', ''];
   const lines = rows.map((r) => {
     const m = summarize(r);
     const worse = r.better === 'higher' ? m.ratio < 1 : m.ratio > 1;
@@ -192,7 +207,15 @@ function printTable(): void {
           : worse
             ? `${factor.toFixed(2)}x worse`
             : `${(1 / factor).toFixed(2)}x better`;
-    return [r.scenario, r.metric, fmt(m.service), fmt(m.baseline), fmt(m.ratio, 2), verdict];
+    return [
+      r.scenario,
+      r.metric,
+      fmt(m.service),
+      fmt(m.baseline),
+      fmt(m.ratio, 2),
+      verdict,
+      ...target(m),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const line = (cells: string[]) =>
