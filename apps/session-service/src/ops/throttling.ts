@@ -35,62 +35,60 @@ function tooManyRequests(
 }
 
 /**
+ * One named throttler of the two: counts one budget per tracker across all
+ * routes (the library's default key is per route) and answers with the 429
+ * Problem of its scope.
+ */
+abstract class ScopedThrottlerGuard extends ThrottlerGuard {
+  protected abstract readonly throttlerName: string;
+  protected abstract readonly scope: 'client_address' | 'user';
+
+  protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    if (props.throttler.name !== this.throttlerName) return true;
+    return super.handleRequest(props);
+  }
+
+  protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `${name}-${tracker}`;
+  }
+
+  protected throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw tooManyRequests(detail, this.scope);
+  }
+}
+
+/**
  * Per client IP, before authentication. The IP is Express's `req.ip`, which
  * honours `X-Forwarded-For` only from proxies trusted by `TRUST_PROXY`, so a
  * client cannot pick its own address.
  */
 @Injectable()
-export class IpThrottlerGuard extends ThrottlerGuard {
-  protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    if (props.throttler.name !== IP_THROTTLER) return true;
-    return super.handleRequest(props);
-  }
+export class IpThrottlerGuard extends ScopedThrottlerGuard {
+  protected readonly throttlerName = IP_THROTTLER;
+  protected readonly scope = 'client_address';
 
   protected getTracker(req: Record<string, unknown>): Promise<string> {
     return Promise.resolve(`ip:${String((req as unknown as Request).ip)}`);
-  }
-
-  /** One budget per client across all routes (the default key is per route). */
-  protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return `${name}-${tracker}`;
-  }
-
-  protected throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
-    throw tooManyRequests(detail, 'client_address');
   }
 }
 
 /** Per authenticated user; runs as an interceptor, after the JWT guard has set `req.user`. */
 @Injectable()
-export class UserThrottlerGuard extends ThrottlerGuard {
+export class UserThrottlerGuard extends ScopedThrottlerGuard {
+  protected readonly throttlerName = USER_THROTTLER;
+  protected readonly scope = 'user';
+
   protected shouldSkip(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
     return Promise.resolve(!req.user);
   }
 
-  protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    if (props.throttler.name !== USER_THROTTLER) return true;
-    return super.handleRequest(props);
-  }
-
   protected getTracker(req: Record<string, unknown>): Promise<string> {
     const user = (req as { user?: AuthenticatedUser }).user;
     return Promise.resolve(`user:${user?.userId ?? ''}`);
-  }
-
-  /** One budget per user across all routes. */
-  protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return `${name}-${tracker}`;
-  }
-
-  protected throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
-    throw tooManyRequests(detail, 'user');
   }
 }
 
