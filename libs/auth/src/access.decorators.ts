@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
 import { ApiProblemResponses } from '@app/problem';
 import type { Request } from 'express';
 import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
-import { type AuthenticatedUser, USER_ID_RULE } from './authenticated-user';
+import { type AuthenticatedUser, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from './authenticated-user';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { OwnershipGuard } from './ownership.guard';
 import { RolesGuard } from './roles.guard';
@@ -44,8 +44,8 @@ export function OwnerOnly(param = 'user_id'): MethodDecorator & ClassDecorator {
     ApiBearerAuth(BEARER_SCHEME),
     ApiParam({
       name: param,
-      type: String,
       description: `User ID, must match the current JWT user: ${USER_ID_RULE}`,
+      schema: { type: 'string', ...USER_ID_PARAM_SCHEMA },
       example: '1001',
     }),
     ApiProblemResponses([400, 401, 403], {

@@ -17,4 +17,7 @@ export function parseUserId(value: unknown): string | undefined {
   return Number.isSafeInteger(Number(value)) ? value : undefined;
 }
 
+/** What `parseUserId` accepts, as an OpenAPI schema: `CANONICAL_USER_ID`, at most 16 digits. */
+export const USER_ID_PARAM_SCHEMA = { pattern: CANONICAL_USER_ID.source, maxLength: 16 } as const;
+
 export const USER_ID_RULE = `a positive integer up to ${Number.MAX_SAFE_INTEGER}, without sign or leading zeros`;

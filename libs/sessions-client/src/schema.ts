@@ -276,7 +276,10 @@ export interface components {
       session_id: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /** @example 1001 */
+      /**
+       * Format: int64
+       * @example 1001
+       */
       user_id: number;
       /** @example alice */
       username: string;
@@ -288,7 +291,41 @@ export interface components {
        *       "otp"
        *     ]
        */
-      amr: string[];
+      amr: (
+        | 'face'
+        | 'fpt'
+        | 'geo'
+        | 'hwk'
+        | 'iris'
+        | 'kba'
+        | 'mca'
+        | 'mfa'
+        | 'otp'
+        | 'pin'
+        | 'pwd'
+        | 'rba'
+        | 'retina'
+        | 'sc'
+        | 'sms'
+        | 'swk'
+        | 'tel'
+        | 'user'
+        | 'vbm'
+        | 'wia'
+        | 'password'
+        | 'totp'
+        | 'hotp'
+        | 'webauthn'
+        | 'passkey'
+        | 'email'
+        | 'magic_link'
+        | 'oauth'
+        | 'oidc'
+        | 'saml'
+        | 'sso'
+        | 'recovery_code'
+        | 'push'
+      )[];
       /**
        * @description First authentication method of the sign-in (RFC 8176)
        * @example pwd
@@ -314,7 +351,11 @@ export interface components {
       geoip?: string;
       /** Format: date-time */
       idle_expires_at: string;
-      /** @example 1800 */
+      /**
+       * Format: int32
+       * @description Idle timeout in seconds, within the configured bounds
+       * @example 1800
+       */
       idle_timeout_seconds: number;
       /** @example 192.168.1.1 */
       ip_address: string;
@@ -354,7 +395,10 @@ export interface components {
       tenant_id?: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /** @example 1001 */
+      /**
+       * Format: int64
+       * @example 1001
+       */
       user_id: number;
       /** @example alice */
       username: string;
@@ -364,6 +408,7 @@ export interface components {
       next_cursor?: string | null;
       sessions: components['schemas']['AdminSession'][];
       /**
+       * Format: int64
        * @description Number of sessions in `sessions`
        * @example 1
        */
@@ -433,25 +478,30 @@ export interface components {
       /** @example Beijing, CN */
       geoip?: string;
       /**
+       * Format: int32
        * @description Idle timeout in seconds, within the configured bounds (default SESSION_IDLE_TIMEOUT_SECONDS)
        * @example 1800
        */
       idle_timeout_seconds?: number;
       /**
-       * @description Client IP address (IPv4 or IPv6)
+       * @description Client IP address (IPv4 or IPv6, without a zone id)
        * @example 192.168.1.1
        */
       ip: string;
       /** @example tnt_xyz789 */
       tenant_id?: string;
       /**
+       * Format: int64
        * @description Absolute lifetime in seconds, within the configured bounds (default SESSION_ABSOLUTE_TTL_SECONDS)
        * @example 43200
        */
       ttl_seconds?: number;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 */
       user_agent: string;
-      /** @example 1001 */
+      /**
+       * Format: int64
+       * @example 1001
+       */
       user_id: number;
       /**
        * @description Current username; updates the stored one
@@ -583,6 +633,7 @@ export interface components {
     };
     'dto.RevokeSessionsResponse': {
       /**
+       * Format: int64
        * @description Sessions this request ended
        * @example 3
        */
@@ -599,11 +650,13 @@ export interface components {
       /**
        * @description Result message
        * @example success
+       * @enum {string}
        */
-      message: string;
+      message: 'success';
       /** @description Pagination Information (Nested Object) */
       pagination: components['schemas']['gitee_com_linmes_authms_base_dto.PageInfo'];
       /**
+       * Format: date-time
        * @description Response time (ISO 8601)
        * @example 2026-04-15T10:30:00.000Z
        */
@@ -655,6 +708,7 @@ export interface components {
        */
       geoip?: string;
       /**
+       * Format: uuid
        * @description Session ID
        * @example 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10
        */
@@ -808,6 +862,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -939,6 +1004,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1015,6 +1091,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1050,10 +1137,9 @@ export interface operations {
         after?: string;
         limit?: number;
       };
-      header: {
-        'last-event-id': string;
+      header?: {
         /** @description Cursor to resume after */
-        'Last-Event-ID'?: string;
+        'last-event-id'?: string;
       };
       path?: never;
       cookie?: never;
@@ -1088,6 +1174,17 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1171,6 +1268,17 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1262,6 +1370,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1339,6 +1458,17 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1437,6 +1567,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1519,6 +1660,17 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1669,6 +1821,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1757,6 +1920,17 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /**
        * @description Internal server error
        *
@@ -1835,6 +2009,17 @@ export interface operations {
       /** @description No such session among yours */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import {
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -27,16 +28,17 @@ import { AdminListQuery } from './dto/admin-list.query';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { jsonListBody } from './json-list.stream';
 import type { AdminSessionRow } from './session.row';
+import { CreateSessionPipe } from './create-session.pipe';
 import { CreateSessionRequest } from './dto/create-session.request';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import { SessionResponse } from './dto/session-response.dto';
 import { SessionStatusResponse } from './dto/session-status.response';
 import { toAdminSessionDetail, toSessionStatus } from './mappers/session-lifecycle.mapper';
 import { toAdminSession, toSessionResponse } from './mappers/session.mapper';
-import { SessionIdPipe } from './param-pipes';
+import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
-const SESSION_ID = { name: 'session_id', format: 'uuid' } as const;
+const SESSION_ID = { name: 'session_id', schema: SESSION_ID_PARAM_SCHEMA } as const;
 
 @ApiTags('Admin sessions')
 @Controller('api/sessions')
@@ -93,7 +95,13 @@ export class AdminSessionsController {
   })
   @ApiCreatedResponse({ description: 'The new session', type: SessionResponse })
   @ApiProblemResponses([400])
-  async create(@Body() body: CreateSessionRequest): Promise<SessionResponse> {
+  // `Readonly<...>` carries no runtime type, so the global pipe leaves the body to
+  // CreateSessionPipe, which also checks the configured lifetime bounds and so names every
+  // bad field in one answer.
+  @ApiBody({ type: CreateSessionRequest })
+  async create(
+    @Body(CreateSessionPipe) body: Readonly<CreateSessionRequest>,
+  ): Promise<SessionResponse> {
     return toSessionResponse(await this.sessions.recordSignIn(body));
   }
 

@@ -1,6 +1,12 @@
 import { Controller, Delete, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, type AuthenticatedUser, CurrentUser, USER_ID_RULE } from '@app/auth';
+import {
+  AdminOnly,
+  type AuthenticatedUser,
+  CurrentUser,
+  USER_ID_PARAM_SCHEMA,
+  USER_ID_RULE,
+} from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
@@ -15,7 +21,12 @@ export class AdminUsersController {
   @Delete()
   @AdminOnly()
   @ApiOperation({ summary: 'Revoke every active session of a user (admin)' })
-  @ApiParam({ name: 'user_id', type: String, description: USER_ID_RULE, example: '1001' })
+  @ApiParam({
+    name: 'user_id',
+    description: USER_ID_RULE,
+    schema: { type: 'string', ...USER_ID_PARAM_SCHEMA },
+    example: '1001',
+  })
   @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
   @ApiProblemResponses([400, 404], { 404: 'User not found' })
   async revokeAll(

@@ -43,3 +43,12 @@ export const COMMON_METHOD_ALIASES = [
 ] as const;
 
 export const AMR_VALUES: readonly string[] = [...RFC8176_METHODS, ...COMMON_METHOD_ALIASES];
+
+/** Most methods one sign-in may name (`amr` of a create request). */
+export const MAX_AMR_METHODS = 10;
+
+/** Length of the longest accepted method name. */
+export const AMR_NAME_MAX_LENGTH = Math.max(...AMR_VALUES.map((name) => name.length));
+
+/** Upper bound of `amr` joined with commas, as `dto.SessionResponse` shows it. */
+export const AMR_LIST_MAX_LENGTH = MAX_AMR_METHODS * (AMR_NAME_MAX_LENGTH + 1) - 1;

@@ -3,6 +3,9 @@ import { isUuid, parseUserId, USER_ID_RULE } from '@app/auth';
 import { ValidationFailedError } from '@app/problem';
 import type { ArgumentMetadata } from '@nestjs/common';
 
+/** What `SessionIdPipe` accepts, as an OpenAPI schema: a UUID (36 characters). */
+export const SESSION_ID_PARAM_SCHEMA = { type: 'string', format: 'uuid', maxLength: 36 } as const;
+
 /** A session id path parameter: a UUID, else a 400 naming the parameter. */
 @Injectable()
 export class SessionIdPipe implements PipeTransform<string, string> {

@@ -4,6 +4,7 @@ import { RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
 import { map, type Observable } from 'rxjs';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
+import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
 import { decodeFeedCursor } from './feed-cursor';
 import { toRevocation } from './mappers/session-lifecycle.mapper';
 import { SessionsService } from './sessions.service';
@@ -44,7 +45,14 @@ export class RevocationFeedController {
       'Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`).',
   })
   @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Cursor to resume after' })
+  // The name the handler reads (`@Headers('last-event-id')`), so the two are one parameter;
+  // header names are case-insensitive, so `Last-Event-ID` is the same header.
+  @ApiHeader({
+    name: 'last-event-id',
+    required: false,
+    description: 'Cursor to resume after',
+    schema: { type: 'string', maxLength: FEED_CURSOR_MAX_LENGTH },
+  })
   @ApiOkResponse({ description: 'A stream of revocation events' })
   @ApiProblemResponses([400])
   stream(

@@ -103,7 +103,7 @@ export class SessionsService {
   }
 
   /** Records a sign-in, creating or renaming its user in the same statement. */
-  async recordSignIn(request: CreateSessionRequest): Promise<SessionRow> {
+  async recordSignIn(request: Readonly<CreateSessionRequest>): Promise<SessionRow> {
     const { ttlSeconds, idleTimeoutSeconds } = this.lifetimes(request);
     return this.repository.insert({
       userId: String(request.user_id),
@@ -194,32 +194,43 @@ export class SessionsService {
     };
   }
 
-  private lifetimes(request: CreateSessionRequest): {
+  private lifetimes(request: Readonly<CreateSessionRequest>): {
     ttlSeconds: number;
     idleTimeoutSeconds: number;
   } {
-    const o = this.options;
-    const ttlSeconds = request.ttl_seconds ?? o.absoluteTtlSeconds;
-    const idleTimeoutSeconds = request.idle_timeout_seconds ?? o.idleTimeoutSeconds;
-    const violations: FieldViolation[] = [];
-    if (ttlSeconds < o.minAbsoluteTtlSeconds || ttlSeconds > o.maxAbsoluteTtlSeconds) {
-      violations.push({
-        field: 'ttl_seconds',
-        code: 'range',
-        description: `ttl_seconds must be between ${o.minAbsoluteTtlSeconds} and ${o.maxAbsoluteTtlSeconds}`,
-      });
-    }
-    if (
-      idleTimeoutSeconds < o.minIdleTimeoutSeconds ||
-      idleTimeoutSeconds > o.maxIdleTimeoutSeconds
-    ) {
-      violations.push({
-        field: 'idle_timeout_seconds',
-        code: 'range',
-        description: `idle_timeout_seconds must be between ${o.minIdleTimeoutSeconds} and ${o.maxIdleTimeoutSeconds}`,
-      });
-    }
+    const ttlSeconds = request.ttl_seconds ?? this.options.absoluteTtlSeconds;
+    const idleTimeoutSeconds = request.idle_timeout_seconds ?? this.options.idleTimeoutSeconds;
+    // The effective values, defaults included: a misconfigured default is refused too.
+    const violations = lifetimeViolations(
+      { ttl_seconds: ttlSeconds, idle_timeout_seconds: idleTimeoutSeconds },
+      this.options,
+    );
     if (violations.length) throw new ValidationFailedError(violations);
     return { ttlSeconds, idleTimeoutSeconds };
   }
+}
+
+/** Per-sign-in lifetimes outside the configured bounds, one violation per field. */
+export function lifetimeViolations(
+  request: Pick<CreateSessionRequest, 'ttl_seconds' | 'idle_timeout_seconds'>,
+  o: ResolvedSessionsOptions,
+): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  const check = (field: string, value: unknown, min: number, max: number) => {
+    if (typeof value === 'number' && Number.isInteger(value) && (value < min || value > max)) {
+      violations.push({
+        field,
+        code: 'range',
+        description: `${field} must be between ${min} and ${max}`,
+      });
+    }
+  };
+  check('ttl_seconds', request.ttl_seconds, o.minAbsoluteTtlSeconds, o.maxAbsoluteTtlSeconds);
+  check(
+    'idle_timeout_seconds',
+    request.idle_timeout_seconds,
+    o.minIdleTimeoutSeconds,
+    o.maxIdleTimeoutSeconds,
+  );
+  return violations;
 }

@@ -13,7 +13,7 @@ import { RevokeOwnSessionsQuery } from './dto/revoke.query';
 import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
 import { SessionListResponse } from './dto/session-list.response';
 import { toSessionListResponse } from './mappers/session-list.mapper';
-import { SessionIdPipe } from './param-pipes';
+import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
 @ApiTags('Session Management')
@@ -47,7 +47,7 @@ export class UserSessionsController {
     description:
       'Revokes the session: tokens bound to it (`sid` claim) stop working. Revoking an already revoked session succeeds again.',
   })
-  @ApiParam({ name: 'session_id', format: 'uuid' })
+  @ApiParam({ name: 'session_id', schema: SESSION_ID_PARAM_SCHEMA })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblemResponses([404], { 404: 'No such session among yours' })
   async revokeOne(

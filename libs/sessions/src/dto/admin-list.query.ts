@@ -12,13 +12,15 @@ import {
 } from 'class-validator';
 import { AMR_VALUES } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
+import { LIST_CURSOR_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 import { StrictInt } from './strict-int.transform';
 
 export const MAX_ADMIN_PAGE = 1000;
 
 /** An IPv4/IPv6 address, or a CIDR block of either. */
 export function isIpOrCidr(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
+  // A zone id (fe80::1%eth0) names an interface, not an address PostgreSQL's inet can hold.
+  if (typeof value !== 'string' || value.includes('%')) return false;
   const [address, prefix, ...rest] = value.split('/');
   const version = isIP(address);
   if (!version || rest.length) return false;
@@ -27,6 +29,8 @@ export function isIpOrCidr(value: unknown): boolean {
   return Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
+/** `YYYY-MM-DDTHH:MM:SS`, nine fraction digits and a `+HH:MM` offset: the longest RFC3339 matches. */
+const RFC3339_MAX_LENGTH = 35;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 /** An RFC 3339 date-time (ISO 8601 profile) with an explicit offset that denotes a real instant. */
@@ -73,12 +77,21 @@ export class AdminListQuery {
   @StrictInt()
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque `next_cursor` of the previous page (needs `limit`)' })
+  @ApiPropertyOptional({
+    description: 'Opaque `next_cursor` of the previous page (needs `limit`)',
+    maxLength: LIST_CURSOR_MAX_LENGTH,
+  })
   @IsOptional()
   @IsString({ message: 'cursor must be a next_cursor returned by this list' })
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'Only this user', example: '1001' })
+  @ApiPropertyOptional({
+    description: 'Only this user',
+    type: 'integer',
+    minimum: 1,
+    ...SAFE_INTEGER,
+    example: 1001,
+  })
   @IsOptional()
   @Min(1, { message: 'user_id must be a positive integer' })
   @Max(Number.MAX_SAFE_INTEGER, { message: `user_id must be at most ${Number.MAX_SAFE_INTEGER}` })
@@ -89,6 +102,8 @@ export class AdminListQuery {
   @ApiPropertyOptional({
     description: 'Only this IP address, or addresses in this CIDR block',
     example: '203.0.113.0/24',
+    // The longest IPv6 text form (45) plus a /128 prefix; isIpOrCidr refuses anything longer.
+    maxLength: 49,
   })
   @IsOptional()
   @IsIpOrCidr({ message: 'ip must be an IPv4/IPv6 address or CIDR block' })
@@ -109,6 +124,8 @@ export class AdminListQuery {
 
   @ApiPropertyOptional({
     description: 'Only sessions active at or after this time (RFC 3339, with a time zone)',
+    format: 'date-time',
+    maxLength: RFC3339_MAX_LENGTH,
     example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { AdminSession } from './admin-session-list.response';
+import { AMR_VALUES, MAX_AMR_METHODS } from '../amr';
+import { COLUMN_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './doc-bounds';
 
 /** One session of any status, for an admin: the list's fields plus its state and audit record. */
 @ApiSchema({ name: 'AdminSessionDetail' })
@@ -7,39 +9,58 @@ export class AdminSessionDetail extends AdminSession {
   @ApiProperty({ enum: ['active', 'revoked', 'expired'], example: 'revoked' })
   status: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: ISO_DATE_TIME_MAX_LENGTH })
   authenticated_at: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: ISO_DATE_TIME_MAX_LENGTH })
   idle_expires_at: string;
 
-  @ApiProperty({ type: 'integer', example: 1800 })
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    description: 'Idle timeout in seconds, within the configured bounds',
+    example: 1800,
+  })
   idle_timeout_seconds: number;
 
-  @ApiProperty({ type: [String], example: ['pwd', 'otp'] })
+  @ApiProperty({
+    type: [String],
+    enum: AMR_VALUES,
+    maxItems: MAX_AMR_METHODS,
+    example: ['pwd', 'otp'],
+  })
   amr: string[];
 
-  @ApiProperty({ example: 'desktop' })
+  @ApiProperty({ maxLength: COLUMN_LENGTH.deviceType, example: 'desktop' })
   device_type: string;
 
-  @ApiPropertyOptional({ example: 'dev_abc123' })
+  @ApiPropertyOptional({ maxLength: COLUMN_LENGTH.deviceId, example: 'dev_abc123' })
   device_id?: string;
 
-  @ApiPropertyOptional({ example: 'tnt_xyz789' })
+  @ApiPropertyOptional({ maxLength: COLUMN_LENGTH.tenantId, example: 'tnt_xyz789' })
   tenant_id?: string;
 
-  @ApiPropertyOptional({ example: 'Beijing, CN' })
+  @ApiPropertyOptional({ maxLength: COLUMN_LENGTH.geoip, example: 'Beijing, CN' })
   geoip?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'When it was revoked' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: ISO_DATE_TIME_MAX_LENGTH,
+    description: 'When it was revoked',
+  })
   revoked_at?: string;
 
   @ApiPropertyOptional({
     description: 'Who revoked it: user:<id>, admin:<id> or service:<id>',
+    maxLength: COLUMN_LENGTH.revokedBy,
     example: 'admin:1',
   })
   revoked_by?: string;
 
-  @ApiPropertyOptional({ description: 'Why it was revoked', example: 'suspected token theft' })
+  @ApiPropertyOptional({
+    description: 'Why it was revoked',
+    maxLength: COLUMN_LENGTH.revokeReason,
+    example: 'suspected token theft',
+  })
   revoke_reason?: string;
 }

@@ -1,37 +1,48 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { StrictInt } from './strict-int.transform';
+import {
+  COLUMN_LENGTH,
+  FEED_CURSOR_MAX_LENGTH,
+  ISO_DATE_TIME_MAX_LENGTH,
+  USER_ID_STRING,
+  UUID_LENGTH,
+} from './doc-bounds';
 
 export const MAX_FEED_LIMIT = 1000;
 
 @ApiSchema({ name: 'dto.Revocation' })
 export class Revocation {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: UUID_LENGTH })
   session_id: string;
 
-  @ApiProperty({ description: 'User ID (decimal string)', example: '1001' })
+  @ApiProperty({ description: 'User ID (decimal string)', ...USER_ID_STRING, example: '1001' })
   user_id: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: ISO_DATE_TIME_MAX_LENGTH })
   revoked_at: string;
 
-  @ApiProperty({ example: 'user:1001' })
+  @ApiProperty({ maxLength: COLUMN_LENGTH.revokedBy, example: 'user:1001' })
   revoked_by: string;
 
-  @ApiPropertyOptional({ example: 'signed out' })
+  @ApiPropertyOptional({ maxLength: COLUMN_LENGTH.revokeReason, example: 'signed out' })
   reason?: string;
 
-  @ApiProperty({ description: 'Cursor of the feed just after this revocation (the SSE event id)' })
+  @ApiProperty({
+    description: 'Cursor of the feed just after this revocation (the SSE event id)',
+    maxLength: FEED_CURSOR_MAX_LENGTH,
+  })
   cursor: string;
 }
 
 @ApiSchema({ name: 'dto.RevocationFeedResponse' })
 export class RevocationFeedResponse {
-  @ApiProperty({ type: () => [Revocation] })
+  @ApiProperty({ type: () => [Revocation], maxItems: MAX_FEED_LIMIT })
   revocations: Revocation[];
 
   @ApiProperty({
     description: 'Pass as `after` to read on; returned even when no revocation is new',
+    maxLength: FEED_CURSOR_MAX_LENGTH,
   })
   next_cursor: string;
 
@@ -42,6 +53,7 @@ export class RevocationFeedResponse {
 export class RevocationFeedQuery {
   @ApiPropertyOptional({
     description: 'Opaque cursor from a previous page; absent: from the start',
+    maxLength: FEED_CURSOR_MAX_LENGTH,
   })
   @IsOptional()
   @IsString({ message: 'after must be a cursor returned by this feed' })

@@ -1,0 +1,48 @@
+import { Inject, Injectable, PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { PROBLEM_VALIDATION_OPTIONS, toFieldViolations, ValidationFailedError } from '@app/problem';
+import { CreateSessionRequest } from './dto/create-session.request';
+import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import {
+  type ResolvedSessionsOptions,
+  resolveSessionsOptions,
+  type SessionsModuleOptions,
+} from './sessions.options';
+import { lifetimeViolations } from './sessions.service';
+
+/**
+ * Validates a sign-in body in one pass: the DTO's rules and the configured
+ * lifetime bounds together, so a 400 names every bad field at once.
+ */
+@Injectable()
+export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateSessionRequest>> {
+  private readonly options: ResolvedSessionsOptions;
+
+  constructor(@Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions) {
+    this.options = resolveSessionsOptions(options);
+  }
+
+  async transform(value: unknown): Promise<CreateSessionRequest> {
+    if (
+      Array.isArray(value) ||
+      (value !== undefined && value !== null && typeof value !== 'object')
+    ) {
+      throw ValidationFailedError.forField('body', 'type', 'The body must be a JSON object');
+    }
+    const body = plainToInstance(CreateSessionRequest, value ?? {});
+    const errors = await validate(body, {
+      whitelist: PROBLEM_VALIDATION_OPTIONS.whitelist,
+      forbidUnknownValues: PROBLEM_VALIDATION_OPTIONS.forbidUnknownValues,
+      stopAtFirstError: PROBLEM_VALIDATION_OPTIONS.stopAtFirstError,
+      validationError: { target: false, value: false },
+    });
+    const violations = toFieldViolations(errors);
+    const invalid = new Set(violations.map((v) => v.field));
+    violations.push(
+      ...lifetimeViolations(body, this.options).filter((v) => !invalid.has(v.field ?? '')),
+    );
+    if (violations.length) throw new ValidationFailedError(violations);
+    return body;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Database faults the service must survive without a 500 or a crash, on the
+ * real PostgreSQL: a statement cancelled by `statement_timeout` (SQLSTATE
+ * 57014), and the service's own backends terminated by an operator
+ * (`pg_terminate_backend`, SQLSTATE 57P01), idle or in the middle of a query.
+ * (PostgreSQL going away entirely is covered with a TCP proxy in
+ * problems.e2e-spec.ts and operations.e2e-spec.ts.)
+ */
+import { Client } from 'pg';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { insertSession, insertUser } from './support/factories';
+import { expectProblem } from './support/schemas';
+import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import { bearer, serviceToken, tokenFor } from './support/tokens';
+
+const USER = 71;
+
+const databaseUrl = (): string => {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set');
+  return url;
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Calls `probe` until `done` holds for its result, or fails after `timeoutMs`. */
+async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (done(last)) return last;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
+}
+
+type Res = request.Response;
+
+/** A 503 `database-unavailable` Problem with a Retry-After of whole seconds equal to the body's. */
+function expectDatabaseUnavailable(res: Res): void {
+  const body = expectProblem(res, 503);
+  expect(body).toMatchObject({ type: '/problems/database-unavailable', code: 30250301 });
+  const header = res.headers['retry-after'];
+  expect(header).toMatch(/^[1-9][0-9]*$/);
+  expect(body.retry_after).toBe(Number(header));
+}
+
+/** A 200 session list holding the user's one seeded session. */
+function expectList(res: Res, sessionId: string): void {
+  expect(res.status, res.text).toBe(200);
+  expect((res.body as { items: { id: string }[] }).items.map((s) => s.id)).toEqual([sessionId]);
+}
+
+const userList = (http: App): Promise<Res> =>
+  request(http)
+    .get(`/sessions/user/${USER}/sessions`)
+    .set(...bearer(tokenFor(USER)))
+    .then((r) => r);
+
+describe('faults on the real PostgreSQL', () => {
+  const clients: Client[] = [];
+
+  const newClient = async (): Promise<Client> => {
+    const client = new Client({ connectionString: databaseUrl() });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.end().catch(() => undefined);
+  });
+
+  /** The pids of the app's backends in the test database (seen from `observer`). */
+  const appBackends = async (observer: Client, serviceName: string): Promise<number[]> =>
+    (
+      await observer.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`,
+        [serviceName],
+      )
+    ).rows.map((r) => r.pid);
+
+  const lockWaiters = async (observer: Client, serviceName: string): Promise<number> =>
+    (
+      await observer.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'`,
+        [serviceName],
+      )
+    ).rows[0].n;
+
+  describe('statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS=500)', () => {
+    let t: TestApp;
+    let http: App;
+    let sessionId: string;
+
+    beforeAll(async () => {
+      t = await createTestApp({ DATABASE_STATEMENT_TIMEOUT_MS: '500' });
+      http = t.app.getHttpServer() as App;
+      await resetDatabase(t.dataSource);
+      await insertUser(t.dataSource, USER, 'fay');
+      sessionId = await insertSession(t.dataSource, { userId: USER });
+    });
+
+    afterAll(() => t?.close());
+
+    it('answers a read blocked by a lock with a 503 Problem in under 2 s, and 200 once it is released', async () => {
+      expectList(await userList(http), sessionId);
+
+      const locker = await newClient();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      try {
+        for (let i = 0; i < 2; i++) {
+          const started = Date.now();
+          const res = await userList(http);
+          const elapsed = Date.now() - started;
+          expectDatabaseUnavailable(res);
+          // Cancelled by the statement timeout: it waited for it, and no longer than it plus slack.
+          expect(elapsed).toBeGreaterThanOrEqual(450);
+          expect(elapsed).toBeLessThan(2000);
+        }
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+
+      // The same app, with the same pool, answers again at once.
+      expectList(await userList(http), sessionId);
+      await request(http).get('/health/ready').expect(200);
+    });
+
+    it('answers a sign-in blocked by a lock with a 503 Problem and writes nothing', async () => {
+      const locker = await newClient();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      try {
+        const started = Date.now();
+        const res = await request(http)
+          .post('/api/sessions')
+          .set(...bearer(serviceToken()))
+          .send({
+            user_id: 72,
+            username: 'gil',
+            amr: ['pwd'],
+            ip: '192.0.2.72',
+            user_agent: 'curl/8.5.0',
+          });
+        expect(Date.now() - started).toBeLessThan(2000);
+        expectDatabaseUnavailable(res);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      // The statement was cancelled as a whole: neither the user nor the session exists.
+      expect(await t.dataSource.query('SELECT 1 FROM users WHERE id = 72')).toHaveLength(0);
+      expect(await t.dataSource.query('SELECT 1 FROM sessions WHERE user_id = 72')).toHaveLength(0);
+      expectList(await userList(http), sessionId);
+    });
+  });
+
+  describe('pg_terminate_backend on the service', () => {
+    let t: TestApp;
+    let http: App;
+    let sessionId: string;
+
+    beforeAll(async () => {
+      t = await createTestApp();
+      http = t.app.getHttpServer() as App;
+      await resetDatabase(t.dataSource);
+      await insertUser(t.dataSource, USER, 'fay');
+      sessionId = await insertSession(t.dataSource, { userId: USER });
+    });
+
+    afterAll(() => t?.close());
+
+    /** Terminates every backend of the app; returns how many were terminated. */
+    async function terminateAppBackends(killer: Client): Promise<number> {
+      const { rows } = await killer.query<{ terminated: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`,
+        [t.config.serviceName],
+      );
+      return rows.filter((r) => r.terminated).length;
+    }
+
+    /**
+     * Sends requests until one is a 200: every answer on the way must be a 200 or
+     * a 503 Problem, never a 500; a 200 must come within 20 attempts and 5 s.
+     */
+    async function expectRecovery(): Promise<number> {
+      const deadline = Date.now() + 5000;
+      for (let attempt = 1; attempt <= 20 && Date.now() < deadline; attempt++) {
+        const res = await userList(http);
+        if (res.status === 200) {
+          expectList(res, sessionId);
+          return attempt;
+        }
+        expectDatabaseUnavailable(res);
+        await sleep(100);
+      }
+      throw new Error('no 200 within 20 attempts and 5 s after the backends were terminated');
+    }
+
+    it('survives its idle connections being terminated and answers 200 again', async () => {
+      // Several requests at once, so the pool holds more than one connection.
+      const warm = await Promise.all(Array.from({ length: 6 }, () => userList(http)));
+      for (const res of warm) expectList(res, sessionId);
+
+      const killer = await newClient();
+      const before = await appBackends(killer, t.config.serviceName);
+      expect(before.length).toBeGreaterThanOrEqual(1);
+      expect(await terminateAppBackends(killer)).toBe(before.length);
+      await pollUntil(
+        () => appBackends(killer, t.config.serviceName),
+        (pids) => pids.every((pid) => !before.includes(pid)),
+        2000,
+        'the terminated backends to be gone',
+      );
+
+      const attempts = await expectRecovery();
+      // At most one request may be spent on the dropped connections.
+      expect(attempts).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 5; i++) expectList(await userList(http), sessionId);
+      await request(http).get('/health/live').expect(200);
+      await request(http).get('/health/ready').expect(200);
+
+      // New backends serve it: none of the terminated ones came back.
+      const after = await appBackends(killer, t.config.serviceName);
+      expect(after.length).toBeGreaterThanOrEqual(1);
+      for (const pid of after) expect(before).not.toContain(pid);
+    });
+
+    it('answers a request whose backend is terminated mid-query with a 503 Problem, then 200', async () => {
+      expectList(await userList(http), sessionId);
+
+      const locker = await newClient();
+      const killer = await newClient();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      let inFlight: Promise<Res> | undefined;
+      try {
+        inFlight = userList(http);
+        await pollUntil(
+          () => lockWaiters(killer, t.config.serviceName),
+          (n) => n >= 1,
+          2500,
+          'the request to wait on the lock',
+        );
+        expect(await terminateAppBackends(killer)).toBeGreaterThanOrEqual(1);
+        const started = Date.now();
+        const res = await inFlight;
+        expect(Date.now() - started).toBeLessThan(2000);
+        expectDatabaseUnavailable(res);
+      } finally {
+        await locker.query('ROLLBACK');
+        await inFlight?.catch(() => undefined);
+      }
+
+      await expectRecovery();
+      for (let i = 0; i < 3; i++) expectList(await userList(http), sessionId);
+      await request(http).get('/health/ready').expect(200);
+    });
+
+    it('keeps answering through repeated terminations while requests run', async () => {
+      const killer = await newClient();
+      const statuses: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const burst = Promise.all(Array.from({ length: 8 }, () => userList(http)));
+        await sleep(5);
+        await terminateAppBackends(killer);
+        for (const res of await burst) {
+          statuses.push(res.status);
+          if (res.status === 200) expectList(res, sessionId);
+          else expectDatabaseUnavailable(res);
+        }
+        await expectRecovery();
+      }
+      expect(statuses).toHaveLength(24);
+      expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    });
+  });
+});
