@@ -29,3 +29,4 @@ export * from './sessions.options';
 export * from './sessions.repository';
 export * from './sessions.service';
 export * from './sessions.sweeper';
+export * from './user-directory';

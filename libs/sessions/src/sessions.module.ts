@@ -8,6 +8,7 @@ import { ConfigurableSessionsModule } from './sessions.module-definition';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SessionsSweeper } from './sessions.sweeper';
+import { TableUserDirectory } from './user-directory';
 import { UserSessionsController } from './user-sessions.controller';
 
 /**
@@ -15,6 +16,8 @@ import { UserSessionsController } from './user-sessions.controller';
  * revocation feed and the expiry sweeper. Needs a TypeORM DataSource carrying
  * `SESSIONS_ENTITIES` and `SESSIONS_MIGRATIONS`, plus `AuthModule`,
  * `ProblemModule` and `ScheduleModule.forRoot()` in the host application.
+ * `forRoot` / `forRootAsync` take the lifetimes, the host's `userDirectory`, and
+ * `routePrefix` (default: the contract's paths as they are). See docs/embedding.md.
  */
 @Module({
   // The feed's fixed paths are registered before `api/sessions/:session_id`.
@@ -29,6 +32,7 @@ import { UserSessionsController } from './user-sessions.controller';
     SessionsService,
     SessionStateService,
     SessionsSweeper,
+    TableUserDirectory,
     { provide: SESSION_STATE_CHECKER, useExisting: SessionStateService },
   ],
   exports: [SessionsService, SessionsSweeper, SESSION_STATE_CHECKER],

@@ -1,5 +1,12 @@
+import type { UserDirectory } from './user-directory';
+
 /** Session lifetimes. Defaults follow NIST SP 800-63B for AAL2: 12 h absolute, 30 min idle. */
 export interface SessionsModuleOptions {
+  /**
+   * The host's users: existence (404 on the user list) and display names (admin
+   * list). Absent: the library's own `users` table, filled at each sign-in.
+   */
+  userDirectory?: UserDirectory;
   /** Absolute lifetime when the sign-in does not give one, seconds. */
   absoluteTtlSeconds?: number;
   /** Idle timeout when the sign-in does not give one, seconds. */
@@ -26,7 +33,8 @@ export interface SessionsModuleOptions {
   feedPollIntervalMs?: number;
 }
 
-export type ResolvedSessionsOptions = Required<SessionsModuleOptions>;
+export type ResolvedSessionsOptions = Required<Omit<SessionsModuleOptions, 'userDirectory'>> &
+  Pick<SessionsModuleOptions, 'userDirectory'>;
 
 export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   absoluteTtlSeconds: 12 * 3600,

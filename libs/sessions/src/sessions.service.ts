@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { catchError, EMPTY, exhaustMap, from, mergeMap, type Observable, timer } from 'rxjs';
 import {
@@ -15,6 +16,7 @@ import { buildPageInfo, pageOffset } from './pagination';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SessionStateService } from './session-state.service';
+import type { UserDirectory } from './user-directory';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
@@ -67,20 +69,27 @@ export class SessionsService {
     this.options = resolveSessionsOptions(options);
   }
 
-  /** A page of the user's active sessions; 404 when the user does not exist. */
+  /**
+   * A page of the user's active sessions; 404 when the user does not exist.
+   * With the built-in directory the existence check is part of the page query;
+   * a host's directory is asked alongside it.
+   */
   async listForUser(userId: string, page: number, pageSize: number): Promise<UserSessionsResult> {
-    const result = await this.repository.findUserSessionsPage(
-      userId,
-      pageSize,
-      pageOffset(page, pageSize),
-    );
-    if (!result.userExists) throw new UserNotFoundError(userId);
+    const directory = this.options.userDirectory;
+    const [result, exists] = await Promise.all([
+      this.repository.findUserSessionsPage(userId, pageSize, pageOffset(page, pageSize)),
+      directory ? directory.exists(userId) : undefined,
+    ]);
+    if (!(exists ?? result.userExists)) throw new UserNotFoundError(userId);
     return { rows: result.rows, pageInfo: buildPageInfo(page, pageSize, result.total) };
   }
 
   /** Every active session matching the filter, as a stream of rows (the seed contract's list). */
-  streamActive(filter: AdminListFilter): Promise<RowStream> {
-    return this.repository.streamActive(filter);
+  async streamActive(filter: AdminListFilter): Promise<RowStream> {
+    const stream = await this.repository.streamActive(filter);
+    const directory = this.options.userDirectory;
+    if (!directory) return stream;
+    return { rows: Readable.from(namedFrom(stream.rows, directory)), release: stream.release };
   }
 
   /** One keyset page of active sessions, and the cursor of the next one (null at the end). */
@@ -91,7 +100,10 @@ export class SessionsService {
   ): Promise<{ rows: AdminSessionRow[]; nextCursor: string | null }> {
     const after = cursor === undefined ? undefined : decodeListCursor(cursor);
     const rows = await this.repository.findActivePage(filter, limit + 1, after);
-    const page = rows.slice(0, limit);
+    const directory = this.options.userDirectory;
+    const page = directory
+      ? await withDirectoryNames(rows.slice(0, limit), directory)
+      : rows.slice(0, limit);
     const last = page.at(-1);
     return {
       rows: page,
@@ -233,4 +245,35 @@ export function lifetimeViolations(
     o.maxIdleTimeoutSeconds,
   );
   return violations;
+}
+
+/** Rows with the display names the host's directory knows. */
+async function withDirectoryNames<Row extends AdminSessionRow>(
+  rows: Row[],
+  directory: UserDirectory,
+): Promise<Row[]> {
+  if (rows.length === 0) return rows;
+  const names = await directory.usernames([...new Set(rows.map((r) => r.user_id))]);
+  return rows.map((r) => ({ ...r, username: names.get(r.user_id) ?? r.username }));
+}
+
+/** The streamed rows, renamed through the directory a batch at a time. */
+async function* namedFrom(
+  rows: Readable,
+  directory: UserDirectory,
+): AsyncGenerator<AdminSessionRow> {
+  const BATCH = 500;
+  let batch: AdminSessionRow[] = [];
+  try {
+    for await (const row of rows as AsyncIterable<AdminSessionRow>) {
+      batch.push(row);
+      if (batch.length >= BATCH) {
+        yield* await withDirectoryNames(batch, directory);
+        batch = [];
+      }
+    }
+    yield* await withDirectoryNames(batch, directory);
+  } finally {
+    rows.destroy();
+  }
 }
