@@ -11,6 +11,7 @@ import { expectProblem, expectSchema } from './support/schemas';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, SERVICE_ROLE, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
 
 /** One session of the admin list, as the seed contract shapes it. */
 interface AdminSessionJson {
@@ -38,24 +39,6 @@ type Query = Record<string, string | number>;
 const NO_RATE_LIMITS = { RATE_LIMIT_IP_PER_MINUTE: '100000', RATE_LIMIT_USER_PER_MINUTE: '100000' };
 
 const ACTIVE_SQL = `revoked_at IS NULL AND expires_at > now() AND idle_expires_at > now()`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-}
 
 const adminList = (http: App, query: Query = {}) =>
   request(http)

@@ -13,6 +13,7 @@ import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { bearer, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil, sleep } from './support/wait';
 
 const USER = 71;
 
@@ -21,26 +22,6 @@ const databaseUrl = (): string => {
   if (!url) throw new Error('TEST_DATABASE_URL is not set');
   return url;
 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Calls `probe` until `done` holds for its result, or fails after `timeoutMs`. */
-async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-}
 
 type Res = request.Response;
 

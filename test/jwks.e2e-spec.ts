@@ -18,12 +18,12 @@ import { insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER } from './support/tokens';
+import { sleep } from './support/wait';
 
 const ALICE = 4101;
 const LIST = `/sessions/user/${ALICE}/sessions`;
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Claims the app expects from the identity provider (TEST_ISSUER, TEST_AUDIENCE). */
 const claims = (iss: string = TEST_ISSUER): Record<string, unknown> => ({

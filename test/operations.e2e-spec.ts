@@ -9,6 +9,7 @@ import { expectProblem } from './support/schemas';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
 
 const databaseUrl = (): string => {
   const url = process.env.TEST_DATABASE_URL;
@@ -17,26 +18,6 @@ const databaseUrl = (): string => {
 };
 
 const httpOf = (t: TestApp): App => t.app.getHttpServer() as App;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Calls `probe` until `done` holds for its result, or fails after `timeoutMs`. */
-async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
-}
 
 interface RawResponse {
   statusLine: string;

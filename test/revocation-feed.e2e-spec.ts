@@ -7,6 +7,7 @@ import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
+import { sleep } from './support/wait';
 
 interface FeedRevocation {
   session_id: string;
@@ -32,8 +33,6 @@ interface SseEvent {
 const FEED = '/api/sessions/revocations';
 const STREAM = '/api/sessions/revocations/stream';
 const POLL_MS = '100';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Inserts `count` active sessions for `userId`, returning their ids in insertion order. */
 async function seedSessions(t: TestApp, userId: number, count: number): Promise<string[]> {

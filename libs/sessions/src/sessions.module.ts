@@ -8,7 +8,6 @@ import { ConfigurableSessionsModule } from './sessions.module-definition';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SessionsSweeper } from './sessions.sweeper';
-import { TableUserDirectory } from './user-directory';
 import { UserSessionsController } from './user-sessions.controller';
 
 /**
@@ -32,7 +31,6 @@ import { UserSessionsController } from './user-sessions.controller';
     SessionsService,
     SessionStateService,
     SessionsSweeper,
-    TableUserDirectory,
     { provide: SESSION_STATE_CHECKER, useExisting: SessionStateService },
   ],
   exports: [SessionsService, SessionsSweeper, SESSION_STATE_CHECKER],

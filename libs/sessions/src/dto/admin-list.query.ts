@@ -1,18 +1,10 @@
 import { isIP } from 'node:net';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-  registerDecorator,
-  type ValidationOptions,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AMR_VALUES } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
 import { LIST_CURSOR_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
+import { customRule } from './custom-rules';
 import { StrictInt } from './strict-int.transform';
 
 export const MAX_ADMIN_PAGE = 1000;
@@ -36,28 +28,6 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d
 /** An RFC 3339 date-time (ISO 8601 profile) with an explicit offset that denotes a real instant. */
 export function isRfc3339(value: unknown): boolean {
   return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
-
-function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isRfc3339',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: { validate: isRfc3339 },
-    });
-}
-
-function IsIpOrCidr(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isIpOrCidr',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: { validate: isIpOrCidr },
-    });
 }
 
 /**
@@ -106,7 +76,9 @@ export class AdminListQuery {
     maxLength: 49,
   })
   @IsOptional()
-  @IsIpOrCidr({ message: 'ip must be an IPv4/IPv6 address or CIDR block' })
+  @customRule('isIpOrCidr', isIpOrCidr, {
+    message: 'ip must be an IPv4/IPv6 address or CIDR block',
+  })
   ip?: string;
 
   @ApiPropertyOptional({
@@ -129,6 +101,8 @@ export class AdminListQuery {
     example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()
-  @IsRfc3339({ message: 'active_since must be an RFC 3339 date-time with a time zone' })
+  @customRule('isRfc3339', isRfc3339, {
+    message: 'active_since must be an RFC 3339 date-time with a time zone',
+  })
   active_since?: string;
 }

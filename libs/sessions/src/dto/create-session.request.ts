@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 import { AMR_VALUES, MAX_AMR_METHODS } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
-import { MaxChars, NoNul } from './text.validators';
+import { MaxChars, NoNul } from './custom-rules';
 import { IP_ADDRESS_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 
 /**

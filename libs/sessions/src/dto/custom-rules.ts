@@ -1,6 +1,7 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
-function rule(
+/** A property rule from a plain predicate, so a custom check is one line at its use. */
+export function customRule(
   name: string,
   validate: (value: unknown) => boolean,
   options?: ValidationOptions,
@@ -21,10 +22,10 @@ function rule(
  * could still overflow the column.
  */
 export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
-  return rule('maxChars', (v) => typeof v === 'string' && [...v].length <= max, options);
+  return customRule('maxChars', (v) => typeof v === 'string' && [...v].length <= max, options);
 }
 
 /** No NUL character: PostgreSQL text cannot store one. */
 export function NoNul(options?: ValidationOptions): PropertyDecorator {
-  return rule('noNul', (v) => typeof v === 'string' && !v.includes('\u0000'), options);
+  return customRule('noNul', (v) => typeof v === 'string' && !v.includes('\u0000'), options);
 }
