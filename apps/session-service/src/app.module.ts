@@ -4,7 +4,6 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { AuthModule } from '@app/auth';
 import { buildDataSourceOptions } from '@app/database';
 import { ProblemModule } from '@app/problem';
 import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@app/sessions';
@@ -48,8 +47,7 @@ export class AppModule {
               SESSIONS_MIGRATIONS,
             ),
         }),
-        AuthModule.forRoot({ isGlobal: true, ...config.auth }),
-        SessionsModule.forRoot(config.sessions),
+        SessionsModule.forRoot({ ...config.sessions, auth: config.auth }),
         OpsModule,
       ],
       providers: [

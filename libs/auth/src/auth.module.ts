@@ -1,18 +1,40 @@
-import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { Module, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AUTH_MODULE_OPTIONS, ConfigurableAuthModule } from './auth.module-definition';
+import { type AuthModuleOptions, usesHostStrategy } from './auth.options';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { OwnershipGuard } from './ownership.guard';
 import { RolesGuard } from './roles.guard';
 
 /**
- * Bearer-token authentication and the access guards. Global by default so the
- * guards can be used from any feature module of the host application.
+ * The strategy and the guards, configured by whatever provides
+ * `AUTH_MODULE_OPTIONS`: `AuthModule.forRoot`, or `SessionsModule.forRoot`'s
+ * `auth`. With `hostStrategy` the library registers no strategy of its own.
+ */
+export const AUTH_PROVIDERS: Provider[] = [
+  {
+    provide: JwtStrategy,
+    inject: [AUTH_MODULE_OPTIONS, ModuleRef],
+    useFactory: (options: AuthModuleOptions, moduleRef: ModuleRef) =>
+      usesHostStrategy(options) ? null : new JwtStrategy(options, moduleRef),
+  },
+  JwtAuthGuard,
+  RolesGuard,
+  OwnershipGuard,
+];
+
+export const AUTH_GUARDS = [JwtAuthGuard, RolesGuard, OwnershipGuard];
+
+/**
+ * Bearer-token authentication and the access guards, for a host's own
+ * controllers. Global by default so the guards can be used from any feature
+ * module. The sessions routes take their settings from `SessionsModule`'s
+ * `auth` instead; both register the passport strategy `sessions-jwt`, so give
+ * both the same settings when a host uses both.
  */
 @Module({
-  imports: [PassportModule],
-  providers: [JwtStrategy, JwtAuthGuard, RolesGuard, OwnershipGuard],
-  exports: [AUTH_MODULE_OPTIONS, JwtAuthGuard, RolesGuard, OwnershipGuard],
+  providers: AUTH_PROVIDERS,
+  exports: [AUTH_MODULE_OPTIONS, ...AUTH_GUARDS],
 })
 export class AuthModule extends ConfigurableAuthModule {}

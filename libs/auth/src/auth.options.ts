@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
+import type { AuthenticatedUser } from './authenticated-user';
 
 /** Settings shared by every key source. */
 interface AuthCommonOptions {
@@ -26,6 +27,7 @@ export interface StaticKeyAuthOptions extends AuthCommonOptions {
   /** Explicit allow-list, one algorithm family (RFC 8725 section 3.1). */
   algorithms: Algorithm[];
   jwks?: undefined;
+  hostStrategy?: undefined;
 }
 
 /** Where the keys of an identity provider are published, and how they are fetched. */
@@ -58,10 +60,38 @@ export interface JwksAuthOptions extends AuthCommonOptions {
   /** Asymmetric algorithms only (RS*, PS*, ES*); default `RS256`, `ES256`. */
   algorithms?: Algorithm[];
   verificationKey?: undefined;
+  hostStrategy?: undefined;
 }
 
+/**
+ * The host application already authenticates with a passport strategy of its
+ * own: the routes use it, and its `request.user` is mapped to the caller.
+ */
+export interface HostStrategyAuthOptions extends Pick<
+  AuthCommonOptions,
+  'rolesClaim' | 'adminRole' | 'serviceRole' | 'sessionClaim'
+> {
+  /** Name the host's strategy is registered under with passport, e.g. `jwt`. */
+  hostStrategy: string;
+  /**
+   * Turns the host strategy's user into the caller; `undefined` refuses the
+   * request (401). Default: `defaultHostUser` (the user id from `userId`, `sub`
+   * or `id`, roles from `rolesClaim`, the session from `sessionClaim`).
+   */
+  toUser?: (user: unknown) => AuthenticatedUser | undefined;
+  verificationKey?: undefined;
+  jwks?: undefined;
+}
+
+/** Tokens verified by the library: a configured key, or an identity provider's JWKS. */
+export type TokenAuthOptions = StaticKeyAuthOptions | JwksAuthOptions;
+
 /** How bearer tokens are verified and how their claims map to access rules. */
-export type AuthModuleOptions = StaticKeyAuthOptions | JwksAuthOptions;
+export type AuthModuleOptions = TokenAuthOptions | HostStrategyAuthOptions;
+
+export function usesHostStrategy(options: AuthModuleOptions): options is HostStrategyAuthOptions {
+  return typeof options.hostStrategy === 'string';
+}
 
 export interface ResolvedJwksOptions {
   uri?: string;
@@ -80,6 +110,8 @@ export type ResolvedAuthOptions = Required<
     algorithms: Algorithm[];
     verificationKey?: KeyObject;
     jwks?: ResolvedJwksOptions;
+    hostStrategy?: string;
+    toUser?: (user: unknown) => AuthenticatedUser | undefined;
   };
 
 export const AUTH_DEFAULTS = {
@@ -102,9 +134,16 @@ export const JWKS_ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
 
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
   const resolved = { ...AUTH_DEFAULTS, ...stripUndefined(options) } as ResolvedAuthOptions;
+  if (options.hostStrategy !== undefined) {
+    if (!options.hostStrategy) throw new Error('AuthModule: hostStrategy must name a strategy');
+    if (options.verificationKey || options.jwks) {
+      throw new Error('AuthModule: give hostStrategy or a key source, not both');
+    }
+    return { ...resolved, algorithms: [] };
+  }
   if (!options.jwks) {
     if (!options.verificationKey)
-      throw new Error('AuthModule: verificationKey or jwks is required');
+      throw new Error('AuthModule: verificationKey, jwks or hostStrategy is required');
     return resolved;
   }
   if (options.verificationKey)

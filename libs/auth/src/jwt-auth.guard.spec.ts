@@ -1,4 +1,6 @@
+import { createSecretKey } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
 import { AuthenticationError } from '@app/problem';
 import type { AuthenticatedUser } from './authenticated-user';
 import { InvalidTokenClaimsError } from './jwt.strategy';
@@ -23,7 +25,10 @@ function caught(fn: () => unknown): unknown {
 }
 
 describe('JwtAuthGuard.handleRequest', () => {
-  const guard = new JwtAuthGuard();
+  const guard = new JwtAuthGuard(
+    { verificationKey: createSecretKey(Buffer.alloc(32, 1)), algorithms: ['HS256'] },
+    { get: vi.fn() } as unknown as ModuleRef,
+  );
   const user: AuthenticatedUser = { userId: '1001', roles: ['admin'], sessionId: undefined };
 
   it('returns the authenticated user when there is no error', () => {

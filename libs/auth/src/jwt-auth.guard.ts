@@ -1,23 +1,97 @@
-import { Injectable } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Optional,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AuthenticationError, isDatabaseUnavailable } from '@app/problem';
 import type { Request } from 'express';
+import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
+import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';
+import {
+  callerFromClaims,
+  InvalidTokenClaimsError,
+  JwtStrategy,
+  SESSIONS_JWT_STRATEGY,
+} from './jwt.strategy';
+import { SessionStateLookup } from './session-state.port';
 
 const BEARER_SCHEME_PREFIX = /^bearer(\s|$)/i;
 
+type CallerRequest = Request & { user?: unknown };
+
 /**
- * Authenticates the bearer token. Every failure (missing, malformed, expired,
- * not yet valid, wrongly signed, `alg: none`, missing claims) becomes the same
- * 401 Problem: the response never says which check failed.
+ * Authenticates the bearer token with the library's strategy, or with the
+ * host application's own passport strategy (`hostStrategy`), whose user is
+ * then mapped to the caller and held to the same rules: a canonical user id,
+ * and a session (if it names one) that is still active. Every failure
+ * (missing, malformed, expired, not yet valid, wrongly signed, `alg: none`,
+ * missing claims, revoked session) becomes the same 401 Problem: the response
+ * never says which check failed.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard implements CanActivate {
+  private readonly passport: CanActivate;
+  private readonly host?: {
+    toUser?: (user: unknown) => AuthenticatedUser | undefined;
+    rolesPath: string[];
+    sessionClaim: string;
+  };
+  private readonly sessions: SessionStateLookup;
+
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+    moduleRef: ModuleRef,
+    @Optional() @Inject(JwtStrategy) strategy?: JwtStrategy | null,
+  ) {
+    const resolved = resolveAuthOptions(options);
+    const handle = this.handleRequest.bind(this);
+    // Passport's guard for this module's strategy, answering failures with Problems.
+    const PassportGuard = AuthGuard(
+      resolved.hostStrategy ?? strategy?.passportName ?? SESSIONS_JWT_STRATEGY,
+    );
+    this.passport = new (class extends PassportGuard {
+      handleRequest<TUser>(
+        err: unknown,
+        user: TUser | false,
+        info: unknown,
+        ctx: ExecutionContext,
+      ) {
+        return handle(err, user, info, ctx);
+      }
+    })();
+    if (resolved.hostStrategy) {
+      this.host = {
+        toUser: resolved.toUser,
+        rolesPath: resolved.rolesClaim.split('.'),
+        sessionClaim: resolved.sessionClaim,
+      };
+    }
+    this.sessions = new SessionStateLookup(moduleRef);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await this.passport.canActivate(context);
+    if (this.host) {
+      const req = context.switchToHttp().getRequest<CallerRequest>();
+      try {
+        req.user = await this.callerOfHost(req.user);
+      } catch (error) {
+        this.handleRequest(error, false, undefined, context);
+      }
+    }
+    return true;
+  }
+
   handleRequest<TUser = AuthenticatedUser>(
     err: unknown,
     user: TUser | false,
     _info: unknown,
-    context: import('@nestjs/common').ExecutionContext,
+    context: ExecutionContext,
   ): TUser {
     // The session check could not reach the database: a 503, never a pass and never a misleading 401.
     if (isDatabaseUnavailable(err)) throw err;
@@ -31,5 +105,22 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       );
     }
     return user;
+  }
+
+  /** The caller behind the host strategy's user: mapped by `toUser`, or read like token claims. */
+  private async callerOfHost(user: unknown): Promise<AuthenticatedUser> {
+    const { toUser, rolesPath, sessionClaim } = this.host!;
+    if (toUser) {
+      const mapped = toUser(user);
+      if (!mapped) throw new InvalidTokenClaimsError('the host user maps to no caller');
+      const claims = { roles: mapped.roles, sid: mapped.sessionId };
+      return callerFromClaims(claims, mapped.userId, ['roles'], 'sid', this.sessions);
+    }
+    if (typeof user !== 'object' || user === null) {
+      throw new InvalidTokenClaimsError('the host user is not an object');
+    }
+    const claims = user as Record<string, unknown>;
+    const subject = claims.userId ?? claims.sub ?? claims.id;
+    return callerFromClaims(claims, subject, rolesPath, sessionClaim, this.sessions);
   }
 }

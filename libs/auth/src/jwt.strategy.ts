@@ -1,12 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
+import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import { type AuthenticatedUser, parseUserId } from './authenticated-user';
 import { JwksKeyProvider } from './jwks-key.provider';
-import { isUuid, SESSION_STATE_CHECKER, type SessionStateChecker } from './session-state.port';
+import { isUuid, SessionStateLookup } from './session-state.port';
+
+/**
+ * The passport name of the library's strategy: not `jwt`, so a host
+ * application's own `jwt` strategy stays registered beside it.
+ */
+export const SESSIONS_JWT_STRATEGY = 'sessions-jwt';
+
+let registeredStrategies = 0;
 
 interface TokenClaims {
   sub?: unknown;
@@ -24,16 +33,20 @@ export class InvalidTokenClaimsError extends Error {}
  * key cannot be found fails like any other invalid token (401).
  */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEGY) {
   private readonly rolesPath: string[];
   private readonly sessionClaim: string;
   private readonly clockToleranceSeconds: number;
-  private checker?: SessionStateChecker | null;
+  private readonly sessions: SessionStateLookup;
+  /**
+   * The name this instance is also registered under. Passport's registry is
+   * process-wide: two applications in one process (two instances of the
+   * service, or the service beside a host) each keep their own keys and
+   * session checks this way.
+   */
+  readonly passportName = `${SESSIONS_JWT_STRATEGY}-${++registeredStrategies}`;
 
-  constructor(
-    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
-    private readonly moduleRef: ModuleRef,
-  ) {
+  constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions, moduleRef: ModuleRef) {
     const resolved = resolveAuthOptions(options);
     const jwks = resolved.jwks && new JwksKeyProvider(resolved.jwks, resolved.algorithms);
     super({
@@ -63,6 +76,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.rolesPath = resolved.rolesClaim.split('.');
     this.sessionClaim = resolved.sessionClaim;
     this.clockToleranceSeconds = resolved.clockToleranceSeconds;
+    this.sessions = new SessionStateLookup(moduleRef);
+    passport.use(this.passportName, this);
   }
 
   async validate(claims: TokenClaims): Promise<AuthenticatedUser> {
@@ -75,30 +90,31 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         throw new InvalidTokenClaimsError('iat is in the future');
       }
     }
-    const userId = parseUserId(claims.sub);
-    if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
-    const sid = claims[this.sessionClaim];
-    if (sid !== undefined && !isUuid(sid))
-      throw new InvalidTokenClaimsError('malformed session claim');
-    // A token bound to a session stops working once that session is revoked or expired.
-    if (sid !== undefined && !(await this.sessionIsActive(sid, userId))) {
-      throw new InvalidTokenClaimsError('session is not active');
-    }
-    return { userId, roles: readRoles(claims, this.rolesPath), sessionId: sid };
+    return callerFromClaims(claims, claims.sub, this.rolesPath, this.sessionClaim, this.sessions);
   }
+}
 
-  private async sessionIsActive(sessionId: string, userId: string): Promise<boolean> {
-    if (this.checker === undefined) {
-      try {
-        this.checker = this.moduleRef.get<SessionStateChecker>(SESSION_STATE_CHECKER, {
-          strict: false,
-        });
-      } catch {
-        this.checker = null;
-      }
-    }
-    return this.checker ? this.checker.isActive(sessionId, userId) : true;
+/**
+ * The caller a set of claims describes: a canonical user id, the roles at
+ * `rolesPath`, and the session named by `sessionClaim`, which must still be
+ * active (a token bound to a session stops working once it is revoked or expired).
+ */
+export async function callerFromClaims(
+  claims: Record<string, unknown>,
+  subject: unknown,
+  rolesPath: string[],
+  sessionClaim: string,
+  sessions: SessionStateLookup,
+): Promise<AuthenticatedUser> {
+  const userId = parseUserId(subject);
+  if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
+  const sid = claims[sessionClaim];
+  if (sid !== undefined && !isUuid(sid))
+    throw new InvalidTokenClaimsError('malformed session claim');
+  if (sid !== undefined && !(await sessions.isActive(sid, userId))) {
+    throw new InvalidTokenClaimsError('session is not active');
   }
+  return { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
 }
 
 /** Roles as an array claim, or a space-separated string as OAuth scopes are. */

@@ -1,3 +1,5 @@
+import type { ModuleRef } from '@nestjs/core';
+
 /**
  * How the JWT guard learns whether the session a token was issued for is still
  * active. The sessions library provides it; a host without it gets plain
@@ -13,4 +15,28 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
+}
+
+/**
+ * The application's `SessionStateChecker`, looked up once on first use (it may
+ * live in a module registered after the auth providers). Without one, every
+ * session counts as active.
+ */
+export class SessionStateLookup {
+  private checker?: SessionStateChecker | null;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  async isActive(sessionId: string, userId: string): Promise<boolean> {
+    if (this.checker === undefined) {
+      try {
+        this.checker = this.moduleRef.get<SessionStateChecker>(SESSION_STATE_CHECKER, {
+          strict: false,
+        });
+      } catch {
+        this.checker = null;
+      }
+    }
+    return this.checker ? this.checker.isActive(sessionId, userId) : true;
+  }
 }

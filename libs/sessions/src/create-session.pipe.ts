@@ -7,7 +7,7 @@ import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
-  type SessionsModuleOptions,
+  type SessionsSettings,
 } from './sessions.options';
 import { lifetimeViolations } from './sessions.service';
 
@@ -19,7 +19,7 @@ import { lifetimeViolations } from './sessions.service';
 export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateSessionRequest>> {
   private readonly options: ResolvedSessionsOptions;
 
-  constructor(@Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions) {
+  constructor(@Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings) {
     this.options = resolveSessionsOptions(options);
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SessionStateChecker } from '@app/auth';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
-import { resolveSessionsOptions, type SessionsModuleOptions } from './sessions.options';
+import { resolveSessionsOptions, type SessionsSettings } from './sessions.options';
 import { SessionsRepository } from './sessions.repository';
 
 /** Entries kept at most; past it the oldest half is dropped. */
@@ -20,7 +20,7 @@ export class SessionStateService implements SessionStateChecker {
 
   constructor(
     private readonly repository: SessionsRepository,
-    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions,
+    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     this.ttlMs = resolveSessionsOptions(options).sessionStateCacheMs;
   }

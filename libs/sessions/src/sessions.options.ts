@@ -1,7 +1,19 @@
+import type { AuthModuleOptions } from '@app/auth';
 import type { UserDirectory } from './user-directory';
 
-/** Session lifetimes. Defaults follow NIST SP 800-63B for AAL2: 12 h absolute, 30 min idle. */
+/**
+ * How the routes authenticate, who the users are, and session lifetimes
+ * (defaults follow NIST SP 800-63B for AAL2: 12 h absolute, 30 min idle).
+ */
 export interface SessionsModuleOptions {
+  /**
+   * Token verification (a `verificationKey` or `jwks`, with `algorithms`,
+   * `issuer`, `audience`), or `hostStrategy`: the name of the host's own
+   * passport strategy. Either way `rolesClaim` (a dotted path such as
+   * `realm_access.roles`), `adminRole`, `serviceRole` and `sessionClaim` map
+   * the caller to the access rules.
+   */
+  auth: AuthModuleOptions;
   /**
    * The host's users: existence (404 on the user list) and display names (admin
    * list). Absent: the library's own `users` table, filled at each sign-in.
@@ -33,8 +45,11 @@ export interface SessionsModuleOptions {
   feedPollIntervalMs?: number;
 }
 
-export type ResolvedSessionsOptions = Required<Omit<SessionsModuleOptions, 'userDirectory'>> &
-  Pick<SessionsModuleOptions, 'userDirectory'>;
+/** Everything but `auth`: what the sessions providers themselves read. */
+export type SessionsSettings = Omit<SessionsModuleOptions, 'auth'>;
+
+export type ResolvedSessionsOptions = Required<Omit<SessionsSettings, 'userDirectory'>> &
+  Pick<SessionsSettings, 'userDirectory'>;
 
 export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   absoluteTtlSeconds: 12 * 3600,
@@ -50,7 +65,19 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   feedPollIntervalMs: 1000,
 };
 
-export function resolveSessionsOptions(options: SessionsModuleOptions): ResolvedSessionsOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {
+  const defined = Object.fromEntries(
+    Object.entries(options).filter(([key, v]) => v !== undefined && key !== 'auth'),
+  );
   return { ...SESSIONS_DEFAULTS, ...defined };
+}
+
+/** The routes' authentication settings; SessionsModule cannot serve them without. */
+export function sessionsAuthOptions(options: SessionsModuleOptions): AuthModuleOptions {
+  if (!options.auth) {
+    throw new Error(
+      'SessionsModule: the auth option is required (a verificationKey, jwks, or hostStrategy)',
+    );
+  }
+  return options.auth;
 }

@@ -11,7 +11,7 @@ import type {
 } from './sessions.repository';
 import { SessionStateService } from './session-state.service';
 import { SessionsService } from './sessions.service';
-import type { SessionsModuleOptions } from './sessions.options';
+import type { SessionsSettings } from './sessions.options';
 
 const storedRow: SessionRow = {
   id: 'c0ffee00-0000-4000-8000-000000000001',
@@ -75,7 +75,7 @@ function signIn(overrides: Partial<CreateSessionRequest> = {}): CreateSessionReq
   };
 }
 
-function setup(options: SessionsModuleOptions = {}): {
+function setup(options: SessionsSettings = {}): {
   service: SessionsService;
   repository: FakeRepository;
 } {

@@ -21,7 +21,7 @@ import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
-  type SessionsModuleOptions,
+  type SessionsSettings,
 } from './sessions.options';
 import { decodeListCursor, encodeListCursor } from './keyset-cursor';
 import {
@@ -64,7 +64,7 @@ export class SessionsService {
   constructor(
     private readonly repository: SessionsRepository,
     private readonly state: SessionStateService,
-    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions,
+    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     this.options = resolveSessionsOptions(options);
   }

@@ -6,7 +6,7 @@ import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
-  type SessionsModuleOptions,
+  type SessionsSettings,
 } from './sessions.options';
 
 /** Key of the PostgreSQL advisory lock that lets one instance sweep at a time ("sessions" in ASCII). */
@@ -38,7 +38,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
-    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsModuleOptions,
+    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     this.options = resolveSessionsOptions(options);
   }

@@ -1,8 +1,8 @@
 import { createPublicKey, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
-import type { AuthModuleOptions, JwksOptions } from '@app/auth';
+import type { JwksOptions, TokenAuthOptions } from '@app/auth';
 import type { DatabaseSettings } from '@app/database';
-import type { SessionsModuleOptions } from '@app/sessions';
+import type { SessionsSettings } from '@app/sessions';
 import { ConfigError, type EnvironmentVariables, validateEnvironment } from './environment';
 
 /** The typed configuration the application is built from. */
@@ -13,10 +13,10 @@ export interface AppConfig {
   serviceName: string;
   /** Absent: run on the embedded PostgreSQL under `embeddedDbDir`. */
   database: Omit<DatabaseSettings, 'url'> & { url?: string; embeddedDbDir: string };
-  auth: AuthModuleOptions;
+  auth: TokenAuthOptions;
   /** The signing key was generated at start-up: demo tokens can be minted with it. */
   ephemeralSigningKey?: KeyObject;
-  sessions: SessionsModuleOptions;
+  sessions: SessionsSettings;
   demoSeed: boolean;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   rateLimit: { ipPerMinute: number; userPerMinute: number };
