@@ -218,6 +218,8 @@ describe('GET /api/sessions/all (admin list)', () => {
       expect(pages.at(-1)?.next_cursor).toBeNull();
       expect(new Set(paged).size).toBe(paged.length);
       expect(paged).toEqual(ids(streamed));
+      // Every field of every item, as the pages map them, is what the stream sent.
+      expect(pages.flatMap((page) => page.sessions)).toEqual(streamed.sessions);
 
       // The tie block really crosses page boundaries: the cursor had to break ties by id.
       const boundariesInsideTies = pages

@@ -27,7 +27,6 @@ import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery } from './dto/admin-list.query';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { jsonListBody } from './json-list.stream';
-import type { AdminSessionRow } from './session.row';
 import { CreateSessionPipe } from './create-session.pipe';
 import { CreateSessionRequest } from './dto/create-session.request';
 import { RevokeReasonQuery } from './dto/revoke.query';
@@ -73,8 +72,8 @@ export class AdminSessionsController {
       if (query.cursor !== undefined) {
         throw ValidationFailedError.forField('cursor', 'requires', 'cursor needs limit');
       }
-      const { rows, release } = await this.sessions.streamActive(filter);
-      const body = await jsonListBody<AdminSessionRow>(rows, 'sessions', toAdminSession, release);
+      const { batches, release } = await this.sessions.streamActive(filter);
+      const body = await jsonListBody(batches, 'sessions', release);
       // A client that goes away mid-list (or already has) gives the connection back at once.
       if (res.closed || res.destroyed) body.destroy();
       else res.on('close', () => body.destroy());

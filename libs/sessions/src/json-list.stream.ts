@@ -4,30 +4,30 @@ import { Readable } from 'node:stream';
 const CHUNK_BYTES = 32 * 1024;
 
 /**
- * Turns a stream of rows into the bytes of `{ "<key>": [...], "total": N }`,
- * so a list of any length is sent with flat memory and `total` is exactly the
- * number of rows sent.
+ * Turns batches of serialised items into the bytes of `{ "<key>": [...],
+ * "total": N }`, so a list of any length is sent with flat memory and `total`
+ * is exactly the number of items sent. The next batch is read only when the
+ * socket has taken the previous chunks (backpressure).
  *
- * It resolves only once the first row (or the end) has arrived: a query that
- * fails before that rejects here, while the status line can still say so (a
- * Problem, such as 503 when the database is unreachable). `release` runs once
- * when the rows are done, failed, or abandoned by the client.
+ * It resolves only once the first batch (or the end) has arrived: a query
+ * that fails before that rejects here, while the status line can still say so
+ * (a Problem, such as 503 when the database is unreachable). `release` runs
+ * once when the items are done, failed, or abandoned by the client.
  */
-export async function jsonListBody<Row>(
-  rows: Readable,
+export async function jsonListBody(
+  batches: AsyncIterable<readonly string[]>,
   key: string,
-  map: (row: Row) => unknown,
   release: () => void,
 ): Promise<Readable> {
+  const iterator = batches[Symbol.asyncIterator]();
   let done = false;
   const finish = () => {
     if (done) return;
     done = true;
-    rows.destroy();
+    void iterator.return?.().catch(() => undefined);
     release();
   };
-  const iterator = rows[Symbol.asyncIterator]() as AsyncIterator<Row>;
-  let first: IteratorResult<Row>;
+  let first: IteratorResult<readonly string[]>;
   try {
     first = await iterator.next();
   } catch (error) {
@@ -40,8 +40,9 @@ export async function jsonListBody<Row>(
       let total = 0;
       let buffer = `{${JSON.stringify(key)}:[`;
       for (let next = first; !next.done; next = await iterator.next()) {
-        buffer += (total === 0 ? '' : ',') + JSON.stringify(map(next.value));
-        total += 1;
+        if (next.value.length === 0) continue;
+        buffer += (total === 0 ? '' : ',') + next.value.join(',');
+        total += next.value.length;
         if (buffer.length >= CHUNK_BYTES) {
           yield buffer;
           buffer = '';

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { catchError, EMPTY, exhaustMap, from, mergeMap, type Observable, timer } from 'rxjs';
 import {
@@ -26,9 +25,10 @@ import {
 import { decodeListCursor, encodeListCursor } from './keyset-cursor';
 import {
   type AdminListFilter,
+  type BatchStream,
   type RevocationActor,
-  type RowStream,
   SessionsRepository,
+  type StreamedAdminItem,
 } from './sessions.repository';
 
 /** Rows a stream reads per poll; a backlog drains over successive polls. */
@@ -84,12 +84,13 @@ export class SessionsService {
     return { rows: result.rows, pageInfo: buildPageInfo(page, pageSize, result.total) };
   }
 
-  /** Every active session matching the filter, as a stream of rows (the seed contract's list). */
-  async streamActive(filter: AdminListFilter): Promise<RowStream> {
-    const stream = await this.repository.streamActive(filter);
-    const directory = this.options.userDirectory;
-    if (!directory) return stream;
-    return { rows: Readable.from(namedFrom(stream.rows, directory)), release: stream.release };
+  /**
+   * Every active session matching the filter (the seed contract's list), as
+   * batches of serialised items, named through the host's directory if any.
+   */
+  async streamActive(filter: AdminListFilter): Promise<BatchStream<string>> {
+    const { batches, release } = await this.repository.streamActive(filter);
+    return { batches: serialised(batches, this.options.userDirectory), release };
   }
 
   /** One keyset page of active sessions, and the cursor of the next one (null at the end). */
@@ -257,23 +258,17 @@ async function withDirectoryNames<Row extends AdminSessionRow>(
   return rows.map((r) => ({ ...r, username: names.get(r.user_id) ?? r.username }));
 }
 
-/** The streamed rows, renamed through the directory a batch at a time. */
-async function* namedFrom(
-  rows: Readable,
-  directory: UserDirectory,
-): AsyncGenerator<AdminSessionRow> {
-  const BATCH = 500;
-  let batch: AdminSessionRow[] = [];
-  try {
-    for await (const row of rows as AsyncIterable<AdminSessionRow>) {
-      batch.push(row);
-      if (batch.length >= BATCH) {
-        yield* await withDirectoryNames(batch, directory);
-        batch = [];
-      }
-    }
-    yield* await withDirectoryNames(batch, directory);
-  } finally {
-    rows.destroy();
+/** Each batch of the streamed list as JSON items, with the directory's names (one lookup per batch). */
+async function* serialised(
+  batches: AsyncIterable<StreamedAdminItem[]>,
+  directory?: UserDirectory,
+): AsyncGenerator<string[]> {
+  for await (const batch of batches) {
+    const names = directory
+      ? await directory.usernames([...new Set(batch.map((r) => r.user_id))])
+      : undefined;
+    yield batch.map(
+      (r) => `${r.head},"username":${JSON.stringify(names?.get(r.user_id) ?? r.username)}}`,
+    );
   }
 }
