@@ -11,7 +11,7 @@ import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@app/ses
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
-import { pinoHttpOptions } from './ops/logging';
+import { createRootLogger, ROOT_LOGGER } from './ops/logging';
 import { OpsModule } from './ops/ops.module';
 import {
   IP_THROTTLER,
@@ -25,11 +25,14 @@ const MINUTE_MS = 60_000;
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const logger = createRootLogger(config);
     return {
       module: AppModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config) }),
+        // Nest's log only: requests are logged by a Fastify hook (configure-app.ts),
+        // so nestjs-pino's per-request middleware is mounted on no route.
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         ProblemModule.forRoot({ serviceName: config.serviceName }),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
@@ -54,10 +57,11 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: IpThrottlerGuard },
         { provide: APP_INTERCEPTOR, useClass: UserThrottlerInterceptor },
       ],
-      exports: [APP_CONFIG],
+      exports: [APP_CONFIG, ROOT_LOGGER],
     };
   }
 }
