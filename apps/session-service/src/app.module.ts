@@ -13,6 +13,7 @@ import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
 import { createRootLogger, ROOT_LOGGER } from './ops/logging';
 import { OpsModule } from './ops/ops.module';
+import { FixedWindowThrottlerStorage } from './ops/throttler-storage';
 import {
   IP_THROTTLER,
   IpThrottlerGuard,
@@ -36,6 +37,7 @@ export class AppModule {
         ProblemModule.forRoot({ serviceName: config.serviceName }),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
+          storage: new FixedWindowThrottlerStorage(),
           throttlers: [
             { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.ipPerMinute },
             { name: USER_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.userPerMinute },
