@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../apps/session-service/src/app.module';
 import { loadConfig } from '../apps/session-service/src/config/app.config';
-import { buildOpenApiDocument } from '../apps/session-service/src/configure-app';
+import { buildOpenApiDocument, createHttpAdapter } from '../apps/session-service/src/configure-app';
 
 /** A fixed configuration: defaults everywhere, a placeholder key and a database never reached. */
 const EXPORT_ENVIRONMENT: NodeJS.ProcessEnv = {
@@ -43,7 +43,8 @@ export function stableJson(document: unknown): string {
 }
 
 export async function buildServedOpenApiDocument(): Promise<unknown> {
-  const app = await NestFactory.create(AppModule.forRoot(loadConfig(EXPORT_ENVIRONMENT)), {
+  const config = loadConfig(EXPORT_ENVIRONMENT);
+  const app = await NestFactory.create(AppModule.forRoot(config), createHttpAdapter(config), {
     preview: true,
     abortOnError: false,
     logger: false,

@@ -173,7 +173,7 @@ describe('access fuzz: GET /sessions/user/{user_id}/sessions as alice', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
     await insertUser(t.dataSource, BOB, 'bob');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { get as httpGet, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { OpenAPIV3 } from 'openapi-types';
 import { Client } from 'pg';
@@ -160,7 +160,7 @@ describe('GET /api/sessions/all (admin list)', () => {
 
   beforeAll(async () => {
     t = await createTestApp(NO_RATE_LIMITS);
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
   });
 
@@ -608,7 +608,7 @@ describe('clients that disconnect mid-stream', () => {
     await resetDatabase(t.dataSource);
     await seedBulk(t.dataSource, { active: SESSIONS, tieBlock: 0, inactive: 0 });
     await t.app.listen(0, '127.0.0.1');
-    port = ((t.app.getHttpServer() as Server).address() as { port: number }).port;
+    port = (t.app.getHttpServer().address() as { port: number }).port;
     observer = new Client({
       connectionString: process.env.TEST_DATABASE_URL,
       application_name: 'admin-list-observer',
@@ -767,7 +767,7 @@ describe('read replicas (DATABASE_READ_URLS)', () => {
       DATABASE_READ_URLS: proxy.rewrite(target.toString()),
       DATABASE_CONNECT_TIMEOUT_MS: '500',
     });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
   });
 

@@ -12,7 +12,7 @@ describe('GET /api/sessions/all', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, 11, 'alice');
     await insertUser(t.dataSource, 12, 'bob');

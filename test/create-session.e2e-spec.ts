@@ -27,7 +27,7 @@ describe('POST /api/sessions', () => {
       SESSION_MAX_ABSOLUTE_TTL_SECONDS: '86400',
       SESSION_MAX_IDLE_TIMEOUT_SECONDS: '7200',
     });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
   });
 

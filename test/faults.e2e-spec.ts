@@ -86,7 +86,7 @@ describe('faults on the real PostgreSQL', () => {
 
     beforeAll(async () => {
       t = await createTestApp({ DATABASE_STATEMENT_TIMEOUT_MS: '500' });
-      http = t.app.getHttpServer() as App;
+      http = t.app.getHttpServer();
       await resetDatabase(t.dataSource);
       await insertUser(t.dataSource, USER, 'fay');
       sessionId = await insertSession(t.dataSource, { userId: USER });
@@ -154,7 +154,7 @@ describe('faults on the real PostgreSQL', () => {
 
     beforeAll(async () => {
       t = await createTestApp();
-      http = t.app.getHttpServer() as App;
+      http = t.app.getHttpServer();
       await resetDatabase(t.dataSource);
       await insertUser(t.dataSource, USER, 'fay');
       sessionId = await insertSession(t.dataSource, { userId: USER });

@@ -399,7 +399,7 @@ describe('input fuzz: POST /api/sessions', () => {
 
   beforeAll(async () => {
     t = await createTestApp(NO_RATE_LIMITS);
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
   });
 

@@ -6,7 +6,6 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { App } from 'supertest/types';
 import { sign } from 'jsonwebtoken';
 import {
   generateSigningKey,
@@ -46,7 +45,7 @@ async function boot(env: NodeJS.ProcessEnv): Promise<TestApp> {
 }
 
 function list(t: TestApp, token: string) {
-  return request(t.app.getHttpServer() as App)
+  return request(t.app.getHttpServer())
     .get(LIST)
     .set(...bearer(token));
 }

@@ -128,7 +128,7 @@ describe('JWT attacks on GET /sessions/user/{user_id}/sessions', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
     await insertUser(t.dataSource, BOB, 'bob');
@@ -499,7 +499,7 @@ describe('JWT attacks on an RS256-configured app', () => {
       JWT_ISSUER: RS_ISSUER,
       JWT_AUDIENCE: RS_AUDIENCE,
     });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
     await insertSession(t.dataSource, { userId: ALICE });

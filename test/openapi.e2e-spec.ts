@@ -13,7 +13,7 @@ describe('OpenAPI document and Swagger UI', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     doc = (await request(http).get('/docs-json').expect(200)).body as OpenAPIV3.Document;
   });
 

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -17,7 +16,7 @@ const databaseUrl = (): string => {
   return url;
 };
 
-const httpOf = (t: TestApp): App => t.app.getHttpServer() as App;
+const httpOf = (t: TestApp): App => t.app.getHttpServer();
 
 interface RawResponse {
   statusLine: string;
@@ -137,7 +136,7 @@ describe('operations: routing, headers, metrics, tracing', () => {
 
     beforeAll(async () => {
       await t.app.listen(0, '127.0.0.1');
-      port = ((t.app.getHttpServer() as Server).address() as { port: number }).port;
+      port = (t.app.getHttpServer().address() as { port: number }).port;
     });
 
     it('answers over-long headers with a 431 Problem', async () => {

@@ -57,7 +57,7 @@ describe('Problems in English and Chinese', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
     await insertUser(t.dataSource, BOB, 'bob');
@@ -406,7 +406,7 @@ describe('Problems under rate limits', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ RATE_LIMIT_IP_PER_MINUTE: '3' });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
   });
 
   afterAll(() => t?.close());

@@ -31,7 +31,7 @@ describe('Problem responses', () => {
 
   beforeAll(async () => {
     t = await createTestApp({}, { controllers: [FailureController] });
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
   });
 
   afterAll(() => t.close());

@@ -109,7 +109,7 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
 
   beforeAll(async () => {
     a = await createTestApp({ REVOCATION_FEED_POLL_MS: POLL_MS });
-    http = a.app.getHttpServer() as App;
+    http = a.app.getHttpServer();
     await resetDatabase(a.dataSource);
   });
 
@@ -343,7 +343,7 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
     const b = await createTestApp({ REVOCATION_FEED_POLL_MS: POLL_MS });
     try {
       await revokeAsAdmin(id, 'cross instance').expect(204);
-      const { rows } = await readToEnd(b.app.getHttpServer() as App, head);
+      const { rows } = await readToEnd(b.app.getHttpServer(), head);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         session_id: id,

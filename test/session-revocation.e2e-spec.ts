@@ -13,7 +13,7 @@ describe('revoking sessions', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
   });
 
   beforeEach(() => resetDatabase(t.dataSource));

@@ -13,7 +13,7 @@ describe('touch and status (service role)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
   });
 
   beforeEach(() => resetDatabase(t.dataSource));

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createSessionsClient,
@@ -15,7 +14,7 @@ import { adminToken, serviceToken, tokenFor } from './support/tokens';
 async function listening(overrides: NodeJS.ProcessEnv = {}): Promise<{ t: TestApp; url: string }> {
   const t = await createTestApp(overrides);
   await t.app.listen(0, '127.0.0.1');
-  const { port } = (t.app.getHttpServer() as Server).address() as AddressInfo;
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
   return { t, url: `http://127.0.0.1:${port}` };
 }
 

@@ -19,7 +19,7 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    http = t.app.getHttpServer() as App;
+    http = t.app.getHttpServer();
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
     await insertUser(t.dataSource, BOB, 'bob');

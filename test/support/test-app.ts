@@ -1,9 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/session-service/src/app.module';
 import { loadConfig, type AppConfig } from '../../apps/session-service/src/config/app.config';
-import { configureApp } from '../../apps/session-service/src/configure-app';
+import {
+  APP_OPTIONS,
+  configureApp,
+  createHttpAdapter,
+} from '../../apps/session-service/src/configure-app';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './tokens';
 
 /** Environment of the app under test: the run's database and a fixed HS256 secret. */
@@ -27,7 +31,7 @@ export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
 }
 
 export interface TestApp {
-  app: INestApplication;
+  app: NestFastifyApplication;
   dataSource: DataSource;
   config: AppConfig;
   close(): Promise<void>;
@@ -43,8 +47,15 @@ export async function createTestApp(
     imports: [AppModule.forRoot(config)],
     controllers: extra.controllers ?? [],
   }).compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger: ['fatal'] }));
+  const app = configureApp(
+    moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+      ...APP_OPTIONS,
+      logger: ['fatal'],
+    }),
+  );
   await app.init();
+  // Fastify routes requests only once its plugins have loaded.
+  await app.getHttpAdapter().getInstance().ready();
   const dataSource = app.get(DataSource);
   return { app, dataSource, config, close: () => app.close() };
 }

@@ -10,8 +10,9 @@ import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@app/ses
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
-import { pinoHttpOptions } from './ops/logging';
+import { createRootLogger, ROOT_LOGGER } from './ops/logging';
 import { OpsModule } from './ops/ops.module';
+import { FixedWindowThrottlerStorage } from './ops/throttler-storage';
 import {
   IP_THROTTLER,
   IpThrottlerGuard,
@@ -24,14 +25,18 @@ const MINUTE_MS = 60_000;
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const logger = createRootLogger(config);
     return {
       module: AppModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config) }),
+        // Nest's log only: requests are logged by a Fastify hook (configure-app.ts),
+        // so nestjs-pino's per-request middleware is mounted on no route.
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         ProblemModule.forRoot({ serviceName: config.serviceName }),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
+          storage: new FixedWindowThrottlerStorage(),
           throttlers: [
             { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.ipPerMinute },
             { name: USER_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.userPerMinute },
@@ -52,10 +57,11 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: IpThrottlerGuard },
         { provide: APP_INTERCEPTOR, useClass: UserThrottlerInterceptor },
       ],
-      exports: [APP_CONFIG],
+      exports: [APP_CONFIG, ROOT_LOGGER],
     };
   }
 }

@@ -1,15 +1,14 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { type AppConfig, loadConfig } from './config/app.config';
-import { configureApp } from './configure-app';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from './configure-app';
 import { announceDemo, type DemoTokens } from './demo/demo';
 
 export interface RunningService {
-  app: INestApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   url: string;
   /** Present in demo mode (no JWT key configured outside production). */
@@ -23,10 +22,14 @@ export async function startService(
 ): Promise<RunningService> {
   const config = loadConfig(env);
   const app = configureApp(
-    await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true }),
+    await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config),
+      createHttpAdapter(config),
+      { ...APP_OPTIONS, bufferLogs: true },
+    ),
   );
   await app.listen(config.port, config.host);
-  const address = (app.getHttpServer() as Server).address() as AddressInfo;
+  const address = app.getHttpServer().address() as AddressInfo;
   const url = `http://localhost:${address.port}`;
   Logger.log(`Listening on ${url} (docs at ${url}/docs)`, 'Bootstrap');
   const demo = config.ephemeralSigningKey ? await announceDemo(app, config, url, print) : undefined;

@@ -1,39 +1,101 @@
-import type { Server } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, type INestApplication } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { Express } from 'express';
-import helmet from 'helmet';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { BEARER_SCHEME } from '@app/auth';
 import {
   answerClientErrorsWithProblems,
   Problem,
   PROBLEM_CONTENT_TYPE,
   PROBLEM_MODULE_OPTIONS,
+  ProblemExceptionFilter,
   type ProblemModuleOptions,
-  requestIdMiddleware,
+  REQUEST_ID_HEADER,
+  requestContext,
 } from '@app/problem';
 import type { AppConfig } from './config/app.config';
-import { APP_CONFIG } from './config/app-config.token';
+import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
+import { logRequests, ROOT_LOGGER } from './ops/logging';
 import { MetricsService } from './ops/metrics.service';
+
+/**
+ * The longest path parameter the router accepts. Fastify's default (100)
+ * would turn a longer one into a 404 before validation could name it; the
+ * request line is bounded by Node's header size limit anyway.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
+/**
+ * `TRUST_PROXY` as Express read it: addresses and subnets (proxy-addr, as
+ * Fastify reads a string), true/false, or a hop count: the first n proxies
+ * from this server are trusted (Fastify would trust none for a number).
+ */
+function trustProxy(
+  setting: AppConfig['trustProxy'],
+): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
+type FrameworkErrorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => void;
+
+/**
+ * Answers a path that is not valid percent-encoding, which Fastify's router
+ * rejects before any hook or route runs; per Fastify instance, as
+ * `configureApp` sets it once the app, and with it the Problem filter, exists.
+ */
+const frameworkErrorHandlers = new WeakMap<object, FrameworkErrorHandler>();
+
+/** The HTTP adapter of the service: Fastify, configured as `main.ts` and the tests use it. */
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    trustProxy: trustProxy(config.trustProxy),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const handler = frameworkErrorHandlers.get(request.server);
+      if (handler && (error as { code?: unknown }).code === 'FST_ERR_BAD_URL') {
+        handler(error, request, reply);
+      } else void reply.send(error);
+    },
+  });
+}
+
+/** Options for `NestFactory.create` and `createNestApplication`: the bodies are read by `http-bodies.ts`. */
+export const APP_OPTIONS = { bodyParser: false } as const;
 
 /**
  * Application-wide HTTP wiring shared by `main.ts` and the end-to-end tests, so
  * the tests exercise exactly what production serves.
  */
-export function configureApp(app: INestApplication): INestApplication {
-  const config = app.get<AppConfig>(APP_CONFIG);
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
-  const express = app.getHttpAdapter().getInstance() as Express;
-  express.set('trust proxy', config.trustProxy);
-  express.disable('x-powered-by');
-  app.use(requestIdMiddleware);
-  app.use(app.get(MetricsService).middleware);
-  app.use(helmet());
-  answerClientErrorsWithProblems(
-    app.getHttpServer() as Server,
-    app.get<ProblemModuleOptions>(PROBLEM_MODULE_OPTIONS),
-  );
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.setHeader(REQUEST_ID_HEADER, requestContext(request).requestId);
+    done();
+  });
+  // helmet 8's default headers, resolved once at start-up and written by Nest's request hook.
+  app.useSecurityHeaders();
+  app.get(MetricsService).observeRequests(fastify);
+  logRequests(fastify, app.get<PinoLogger>(ROOT_LOGGER));
+  acceptBodies(fastify);
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
+  const problemOptions = app.get<ProblemModuleOptions>(PROBLEM_MODULE_OPTIONS);
+  const filter = new ProblemExceptionFilter(problemOptions, app.get(HttpAdapterHost));
+  frameworkErrorHandlers.set(fastify, (_error, request, reply) => {
+    // No hook ran for this request: the request id is set here.
+    reply.raw.setHeader(REQUEST_ID_HEADER, requestContext(request).requestId);
+    const host = {
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+    } as ArgumentsHost;
+    filter.catch(new BadRequestException('The request path is not valid percent-encoding'), host);
+  });
+  // Fastify's own handler answers bare JSON; the Problem handler replaces it.
+  fastify.server.removeAllListeners('clientError');
+  answerClientErrorsWithProblems(fastify.server, problemOptions);
   setupSwagger(app);
   return app;
 }

@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { allowedMethods } from './allowed-methods';
 import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
 import {
@@ -26,7 +26,7 @@ import {
 } from './problem-i18n';
 import { AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
-import { type RequestContext, requestContext } from './request-id.middleware';
+import { type HttpRequest, type RequestContext, requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable } from './database-errors';
 
 interface Resolved {
@@ -39,10 +39,61 @@ interface Resolved {
   headers?: Record<string, string>;
 }
 
+/** The request members the filter reads, the same on Express and Fastify requests. */
+type Request = HttpRequest & { method: string; originalUrl: string };
+
+/** An Express response: Node's, with the helpers Express adds. */
+interface ExpressResponse {
+  headersSent: boolean;
+  destroy(): void;
+  setHeader(name: string, value: string): unknown;
+  getHeader(name: string): number | string | string[] | undefined;
+  status(code: number): ExpressResponse;
+  type(contentType: string): ExpressResponse;
+  send(body: string): unknown;
+}
+
+/** A Fastify reply: headers are kept until `send`, Node's response is `raw`. */
+interface FastifyReply {
+  raw: ServerResponse;
+  sent: boolean;
+  header(name: string, value: string): unknown;
+  getHeader(name: string): number | string | string[] | undefined;
+  code(status: number): FastifyReply;
+  type(contentType: string): FastifyReply;
+  send(body: string): unknown;
+}
+
+type Response = ExpressResponse | FastifyReply;
+
+function isFastifyReply(res: Response): res is FastifyReply {
+  return 'raw' in res && typeof (res as Partial<FastifyReply>).code === 'function';
+}
+
+/** A response to set headers on, of either adapter. */
+export type HeaderTarget =
+  Pick<ExpressResponse, 'getHeader' | 'setHeader'> | Pick<FastifyReply, 'getHeader' | 'header'>;
+
+function setHeader(res: HeaderTarget, name: string, value: string): void {
+  if ('setHeader' in res) res.setHeader(name, value);
+  else res.header(name, value);
+}
+
 /** body-parser reports through http-errors: a 4xx status plus a machine `type` (entity.*, charset.*, ...). */
 interface BodyParserError {
   status: number;
   type: string;
+}
+
+/** Fastify's body errors (`FST_ERR_CTP_*`), in body-parser's terms. */
+function fromFastifyBodyError(e: unknown): BodyParserError | undefined {
+  const { code, statusCode } = (e ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_ERR_CTP_')) return undefined;
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  return {
+    status: statusCode,
+    type: code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'entity.too.large' : 'request.unreadable',
+  };
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
@@ -103,14 +154,26 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       problem.retry_after = retryAfter;
     }
 
+    const body = JSON.stringify(problem);
+    if (isFastifyReply(res)) {
+      if (res.sent || res.raw.headersSent) {
+        // A streamed body already started: the status line is gone, so end the stream.
+        res.raw.destroy();
+        return;
+      }
+      for (const [name, value] of Object.entries(headers)) res.header(name, value);
+      setLanguageHeaders(res, locale);
+      // Express adds the charset to a text body's type; Fastify leaves the type as given.
+      res.code(definition.status).type(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`).send(body);
+      return;
+    }
     if (res.headersSent) {
-      // A streamed body already started: the status line is gone, so end the stream.
       res.destroy();
       return;
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     setLanguageHeaders(res, locale);
-    res.status(definition.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    res.status(definition.status).type(PROBLEM_CONTENT_TYPE).send(body);
   }
 
   private resolve(exception: unknown, req: Request): Resolved {
@@ -164,6 +227,8 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       return templated(PROBLEM_CATALOG.routeNotFound, 'default', { method: req.method, path });
     }
     if (isBodyParserError(exception.cause)) return this.fromBodyParser(exception.cause);
+    const bodyError = fromFastifyBodyError(exception.cause);
+    if (bodyError) return this.fromBodyParser(bodyError);
     const definition = problemForStatus(status);
     return {
       definition,
@@ -221,18 +286,15 @@ function templated(
  * `Content-Language` of the Problem, and `Vary: Accept-Language` (kept with
  * any other `Vary` members already set), so caches keep one copy per language.
  */
-export function setLanguageHeaders(
-  res: Pick<Response, 'getHeader' | 'setHeader'>,
-  locale: ProblemLocale,
-): void {
-  res.setHeader('Content-Language', locale);
+export function setLanguageHeaders(res: HeaderTarget, locale: ProblemLocale): void {
+  setHeader(res, 'Content-Language', locale);
   const current = res.getHeader('Vary');
   const members = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
     .split(',')
     .map((m) => m.trim())
     .filter((m) => m !== '');
   if (members.includes('*') || members.some((m) => m.toLowerCase() === 'accept-language')) return;
-  res.setHeader('Vary', [...members, 'Accept-Language'].join(', '));
+  setHeader(res, 'Vary', [...members, 'Accept-Language'].join(', '));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -18,20 +18,34 @@ export interface RequestContext {
   spanId: string;
 }
 
-type WithContext = Request & { requestContext?: RequestContext };
+/**
+ * A request of either HTTP adapter: Node's own (Express extends it) or a
+ * Fastify request, which wraps Node's as `raw`.
+ */
+export interface HttpRequest {
+  headers: IncomingHttpHeaders;
+  raw?: IncomingMessage;
+}
+
+type WithContext = { requestContext?: RequestContext };
 
 /**
  * Reads `X-Request-Id` (or makes one) and W3C `traceparent` (or starts a
  * trace), stores them on the request and echoes the request id, so a Problem
  * and the logs can be correlated.
  */
-export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+export function requestIdMiddleware(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: () => void,
+): void {
   res.setHeader(REQUEST_ID_HEADER, requestContext(req).requestId);
   next();
 }
 
-export function requestContext(req: Request): RequestContext {
-  const carrier = req as WithContext;
+export function requestContext(req: HttpRequest): RequestContext {
+  // Kept on Node's request, so middleware and Fastify hooks see the same context.
+  const carrier = (req.raw ?? req) as WithContext;
   if (carrier.requestContext) return carrier.requestContext;
   const incoming = req.headers['x-request-id'];
   const requestId =
@@ -47,7 +61,7 @@ export function requestContext(req: Request): RequestContext {
   return carrier.requestContext;
 }
 
-export function ensureRequestId(req: Request): string {
+export function ensureRequestId(req: HttpRequest): string {
   return requestContext(req).requestId;
 }
 

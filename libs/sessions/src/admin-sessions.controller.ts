@@ -11,7 +11,7 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -58,7 +58,8 @@ export class AdminSessionsController {
   @ApiProblemResponses([400])
   async listAll(
     @Query() query: AdminListQuery,
-    @Res({ passthrough: true }) res: Response,
+    // Node's response (Express extends it) or a Fastify reply wrapping it.
+    @Res({ passthrough: true }) res: ServerResponse | { raw: ServerResponse },
   ): Promise<AdminSessionListResponse | StreamableFile> {
     const filter = {
       userId: query.user_id === undefined ? undefined : String(query.user_id),
@@ -75,8 +76,9 @@ export class AdminSessionsController {
       const { batches, release } = await this.sessions.streamActive(filter);
       const body = await jsonListBody(batches, 'sessions', release);
       // A client that goes away mid-list (or already has) gives the connection back at once.
-      if (res.closed || res.destroyed) body.destroy();
-      else res.on('close', () => body.destroy());
+      const out = 'raw' in res ? res.raw : res;
+      if (out.closed || out.destroyed) body.destroy();
+      else out.on('close', () => body.destroy());
       return new StreamableFile(body, { type: 'application/json; charset=utf-8' });
     }
     const page = await this.sessions.listActivePage(filter, query.limit, query.cursor);

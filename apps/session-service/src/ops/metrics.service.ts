@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { routePattern } from './route-pattern';
@@ -72,16 +72,16 @@ export class MetricsService {
     );
   }
 
-  /** Express middleware: observes every request when its response has been sent. */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const end = this.duration.startTimer();
-    res.on('finish', () => {
-      const route = routePattern(req) ?? 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      end(labels);
+  /** Observes every request once its response has been sent (a Fastify `onResponse` hook). */
+  observeRequests(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const route = routePattern(request) ?? 'unmatched';
+      const status = reply.statusCode;
+      const labels = { method: request.method, route, status: String(status) };
+      this.duration.observe(labels, reply.elapsedTime / 1000);
       this.requests.inc(labels);
-      if (REJECTIONS.has(res.statusCode)) this.rejections.inc({ route, status: labels.status });
+      if (REJECTIONS.has(status)) this.rejections.inc({ route, status: labels.status });
+      done();
     });
-    next();
-  };
+  }
 }

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/throttler';
 import type { AuthenticatedUser } from '@app/auth';
 import { ProblemError } from '@app/problem';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 
 /** Names of the two throttlers configured in the app module. */
@@ -61,7 +61,7 @@ abstract class ScopedThrottlerGuard extends ThrottlerGuard {
 }
 
 /**
- * Per client IP, before authentication. The IP is Express's `req.ip`, which
+ * Per client IP, before authentication. The IP is Fastify's `request.ip`, which
  * honours `X-Forwarded-For` only from proxies trusted by `TRUST_PROXY`, so a
  * client cannot pick its own address.
  */
@@ -71,7 +71,7 @@ export class IpThrottlerGuard extends ScopedThrottlerGuard {
   protected readonly scope = 'client_address';
 
   protected getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve(`ip:${String((req as unknown as Request).ip)}`);
+    return Promise.resolve(`ip:${String((req as unknown as FastifyRequest).ip)}`);
   }
 }
 
@@ -82,7 +82,7 @@ export class UserThrottlerGuard extends ScopedThrottlerGuard {
   protected readonly scope = 'user';
 
   protected shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     return Promise.resolve(!req.user);
   }
 

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+
+/** body-parser's default limit, which the API has always had: a larger body is a 413. */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** JSON whitespace (RFC 8259 section 2) before the first token. */
+const FIRST_TOKEN = /^[ \t\n\r]*(.)/s;
+
+/**
+ * A body error as body-parser reports it (an http-errors shape): the Problem
+ * filter turns `entity.parse.failed` into its malformed-body Problem.
+ */
+function malformedJson(message: string): Error {
+  return Object.assign(new SyntaxError(message), {
+    status: 400,
+    statusCode: 400,
+    expose: true,
+    type: 'entity.parse.failed',
+  });
+}
+
+/**
+ * How request bodies are read, the rules the API has always had (body-parser's
+ * `json()` defaults):
+ *
+ * - `application/json`: an empty body is `{}`; otherwise the text must be a
+ *   JSON object or array (a bare string, number or literal is a malformed body).
+ * - Any other media type is not read: the body is absent, and validation
+ *   names the missing fields. Fastify would parse `text/plain` as a string and
+ *   refuse the rest with 415.
+ *
+ * Fastify reads a body only for methods that carry one, never for GET or HEAD.
+ */
+export function acceptBodies(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (_request, body, done) => {
+      const text = body as string;
+      if (text.length === 0) {
+        done(null, {});
+        return;
+      }
+      const first = FIRST_TOKEN.exec(text)?.[1];
+      if (first !== '{' && first !== '[') {
+        done(malformedJson('A JSON body must be an object or an array'), undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        done(malformedJson((error as Error).message), undefined);
+      }
+    },
+  );
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+}
