@@ -23,6 +23,7 @@ import {
   ROOT,
   run,
   serverEnv,
+  serviceStartArgs,
   signToken,
   sleep,
   startChild,
@@ -621,17 +622,19 @@ async function main() {
 
   const [servicePort, baselinePort] = [await freePort(), await freePort()];
   const cpu = PIN ? SERVER_CPU : undefined;
+  // The service runs as `npm start` runs it; the baseline gets the same V8 heap bounds.
+  const heapFlags = serviceStartArgs().filter((arg) => arg.startsWith('--'));
   const service = startChild(
     'service',
     process.execPath,
-    ['dist/apps/session-service/main.js'],
+    serviceStartArgs(),
     serverEnv(servicePort),
     cpu,
   );
   const baseline = startChild(
     'baseline',
     process.execPath,
-    ['-r', 'ts-node/register', 'bench/baseline/server.ts'],
+    [...heapFlags, '-r', 'ts-node/register', 'bench/baseline/server.ts'],
     { ...serverEnv(baselinePort), TS_NODE_TRANSPILE_ONLY: 'true' },
     cpu,
   );

@@ -183,3 +183,13 @@ export function machineInfo(): Record<string, unknown> {
     platform: `${process.platform} ${process.arch}`,
   };
 }
+
+/** The arguments `npm start` gives node (package.json): the service's runtime flags and entry file. */
+export function serviceStartArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  return args;
+}
