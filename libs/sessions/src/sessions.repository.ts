@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
@@ -35,6 +36,22 @@ export interface NewSession {
   ttlSeconds: number;
   idleTimeoutSeconds: number;
 }
+
+/** See `SessionsRepository.findUserSessionsPage`. */
+const USER_SESSIONS_PAGE = `WITH page AS (
+     SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
+       FROM sessions s
+      WHERE s.user_id = $1 AND ${ACTIVE}
+      ORDER BY s.last_active_at DESC, s.id DESC
+      LIMIT $2 OFFSET $3
+   )
+   SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
+     FROM (VALUES (1)) AS one (x)
+     LEFT JOIN users u ON u.id = $1
+     LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
+    ORDER BY page.last_active_at DESC, page.id DESC`;
+
+const USER_SESSIONS_COUNT = `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`;
 
 type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number | null };
 
@@ -161,30 +178,22 @@ export class SessionsRepository {
     limit: number,
     offset: number,
   ): Promise<UserSessionsPage> {
-    const result = await this.read<PageRow>(
-      `WITH page AS (
-         SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
-           FROM sessions s
-          WHERE s.user_id = $1 AND ${ACTIVE}
-          ORDER BY s.last_active_at DESC, s.id DESC
-          LIMIT $2 OFFSET $3
-       )
-       SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
-         FROM (VALUES (1)) AS one (x)
-         LEFT JOIN users u ON u.id = $1
-         LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
-        ORDER BY page.last_active_at DESC, page.id DESC`,
-      [userId, limit, offset],
-    );
+    const replica = this.replicaPool();
+    const { rows: result } = await replica.query<PageRow>({
+      name: 'user_sessions_page',
+      text: USER_SESSIONS_PAGE,
+      values: [userId, limit, offset],
+    });
     const [first] = result;
     const rows = result.filter((r): r is PageRow & SessionRow => r.id != null);
     let total = first.total ?? 0;
     if (rows.length === 0 && offset > 0 && first.user_exists) {
-      const [count] = await this.read<{ total: number }>(
-        `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`,
-        [userId],
-      );
-      total = count.total;
+      const { rows: counted } = await replica.query<{ total: number }>({
+        name: 'user_sessions_count',
+        text: USER_SESSIONS_COUNT,
+        values: [userId],
+      });
+      total = counted[0].total;
     }
     return { userExists: first.user_exists, total, rows };
   }
@@ -257,6 +266,19 @@ export class SessionsRepository {
         LIMIT $${params.length}`,
       params,
     );
+  }
+
+  /**
+   * The node-postgres pool of a read replica (one at random, as TypeORM picks
+   * them), or of the primary when `DATABASE_READ_URLS` configures none. The
+   * user list queries it directly, as named prepared statements: each
+   * connection parses and plans them once, and no query runner is built per
+   * request.
+   */
+  private replicaPool(): Pool {
+    const driver = this.dataSource.driver as unknown as { master: Pool; slaves: Pool[] };
+    const { slaves } = driver;
+    return slaves.length === 0 ? driver.master : slaves[Math.floor(Math.random() * slaves.length)];
   }
 
   /** A list read: served by a read replica when `DATABASE_READ_URLS` configures some. */
