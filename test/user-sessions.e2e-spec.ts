@@ -100,6 +100,35 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       }
     });
 
+    it("writes each timestamp as toISOString writes the driver's date: UTC, milliseconds truncated", async () => {
+      await insertUser(t.dataSource, 2002, 'clock');
+      const id = await insertSession(t.dataSource, { userId: 2002 });
+      await t.dataSource.query(
+        `UPDATE sessions
+            SET created_at = '2026-04-15 10:00:00.123999+02',
+                authenticated_at = '2026-04-15 10:00:00.999999+02',
+                last_active_at = date_trunc('day', now()) + interval '0.0005 s',
+                idle_expires_at = now() + interval '1 hour 0.000001 s',
+                expires_at = '9999-12-31 23:59:59.9995+00'
+          WHERE id = $1`,
+        [id],
+      );
+      const [stored]: Record<string, Date>[] = await t.dataSource.query(
+        `SELECT created_at, authenticated_at, last_active_at, idle_expires_at, expires_at
+           FROM sessions WHERE id = $1`,
+        [id],
+      );
+      const res = await list(2002, tokenFor(2002)).expect(200);
+      const [item] = res.body.items;
+      expect(item.id).toBe(id);
+      expect(item.created_at).toBe('2026-04-15T08:00:00.123Z');
+      expect(item.authenticated_at).toBe('2026-04-15T08:00:00.999Z');
+      expect(item.expires_at).toBe('9999-12-31T23:59:59.999Z');
+      for (const field of Object.keys(stored)) {
+        expect(item[field]).toBe(stored[field].toISOString());
+      }
+    });
+
     it('orders by most recent activity and pages without gaps or repeats', async () => {
       const page1 = await list(ALICE, tokenFor(ALICE), '?page=1&page_size=10').expect(200);
       const page2 = await list(ALICE, tokenFor(ALICE), '?page=2&page_size=10').expect(200);

@@ -11,11 +11,12 @@ export interface SessionRow {
   user_agent: string;
   amr: string[];
   status: SessionStatus;
-  created_at: Date;
-  authenticated_at: Date;
-  last_active_at: Date;
-  idle_expires_at: Date;
-  expires_at: Date;
+  /** Timestamps: ISO 8601 UTC with milliseconds, as `Date.prototype.toISOString` writes them. */
+  created_at: string;
+  authenticated_at: string;
+  last_active_at: string;
+  idle_expires_at: string;
+  expires_at: string;
 }
 
 export interface AdminSessionRow extends SessionRow {
@@ -25,7 +26,7 @@ export interface AdminSessionRow extends SessionRow {
 /** One session of any status, with its revocation record, for the admin detail view. */
 export interface SessionDetailRow extends AdminSessionRow {
   idle_timeout_seconds: number;
-  revoked_at: Date | null;
+  revoked_at: string | null;
   revoked_by: string | null;
   revoke_reason: string | null;
 }
@@ -35,7 +36,8 @@ export interface RevocationRow {
   xid: string;
   session_id: string;
   user_id: string;
-  revoked_at: Date;
+  /** ISO 8601 UTC with milliseconds */
+  revoked_at: string;
   revoked_by: string;
   reason: string | null;
 }

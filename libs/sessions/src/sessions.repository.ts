@@ -13,9 +13,20 @@ const STATUS = `CASE
     WHEN s.expires_at <= now() OR s.idle_expires_at <= now() THEN 'expired'
     ELSE 'active' END`;
 
+/** An ISO 8601 UTC timestamp with milliseconds, as `Date.prototype.toISOString` writes it (both truncate). */
+const ISO = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A session's columns as `SessionRow` holds them. Timestamps come as the ISO
+ * strings the responses carry: the driver parsing them into dates only for the
+ * mappers to print them again cost about 7 % of the user list's CPU time.
+ */
 const SESSION_COLUMNS = `s.id, s.user_id::text AS user_id, s.tenant_id, s.device_id, s.device_type,
-  host(s.ip) AS ip, s.geoip, s.user_agent, s.amr, ${STATUS} AS status, s.created_at,
-  s.authenticated_at, s.last_active_at, s.idle_expires_at, s.expires_at`;
+  host(s.ip) AS ip, s.geoip, s.user_agent, s.amr, ${STATUS} AS status,
+  ${ISO('s.created_at')} AS created_at, ${ISO('s.authenticated_at')} AS authenticated_at,
+  ${ISO('s.last_active_at')} AS last_active_at, ${ISO('s.idle_expires_at')} AS idle_expires_at,
+  ${ISO('s.expires_at')} AS expires_at`;
 
 export interface UserSessionsPage {
   userExists: boolean;
@@ -81,10 +92,6 @@ export interface StreamedAdminItem {
   user_id: string;
   username: string;
 }
-
-/** An ISO 8601 UTC timestamp with milliseconds, as `Date.prototype.toISOString` writes it (both truncate). */
-const ISO = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * The admin list item (seed 000, the same fields in the same order as
@@ -332,7 +339,7 @@ export class SessionsRepository {
   async findDetail(sessionId: string): Promise<SessionDetailRow | undefined> {
     const [row]: SessionDetailRow[] = await this.dataSource.query(
       `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
-              s.revoked_at, s.revoked_by, s.revoke_reason
+              ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1`,
       [sessionId],
@@ -406,7 +413,8 @@ export class SessionsRepository {
    */
   async readRevocations(after: FeedPosition, limit: number): Promise<RevocationRow[]> {
     return this.dataSource.query(
-      `SELECT id::text, xid::text, session_id, user_id::text, revoked_at, revoked_by, reason
+      `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
+              revoked_by, reason
          FROM session_revocations
         WHERE (xid, id) > ($1::xid8, $2::bigint)
           AND xid < pg_snapshot_xmin(pg_current_snapshot())

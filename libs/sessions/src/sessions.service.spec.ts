@@ -24,11 +24,11 @@ const storedRow: SessionRow = {
   user_agent: 'ua',
   amr: ['pwd'],
   status: 'active',
-  created_at: new Date('2026-01-01T00:00:00Z'),
-  authenticated_at: new Date('2026-01-01T00:00:00Z'),
-  last_active_at: new Date('2026-01-01T00:00:00Z'),
-  idle_expires_at: new Date('2026-01-01T00:30:00Z'),
-  expires_at: new Date('2026-01-01T12:00:00Z'),
+  created_at: '2026-01-01T00:00:00.000Z',
+  authenticated_at: '2026-01-01T00:00:00.000Z',
+  last_active_at: '2026-01-01T00:00:00.000Z',
+  idle_expires_at: '2026-01-01T00:30:00.000Z',
+  expires_at: '2026-01-01T12:00:00.000Z',
 };
 
 /** Records every call; answers with whatever the test put in `page` and `active`. */

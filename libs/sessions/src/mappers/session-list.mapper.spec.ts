@@ -12,11 +12,11 @@ const row = (id: string, userId = '7'): SessionRow => ({
   user_agent: 'ua',
   amr: ['pwd', 'otp'],
   status: 'active',
-  created_at: new Date('2026-01-01T00:00:00.000Z'),
-  authenticated_at: new Date('2026-01-01T00:00:00.000Z'),
-  last_active_at: new Date('2026-01-01T01:00:00.000Z'),
-  idle_expires_at: new Date('2026-01-01T01:30:00.000Z'),
-  expires_at: new Date('2026-01-01T12:00:00.000Z'),
+  created_at: '2026-01-01T00:00:00.000Z',
+  authenticated_at: '2026-01-01T00:00:00.000Z',
+  last_active_at: '2026-01-01T01:00:00.000Z',
+  idle_expires_at: '2026-01-01T01:30:00.000Z',
+  expires_at: '2026-01-01T12:00:00.000Z',
 });
 
 describe('toSessionListResponse', () => {

@@ -13,11 +13,11 @@ function sessionRow(overrides: Partial<SessionRow> = {}): SessionRow {
     user_agent: 'Mozilla/5.0',
     amr: ['password', 'totp'],
     status: 'active',
-    created_at: new Date('2026-04-15T08:00:00.000Z'),
-    authenticated_at: new Date('2026-04-15T08:00:01.000Z'),
-    last_active_at: new Date('2026-04-15T10:30:00.000Z'),
-    idle_expires_at: new Date('2026-04-15T11:00:00.000Z'),
-    expires_at: new Date('2026-04-15T20:00:00.000Z'),
+    created_at: '2026-04-15T08:00:00.000Z',
+    authenticated_at: '2026-04-15T08:00:01.000Z',
+    last_active_at: '2026-04-15T10:30:00.000Z',
+    idle_expires_at: '2026-04-15T11:00:00.000Z',
+    expires_at: '2026-04-15T20:00:00.000Z',
     ...overrides,
   };
 }
@@ -68,11 +68,11 @@ describe('toSessionResponse', () => {
     expect(toSessionResponse(sessionRow({ amr: ['pwd'] })).amr).toBe('pwd');
   });
 
-  it('converts a non-UTC instant to UTC ISO', () => {
-    const response = toSessionResponse(
-      sessionRow({ created_at: new Date('2026-04-15T10:00:00+02:00') }),
-    );
-    expect(response.created_at).toBe('2026-04-15T08:00:00.000Z');
+  // PostgreSQL writes the ISO strings (SESSION_COLUMNS); test/user-sessions.e2e-spec.ts
+  // holds them equal to the driver's dates printed by toISOString.
+  it('passes timestamps through as the repository wrote them', () => {
+    const response = toSessionResponse(sessionRow({ created_at: '2026-04-15T08:00:00.123Z' }));
+    expect(response.created_at).toBe('2026-04-15T08:00:00.123Z');
   });
 });
 

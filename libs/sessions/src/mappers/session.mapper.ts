@@ -15,11 +15,11 @@ export function toSessionResponse(row: SessionRow): SessionResponse {
     user_agent: row.user_agent,
     amr: row.amr.join(','),
     status: row.status,
-    created_at: row.created_at.toISOString(),
-    authenticated_at: row.authenticated_at.toISOString(),
-    last_active_at: row.last_active_at.toISOString(),
-    idle_expires_at: row.idle_expires_at.toISOString(),
-    expires_at: row.expires_at.toISOString(),
+    created_at: row.created_at,
+    authenticated_at: row.authenticated_at,
+    last_active_at: row.last_active_at,
+    idle_expires_at: row.idle_expires_at,
+    expires_at: row.expires_at,
   };
 }
 
@@ -28,9 +28,9 @@ export function toAdminSession(row: AdminSessionRow): AdminSession {
   return {
     session_id: row.id,
     user_id: Number(row.user_id),
-    created_at: row.created_at.toISOString(),
-    expires_at: row.expires_at.toISOString(),
-    last_activity: row.last_active_at.toISOString(),
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+    last_activity: row.last_active_at,
     ip_address: row.ip,
     user_agent: row.user_agent,
     auth_method: row.amr[0],
