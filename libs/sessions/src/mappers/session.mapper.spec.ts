@@ -59,6 +59,31 @@ describe('toSessionResponse', () => {
     expect(response).toHaveProperty('geoip', '');
   });
 
+  it('writes the members in the contract order, with or without the optional ones', () => {
+    const order = [
+      'id',
+      'user_id',
+      'tenant_id',
+      'device_id',
+      'device_type',
+      'ip',
+      'geoip',
+      'user_agent',
+      'amr',
+      'status',
+      'created_at',
+      'authenticated_at',
+      'last_active_at',
+      'idle_expires_at',
+      'expires_at',
+    ];
+    expect(Object.keys(toSessionResponse(sessionRow()))).toEqual(order);
+    const sparse = toSessionResponse(sessionRow({ tenant_id: null, device_id: null, geoip: null }));
+    expect(Object.keys(sparse)).toEqual(
+      order.filter((key) => !['tenant_id', 'device_id', 'geoip'].includes(key)),
+    );
+  });
+
   it('keeps the user id a string so large ids stay exact', () => {
     const response = toSessionResponse(sessionRow({ user_id: '9007199254740991' }));
     expect(response.user_id).toBe('9007199254740991');
