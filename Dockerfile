@@ -27,6 +27,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM drains and exits 0 (see SHUTDOWN_DRAIN_MS and SHUTDOWN_TIMEOUT_MS); node runs as PID 1 here,
 # so the service installs its own signal handlers.
 STOPSIGNAL SIGTERM
-# The V8 heap bounds of `npm start` (package.json): RSS stays near 140 MiB even while the
-# full admin list streams. Raise --max-old-space-size for instances with more headroom.
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "dist/apps/session-service/main.js"]
+# As `npm start`. To hold the resident size near 140 MiB (at some cost in throughput and p99;
+# see docs/performance.md), run with
+# NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=160".
+CMD ["node", "dist/apps/session-service/main.js"]

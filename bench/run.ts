@@ -622,19 +622,20 @@ async function main() {
 
   const [servicePort, baselinePort] = [await freePort(), await freePort()];
   const cpu = PIN ? SERVER_CPU : undefined;
-  // The service runs as `npm start` runs it; the baseline gets the same V8 heap bounds.
-  const heapFlags = serviceStartArgs().filter((arg) => arg.startsWith('--'));
+  // The service runs as `npm start` runs it; BENCH_NODE_FLAGS (such as V8 heap bounds) go to both servers.
+  const nodeFlags = (env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  console.log(`node flags of both servers: ${nodeFlags.join(' ') || 'none (BENCH_NODE_FLAGS)'}`);
   const service = startChild(
     'service',
     process.execPath,
-    serviceStartArgs(),
+    [...nodeFlags, ...serviceStartArgs()],
     serverEnv(servicePort),
     cpu,
   );
   const baseline = startChild(
     'baseline',
     process.execPath,
-    [...heapFlags, '-r', 'ts-node/register', 'bench/baseline/server.ts'],
+    [...nodeFlags, '-r', 'ts-node/register', 'bench/baseline/server.ts'],
     { ...serverEnv(baselinePort), TS_NODE_TRANSPILE_ONLY: 'true' },
     cpu,
   );
@@ -727,6 +728,7 @@ async function main() {
       s4_runs: S4_RUNS,
       scenarios: ONLY,
       pinning,
+      node_flags: nodeFlags,
       pool_size: serverEnv(0).DATABASE_POOL_SIZE,
     },
     seed,

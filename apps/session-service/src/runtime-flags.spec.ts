@@ -14,10 +14,4 @@ describe('runtime flags', () => {
     expect(cmd).toBeDefined();
     expect(JSON.parse(cmd!) as string[]).toEqual(start.split(/\s+/));
   });
-
-  it('bounds the V8 heap, which keeps the resident size flat while lists stream', () => {
-    const start = startScript();
-    expect(start).toMatch(/--max-old-space-size=\d+/);
-    expect(start).toMatch(/--max-semi-space-size=\d+/);
-  });
 });
