@@ -29,6 +29,7 @@ import {
   startChild,
   stopChild,
 } from './lib/common';
+import { explainTimes, section } from './lib/db-time';
 import { ensureSeeded } from './lib/seed';
 
 const env = process.env;
@@ -41,7 +42,7 @@ const WARMUP = num('BENCH_WARMUP', Math.min(5, DURATION));
 const ROUNDS = Math.max(3, num('BENCH_ROUNDS', 3));
 const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
 const S4_RUNS = num('BENCH_S4_RUNS', 3);
-const ONLY = (env.BENCH_ONLY ?? 'S1,S2,S3,S4,S5').toUpperCase().split(',');
+const ONLY = (env.BENCH_ONLY ?? 'S1,S2,S3,S4,S5,DB,JWT').toUpperCase().split(',');
 const PIN = env.BENCH_PIN !== '0' && hasTaskset() && cpuCount() >= 2;
 const SERVER_CPU = env.BENCH_SERVER_CPU ?? '1';
 const LOADGEN_CPU = env.BENCH_LOADGEN_CPU ?? '0';
@@ -190,6 +191,10 @@ function target(m: ReturnType<typeof summarize>): [string, string] {
   if (key.startsWith('S4 full admin list|TTFB')) return check('< 100 ms', m.service < 100);
   if (key.startsWith('S4 full admin list|rows/s')) return check('>= 100000', m.service >= 100_000);
   if (key.startsWith('S4 full admin list|peak RSS')) return check('< 150 MiB', m.service < 150);
+  if (key.startsWith('DB time|typical user page')) return check('<= 0.2 ms', m.service <= 0.2);
+  if (key.startsWith('DB time|heavy page 400 / page 1')) return check('<= 1.5', m.service <= 1.5);
+  if (key.startsWith('DB time|admin keyset')) return check('<= 2 ms', m.service <= 2);
+  if (key.startsWith('JWT verification|')) return check('<= 20 us', m.service <= 20);
   return ['', ''];
 }
 
@@ -228,6 +233,60 @@ function printTable(): void {
       'latency, time and memory: lower is better; req/s and rows/s: higher is better.',
   );
   for (const n of notes) console.log(`note: ${n}`);
+}
+
+// ---- figures of the service alone -------------------------------------------------------------
+
+/** Service-only figures: one value per run, no baseline beside it. */
+function recordAlone(scenario: string, metric: string, values: number[]) {
+  record(
+    scenario,
+    metric,
+    'lower',
+    values.map((v) => [v, NaN]),
+  );
+}
+
+/** Database time per query: `bench/explain.sql`'s EXPLAIN ANALYZE, on the quiet database. */
+function databaseTime() {
+  const runs = Math.max(ROUNDS, 5);
+  console.log(`\nDB: bench/explain.sql, ${runs} runs, steady-state execution time`);
+  const times = explainTimes(runs);
+  const heavy1 = section(times, 'heavy user (10,000 sessions), page 1');
+  const heavy400 = section(times, 'heavy user, page 400');
+  recordAlone('DB time', 'typical user page ms', section(times, 'typical user, page 1'));
+  recordAlone('DB time', 'heavy page 1 ms', heavy1);
+  recordAlone('DB time', 'heavy page 400 ms', heavy400);
+  recordAlone(
+    'DB time',
+    'heavy page 400 / page 1',
+    heavy400.map((t, i) => t / heavy1[i]),
+  );
+  recordAlone('DB time', 'admin keyset page 1 ms', section(times, 'admin keyset, first page'));
+  recordAlone('DB time', 'admin keyset deep ms', section(times, 'admin keyset, deep page'));
+  recordAlone('DB time', 'sid check ms', section(times, 'token session check'));
+}
+
+/** `npm run bench:jwt`, its two service figures parsed from its output. */
+function jwtVerification() {
+  console.log('\nJWT: bench/jwt-verify.ts (npm run bench:jwt)');
+  const jwtRun = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'bench/jwt-verify.ts'],
+    { cwd: ROOT, env: { ...env, TS_NODE_TRANSPILE_ONLY: 'true' }, encoding: 'utf8' },
+  );
+  const out = `${jwtRun.stdout}${jwtRun.stderr}`;
+  const figure = (label: string) => {
+    const runs = new RegExp(`${label}\\s+[\\d.]+ µs/op\\s+runs: ([\\d. ]+)`).exec(out)?.[1];
+    if (!runs) throw new Error(`bench:jwt printed no "${label}" line:\n${out}`);
+    return runs.trim().split(/\s+/).map(Number);
+  };
+  recordAlone(
+    'JWT verification',
+    'us, HS256 KeyObject',
+    figure('jsonwebtoken.verify HS256, KeyObject'),
+  );
+  recordAlone('JWT verification', 'us, passport path', figure('passport-jwt strategy, full path'));
 }
 
 // ---- processes ------------------------------------------------------------------------------
@@ -713,6 +772,8 @@ async function main() {
   } finally {
     await Promise.all([stopChild(service), stopChild(baseline)]);
   }
+  if (ONLY.includes('DB')) databaseTime();
+  if (ONLY.includes('JWT')) jwtVerification();
 
   printTable();
   const pg = spawnSync('psql', ['--version'], { encoding: 'utf8' });
