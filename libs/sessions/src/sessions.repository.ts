@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
@@ -185,22 +185,21 @@ export class SessionsRepository {
     limit: number,
     offset: number,
   ): Promise<UserSessionsPage> {
-    const replica = this.replicaPool();
-    const { rows: result } = await replica.query<PageRow>({
-      name: 'user_sessions_page',
-      text: USER_SESSIONS_PAGE,
-      values: [userId, limit, offset],
-    });
+    const result = await this.read<PageRow>(
+      USER_SESSIONS_PAGE,
+      [userId, limit, offset],
+      'user_sessions_page',
+    );
     const [first] = result;
     const rows = result.filter((r): r is PageRow & SessionRow => r.id != null);
     let total = first.total ?? 0;
     if (rows.length === 0 && offset > 0 && first.user_exists) {
-      const { rows: counted } = await replica.query<{ total: number }>({
-        name: 'user_sessions_count',
-        text: USER_SESSIONS_COUNT,
-        values: [userId],
-      });
-      total = counted[0].total;
+      const [counted] = await this.read<{ total: number }>(
+        USER_SESSIONS_COUNT,
+        [userId],
+        'user_sessions_count',
+      );
+      total = counted.total;
     }
     return { userExists: first.user_exists, total, rows };
   }
@@ -276,26 +275,21 @@ export class SessionsRepository {
   }
 
   /**
-   * The node-postgres pool of a read replica (one at random, as TypeORM picks
-   * them), or of the primary when `DATABASE_READ_URLS` configures none. The
-   * user list queries it directly, as named prepared statements: each
-   * connection parses and plans them once, and no query runner is built per
-   * request.
+   * A list read, served by a read replica (one at random, as TypeORM picks
+   * them) when `DATABASE_READ_URLS` configures some, else by the primary. It
+   * goes straight to that node-postgres pool, with no query runner built per
+   * call; a `name` makes it a prepared statement each connection plans once.
    */
-  private replicaPool(): Pool {
+  private async read<T extends QueryResultRow>(
+    sql: string,
+    params: unknown[],
+    name?: string,
+  ): Promise<T[]> {
     const driver = this.dataSource.driver as unknown as { master: Pool; slaves: Pool[] };
     const { slaves } = driver;
-    return slaves.length === 0 ? driver.master : slaves[Math.floor(Math.random() * slaves.length)];
-  }
-
-  /** A list read: served by a read replica when `DATABASE_READ_URLS` configures some. */
-  private async read<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner('slave');
-    try {
-      return (await runner.query(sql, params)) as T[];
-    } finally {
-      await runner.release();
-    }
+    const pool =
+      slaves.length === 0 ? driver.master : slaves[Math.floor(Math.random() * slaves.length)];
+    return (await pool.query<T>({ name, text: sql, values: params })).rows;
   }
 
   /**
