@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
-# Build: all dependencies, compile, then keep production dependencies only.
-FROM node:22-bookworm-slim AS build
+# Build: all dependencies, compile (swc, through the Nest CLI), then keep production
+# dependencies only. The Node.js release is the one in .node-version, as in CI.
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
 # Run: production dependencies and the bundle, as the unprivileged node user.
-FROM node:22-bookworm-slim
+FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
@@ -30,4 +31,4 @@ STOPSIGNAL SIGTERM
 # As `npm start`. To hold the resident size near 140 MiB (at some cost in throughput and p99;
 # see docs/performance.md), run with
 # NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=160".
-CMD ["node", "dist/apps/session-service/main.js"]
+CMD ["node", "dist/apps/session-service/src/main.js"]

@@ -15,3 +15,27 @@ describe('runtime flags', () => {
     expect(JSON.parse(cmd!) as string[]).toEqual(start.split(/\s+/));
   });
 });
+
+/** One Node.js release everywhere: .node-version (CI and scripts/use-node.sh), the image, and engines. */
+describe('Node.js release', () => {
+  const pinned = read('.node-version').trim();
+
+  it('every stage of the Dockerfile is built FROM the release in .node-version', () => {
+    const images = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image).toBe(`node:${pinned}-bookworm-slim`);
+  });
+
+  it("the pinned release satisfies package.json's engines", () => {
+    const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const [major, minor] = pinned.split('.').map(Number);
+    const allowed = engines.node.split('||').some((range) => {
+      const m = /^\s*(\^|>=)(\d+)\.(\d+)\.\d+\s*$/.exec(range);
+      if (!m) throw new Error(`engines range not understood: ${range}`);
+      const [lowMajor, lowMinor] = [Number(m[2]), Number(m[3])];
+      const aboveLow = major > lowMajor || (major === lowMajor && minor >= lowMinor);
+      return m[1] === '>=' ? aboveLow : aboveLow && major === lowMajor;
+    });
+    expect(allowed).toBe(true);
+  });
+});
