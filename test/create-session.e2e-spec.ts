@@ -65,7 +65,8 @@ describe('POST /api/sessions', () => {
       geoip: 'Oslo, NO',
       device_type: 'desktop',
       ip: '198.51.100.4',
-      amr: 'password,totp',
+      // Sent as password, totp: stored under their RFC 8176 names.
+      amr: 'pwd,otp',
       status: 'active',
     });
     const created = Date.parse(res.body.created_at);

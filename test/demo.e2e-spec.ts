@@ -56,4 +56,25 @@ describe('demo mode (embedded PostgreSQL, printed tokens)', () => {
     expect(res.body.items.length).toBeGreaterThan(0);
     expect(res.body.items.every((s: { user_id: string }) => s.user_id === '1001')).toBe(true);
   });
+
+  it("prints SESSION_ID, another user's active session the README's admin example ends", async () => {
+    const sessionId = printedToken('SESSION_ID');
+    expect(sessionId).toBe(service.demo?.sessionId);
+    const admin = ['Authorization', `Bearer ${printedToken('ADMIN_TOKEN')}`] as const;
+    const before = await request(service.url)
+      .get(`/api/sessions/${sessionId}`)
+      .set(...admin)
+      .expect(200);
+    expect(before.body).toMatchObject({ user_id: 1002, status: 'active' });
+
+    await request(service.url)
+      .delete(`/api/sessions/${sessionId}?reason=stolen%20laptop`)
+      .set(...admin)
+      .expect(204);
+    // The user token is alice's: ending bob's session leaves it working.
+    await request(service.url)
+      .get('/sessions/user/1001/sessions')
+      .set('Authorization', `Bearer ${printedToken('USER_TOKEN')}`)
+      .expect(200);
+  });
 });

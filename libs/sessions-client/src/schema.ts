@@ -312,11 +312,6 @@ export interface components {
         | 'user'
         | 'vbm'
         | 'wia'
-        | 'password'
-        | 'totp'
-        | 'hotp'
-        | 'webauthn'
-        | 'passkey'
         | 'email'
         | 'magic_link'
         | 'oauth'
@@ -416,7 +411,7 @@ export interface components {
     };
     CreateSessionRequest: {
       /**
-       * @description Authentication methods performed, RFC 8176 names (first one is the primary)
+       * @description Authentication methods performed, RFC 8176 names or their aliases (first one is the primary); stored under the RFC 8176 name (`password` as `pwd`)
        * @example [
        *       "password",
        *       "totp"
@@ -443,11 +438,6 @@ export interface components {
         | 'user'
         | 'vbm'
         | 'wia'
-        | 'password'
-        | 'totp'
-        | 'hotp'
-        | 'webauthn'
-        | 'passkey'
         | 'email'
         | 'magic_link'
         | 'oauth'
@@ -456,6 +446,19 @@ export interface components {
         | 'sso'
         | 'recovery_code'
         | 'push'
+        | 'password'
+        | 'passwd'
+        | 'totp'
+        | 'hotp'
+        | 'sms_otp'
+        | 'webauthn'
+        | 'passkey'
+        | 'fido2'
+        | 'u2f'
+        | 'security_key'
+        | 'fingerprint'
+        | 'smartcard'
+        | 'ngcmfa'
       )[];
       /** @example dev_abc123 */
       device_id?: string;
@@ -912,7 +915,7 @@ export interface operations {
         user_id?: number;
         /** @description Only this IP address, or addresses in this CIDR block */
         ip?: string;
-        /** @description Only sessions whose first method is this */
+        /** @description Only sessions whose first method is this one; an alias finds the sessions of its RFC 8176 method (`password` and `pwd` alike) */
         auth_method?:
           | 'face'
           | 'fpt'
@@ -934,11 +937,6 @@ export interface operations {
           | 'user'
           | 'vbm'
           | 'wia'
-          | 'password'
-          | 'totp'
-          | 'hotp'
-          | 'webauthn'
-          | 'passkey'
           | 'email'
           | 'magic_link'
           | 'oauth'
@@ -946,7 +944,20 @@ export interface operations {
           | 'saml'
           | 'sso'
           | 'recovery_code'
-          | 'push';
+          | 'push'
+          | 'password'
+          | 'passwd'
+          | 'totp'
+          | 'hotp'
+          | 'sms_otp'
+          | 'webauthn'
+          | 'passkey'
+          | 'fido2'
+          | 'u2f'
+          | 'security_key'
+          | 'fingerprint'
+          | 'smartcard'
+          | 'ngcmfa';
         /** @description Only this device type */
         device_type?:
           | 'desktop'

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 
@@ -74,6 +75,7 @@ export interface AdminListFilter {
   userId?: string;
   /** An address or a CIDR block. */
   ip?: string;
+  /** A method name or an alias of one: matches the sessions stored under its RFC 8176 name. */
   authMethod?: string;
   deviceType?: string;
   /** ISO 8601: only sessions active at or after it. */
@@ -119,7 +121,7 @@ function adminWhere(filter: AdminListFilter, params: unknown[]): string {
   };
   if (filter.userId) add(filter.userId, (p) => `s.user_id = ${p}`);
   if (filter.ip) add(filter.ip, (p) => `s.ip <<= ${p}::inet`);
-  if (filter.authMethod) add(filter.authMethod, (p) => `s.amr[1] = ${p}`);
+  if (filter.authMethod) add(canonicalAmr(filter.authMethod), (p) => `s.amr[1] = ${p}`);
   if (filter.deviceType) add(filter.deviceType, (p) => `s.device_type = ${p}`);
   if (filter.activeSince) add(filter.activeSince, (p) => `s.last_active_at >= ${p}::timestamptz`);
   return clauses.join(' AND ');

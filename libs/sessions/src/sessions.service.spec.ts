@@ -112,7 +112,8 @@ describe('SessionsService.recordSignIn', () => {
         ip: '192.168.1.1',
         geoip: null,
         userAgent: MAC_SAFARI,
-        amr: ['password', 'totp'],
+        // Sent as password, totp: stored under the RFC 8176 names.
+        amr: ['pwd', 'otp'],
         ttlSeconds: 43_200,
         idleTimeoutSeconds: 1_800,
       },

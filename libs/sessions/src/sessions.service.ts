@@ -8,6 +8,7 @@ import {
   ValidationFailedError,
 } from '@app/problem';
 import type { AuthenticatedUser } from '@app/auth';
+import { canonicalAmrList } from './amr';
 import { deriveDeviceType } from './device-type';
 import type { CreateSessionRequest } from './dto/create-session.request';
 import type { PageInfo } from './dto/page-info.dto';
@@ -127,7 +128,7 @@ export class SessionsService {
       ip: request.ip,
       geoip: request.geoip ?? null,
       userAgent: request.user_agent,
-      amr: request.amr,
+      amr: canonicalAmrList(request.amr),
       ttlSeconds,
       idleTimeoutSeconds,
     });

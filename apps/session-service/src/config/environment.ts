@@ -16,7 +16,8 @@ const INT = { message: '$property must be an integer' };
 
 /**
  * Every environment variable the service reads, validated once at start-up.
- * Nothing else in the code base reads `process.env`.
+ * Nothing else in the code base reads `process.env`. Each one has a row in the
+ * README's configuration table, with this default (readme-configuration.spec.ts).
  */
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])

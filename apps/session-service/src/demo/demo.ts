@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app.config';
 
 const DEMO_ADMIN_ID = 1;
 const DEMO_USER_ID = 1001;
+const DEMO_OTHER_USER_ID = 1002;
 
 /** Demo users and their sign-ins: several devices, so the lists have something to show. */
 const DEMO_SIGN_INS = [
@@ -50,12 +51,15 @@ const DEMO_SIGN_INS = [
 /**
  * Outside production with no JWT key configured, the service signs its own
  * demo tokens: it seeds a few users and sessions (once per data folder) and
- * prints an admin token, a user token and the docs URL.
+ * prints an admin token, a user token, a session id and the docs URL, as lines
+ * a shell can export.
  */
 export interface DemoTokens {
   adminToken: string;
   userToken: string;
   userId: number;
+  /** Another demo user's active session, for the admin examples (absent with DEMO_SEED=false and no data). */
+  sessionId?: string;
 }
 
 export async function announceDemo(
@@ -67,10 +71,16 @@ export async function announceDemo(
   const key = config.ephemeralSigningKey;
   if (!key) return undefined;
   const sessions = app.get(SessionsService);
+  const latestSession = async (userId: number) =>
+    (await sessions.listForUser(String(userId), 1, 1).catch(() => undefined))?.rows[0]?.id;
   if (config.demoSeed) {
-    const existing = await sessions.listForUser(String(DEMO_USER_ID), 1, 1).catch(() => undefined);
-    if (!existing || existing.pageInfo.total === 0) {
-      for (const signIn of DEMO_SIGN_INS) await sessions.recordSignIn(signIn);
+    // Once per data folder, and again for a demo user whose sessions have all ended
+    // (the README's examples end some), so every printed line names a live session.
+    for (const userId of new Set(DEMO_SIGN_INS.map((s) => s.user_id))) {
+      if (await latestSession(userId)) continue;
+      for (const signIn of DEMO_SIGN_INS.filter((s) => s.user_id === userId)) {
+        await sessions.recordSignIn(signIn);
+      }
     }
   }
   const mint = (sub: number, roles: string[], sessionId?: string) =>
@@ -90,18 +100,20 @@ export async function announceDemo(
     );
   const adminToken = mint(DEMO_ADMIN_ID, [config.auth.adminRole ?? 'admin']);
   // The user token is bound to alice's most recent session, as a real sign-in's token would be.
-  const current = await sessions.listForUser(String(DEMO_USER_ID), 1, 1).catch(() => undefined);
-  const userToken = mint(DEMO_USER_ID, [], current?.rows[0]?.id);
+  const userToken = mint(DEMO_USER_ID, [], await latestSession(DEMO_USER_ID));
+  // A session for the README's admin examples: bob's, so ending it leaves the user token working.
+  const sessionId = await latestSession(DEMO_OTHER_USER_ID);
   const lines = [
     '',
     'Demo mode: no JWT_SECRET or JWT_PUBLIC_KEY, so tokens are signed with a key made at start-up.',
     `Docs:        ${baseUrl}/docs`,
     `ADMIN_TOKEN=${adminToken}`,
     `USER_TOKEN=${userToken}`,
+    ...(sessionId ? [`SESSION_ID=${sessionId}`] : []),
     `Try:         curl -H "Authorization: Bearer $ADMIN_TOKEN" ${baseUrl}/api/sessions/all`,
     `             curl -H "Authorization: Bearer $USER_TOKEN" ${baseUrl}/sessions/user/1001/sessions`,
     '',
   ];
   print(lines.join('\n') + '\n');
-  return { adminToken, userToken, userId: DEMO_USER_ID };
+  return { adminToken, userToken, userId: DEMO_USER_ID, sessionId };
 }

@@ -82,7 +82,8 @@ export class AdminListQuery {
   ip?: string;
 
   @ApiPropertyOptional({
-    description: 'Only sessions whose first method is this',
+    description:
+      'Only sessions whose first method is this one; an alias finds the sessions of its RFC 8176 method (`password` and `pwd` alike)',
     enum: AMR_VALUES,
   })
   @IsOptional()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { AdminSession } from './admin-session-list.response';
-import { AMR_VALUES, MAX_AMR_METHODS } from '../amr';
+import { STORED_AMR_VALUES, MAX_AMR_METHODS } from '../amr';
 import { COLUMN_LENGTH, ISO_DATE_TIME_MAX_LENGTH } from './doc-bounds';
 
 /** One session of any status, for an admin: the list's fields plus its state and audit record. */
@@ -25,7 +25,7 @@ export class AdminSessionDetail extends AdminSession {
 
   @ApiProperty({
     type: [String],
-    enum: AMR_VALUES,
+    enum: STORED_AMR_VALUES,
     maxItems: MAX_AMR_METHODS,
     example: ['pwd', 'otp'],
   })

@@ -43,7 +43,8 @@ export class CreateSessionRequest {
   username: string;
 
   @ApiProperty({
-    description: 'Authentication methods performed, RFC 8176 names (first one is the primary)',
+    description:
+      'Authentication methods performed, RFC 8176 names or their aliases (first one is the primary); stored under the RFC 8176 name (`password` as `pwd`)',
     example: ['password', 'totp'],
     type: [String],
     enum: AMR_VALUES,
