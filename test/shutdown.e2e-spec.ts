@@ -84,6 +84,8 @@ describe('graceful shutdown of the real process', () => {
         LOG_LEVEL: 'info',
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_TIMEOUT_MS: '10000',
+        // The request held on a lock stays in flight past the default query deadline.
+        DATABASE_QUERY_TIMEOUT_MS: '10000',
       }),
     );
     const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
@@ -158,6 +160,7 @@ describe('graceful shutdown of the real process', () => {
         SHUTDOWN_DRAIN_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '1500',
         DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+        DATABASE_QUERY_TIMEOUT_MS: '30000',
       }),
     );
     const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });

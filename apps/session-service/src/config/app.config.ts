@@ -148,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       embeddedDbDir: vars.EMBEDDED_DB_DIR,
       poolSize: vars.DATABASE_POOL_SIZE,
       connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: vars.DATABASE_QUERY_TIMEOUT_MS,
       statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       applicationName: vars.SERVICE_NAME,

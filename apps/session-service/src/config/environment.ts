@@ -54,7 +54,12 @@ export class EnvironmentVariables {
   @IsInt(INT)
   @Min(100)
   @Max(60_000)
-  DATABASE_CONNECT_TIMEOUT_MS = 2000;
+  DATABASE_CONNECT_TIMEOUT_MS = 1500;
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(600_000)
+  DATABASE_QUERY_TIMEOUT_MS = 1500;
 
   @IsInt(INT)
   @Min(100)
