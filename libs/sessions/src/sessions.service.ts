@@ -60,6 +60,8 @@ export interface UserSessionsResult {
 @Injectable()
 export class SessionsService {
   private readonly options: ResolvedSessionsOptions;
+  /** Streamed lists open now, each holding a connection (see `streamConnections`). */
+  private openStreams = 0;
 
   constructor(
     private readonly repository: SessionsRepository,
@@ -87,10 +89,38 @@ export class SessionsService {
   /**
    * Every active session matching the filter (the seed contract's list), as
    * batches of serialised items, named through the host's directory if any.
+   * At most `streamConnections` streams are open at once; past that, a 503
+   * Problem (with Retry-After) rather than a connection the other routes need.
    */
   async streamActive(filter: AdminListFilter): Promise<BatchStream<string>> {
-    const { batches, release } = await this.repository.streamActive(filter);
-    return { batches: serialised(batches, this.options.userDirectory), release };
+    if (this.openStreams >= this.options.streamConnections) {
+      throw ProblemError.fromTemplate('databaseUnavailable', 'default');
+    }
+    this.openStreams++;
+    let released = false;
+    const giveBack = () => {
+      if (released) return;
+      released = true;
+      this.openStreams--;
+    };
+    try {
+      const { batches, release } = await this.repository.streamActive(filter);
+      return {
+        batches: serialised(batches, this.options.userDirectory),
+        release: () => {
+          giveBack();
+          release();
+        },
+      };
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
+  }
+
+  /** How long a streamed list waits for its client to take what was sent, ms. */
+  get streamWriteTimeoutMs(): number {
+    return this.options.streamWriteTimeoutMs;
   }
 
   /** One keyset page of active sessions, and the cursor of the next one (null at the end). */

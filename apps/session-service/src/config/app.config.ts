@@ -175,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       sweepBatchSize: vars.SESSION_SWEEP_BATCH_SIZE,
       retentionSeconds: vars.SESSION_RETENTION_SECONDS,
       feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
+      streamConnections: vars.DATABASE_STREAM_POOL_SIZE,
+      streamWriteTimeoutMs: vars.DATABASE_STREAM_WRITE_TIMEOUT_MS,
     },
     demoSeed: !production && vars.DEMO_SEED === 'true',
     logLevel: vars.LOG_LEVEL,
