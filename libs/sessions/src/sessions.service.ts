@@ -1,5 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { catchError, EMPTY, exhaustMap, from, mergeMap, type Observable, timer } from 'rxjs';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import {
+  catchError,
+  EMPTY,
+  exhaustMap,
+  from,
+  mergeMap,
+  type Observable,
+  ReplaySubject,
+  takeUntil,
+  timer,
+} from 'rxjs';
 import {
   FieldViolation,
   ProblemError,
@@ -58,8 +68,10 @@ export interface UserSessionsResult {
 
 /** The rules: what counts as active, who has which sessions, how a sign-in is recorded. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements BeforeApplicationShutdown {
   private readonly options: ResolvedSessionsOptions;
+  /** Emits once the application starts shutting down: revocation streams end then. */
+  private readonly stopping = new ReplaySubject<void>(1);
   /** Streamed lists open now, each holding a connection (see `streamConnections`). */
   private openStreams = 0;
 
@@ -208,7 +220,8 @@ export class SessionsService {
   /**
    * The feed as a stream: every revocation after `cursor`, then each new one
    * as it becomes readable, polling every `feedPollIntervalMs`. A failed poll
-   * is retried at the next tick; the stream itself stays open.
+   * is retried at the next tick; the stream itself stays open until the
+   * application shuts down (a stream opened after that completes at once).
    */
   streamRevocations(cursor: string | undefined): Observable<RevocationRow> {
     let after = decodeFeedCursor(cursor);
@@ -221,7 +234,13 @@ export class SessionsService {
     return timer(0, this.options.feedPollIntervalMs).pipe(
       exhaustMap(() => from(drain()).pipe(catchError(() => EMPTY))),
       mergeMap((rows) => rows),
+      takeUntil(this.stopping),
     );
+  }
+
+  /** Ends the revocation streams, so shutdown never waits on a client holding one open. */
+  beforeApplicationShutdown(): void {
+    this.stopping.next();
   }
 
   /** A page of the revocation feed after `cursor`. */
