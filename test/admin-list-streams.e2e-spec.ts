@@ -20,7 +20,8 @@ const USER = 8101;
 /** Enough sessions that the list is far larger than the socket buffers on both ends. */
 const SESSIONS = 20_000;
 const STREAMS = 2;
-const WRITE_TIMEOUT_MS = 1000;
+/** Long enough that every stream below is open before the first one is cut. */
+const WRITE_TIMEOUT_MS = 3000;
 
 interface RawStream {
   socket: Socket;
@@ -61,7 +62,10 @@ describe('streamed admin list: readers that stop reading', () => {
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, USER, 'ivy');
     await insertSession(t.dataSource, { userId: USER });
-    await t.dataSource.query(
+    observer = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await observer.connect();
+    // Seeded outside the app, whose pool has a query deadline made for requests.
+    await observer.query(
       `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
                              last_active_at, idle_expires_at, expires_at)
        SELECT $1, 'desktop', '192.0.2.9', repeat('Mozilla/5.0 (X11; Linux x86_64) ', 8), '{pwd}',
@@ -69,8 +73,6 @@ describe('streamed admin list: readers that stop reading', () => {
          FROM generate_series(1, $2) g`,
       [USER, SESSIONS],
     );
-    observer = new Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await observer.connect();
   }, 60_000);
 
   const sockets: Socket[] = [];
@@ -93,12 +95,10 @@ describe('streamed admin list: readers that stop reading', () => {
 
   it('keeps the user routes answering, refuses streams past the budget, and cuts stalled ones', async () => {
     // As many stalled readers as the pool has connections, and more.
-    const streams: RawStream[] = [];
-    for (let i = 0; i < t.config.database.poolSize + 1; i++) {
-      const stream = await openAndStall(port);
-      sockets.push(stream.socket);
-      streams.push(stream);
-    }
+    const streams = await Promise.all(
+      Array.from({ length: t.config.database.poolSize + 1 }, () => openAndStall(port)),
+    );
+    for (const stream of streams) sockets.push(stream.socket);
     const statuses = streams.map((s) => /^HTTP\/1\.1 (\d{3})/.exec(s.received())?.[1]);
     expect(statuses.filter((s) => s === '200')).toHaveLength(STREAMS);
     for (const s of streams.filter((s) => !s.received().startsWith('HTTP/1.1 200'))) {
@@ -118,7 +118,7 @@ describe('streamed admin list: readers that stop reading', () => {
     }
 
     // Past the write deadline the stalled streams are ended and their transactions closed.
-    await pollUntil(openTransactions, (n) => n === 0, 10_000, 'the stalled streams to let go');
+    await pollUntil(openTransactions, (n) => n === 0, 15_000, 'the stalled streams to let go');
     const stalled = streams.filter((s) => s.received().startsWith('HTTP/1.1 200'));
     for (const s of stalled) {
       const closed = once(s.socket, 'close');
