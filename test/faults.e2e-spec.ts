@@ -3,14 +3,17 @@
  * real PostgreSQL: a statement cancelled by `statement_timeout` (SQLSTATE
  * 57014), and the service's own backends terminated by an operator
  * (`pg_terminate_backend`, SQLSTATE 57P01), idle or in the middle of a query.
- * (PostgreSQL going away entirely is covered with a TCP proxy in
- * problems.e2e-spec.ts and operations.e2e-spec.ts.)
+ * A database that stalls (connections open, no byte passing, through a TCP
+ * proxy) is answered within the client-side deadlines. (PostgreSQL going away
+ * entirely is covered with a TCP proxy in problems.e2e-spec.ts and
+ * operations.e2e-spec.ts.)
  */
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
+import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { bearer, serviceToken, tokenFor } from './support/tokens';
 import { pollUntil, sleep } from './support/wait';
@@ -266,6 +269,107 @@ describe('faults on the real PostgreSQL', () => {
       }
       expect(statuses).toHaveLength(24);
       expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    });
+  });
+
+  describe('a stalled database: connections open, no byte passing (TCP proxy)', () => {
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let http: App;
+    let sessionId: string;
+    let nextUser = 7300;
+
+    beforeAll(async () => {
+      const target = new URL(databaseUrl());
+      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+      await proxy.start();
+      t = await createTestApp({ DATABASE_URL: proxy.rewrite(databaseUrl()) });
+      http = t.app.getHttpServer();
+      await resetDatabase(t.dataSource);
+      await insertUser(t.dataSource, USER, 'fay');
+      sessionId = await insertSession(t.dataSource, { userId: USER });
+    });
+
+    afterAll(async () => {
+      proxy?.unstall();
+      await t?.close();
+      await proxy?.cut();
+    });
+
+    const pool = (): Pool => (t.dataSource.driver as unknown as { master: Pool }).master;
+
+    const signIn = (http: App): Promise<Res> =>
+      request(http)
+        .post('/api/sessions')
+        .set(...bearer(serviceToken()))
+        .send({
+          user_id: nextUser++,
+          username: 'hal',
+          amr: ['pwd'],
+          ip: '192.0.2.73',
+          user_agent: 'curl/8.5.0',
+        })
+        .then((r) => r);
+
+    /** The answer and how long it took; a request still unanswered after 5 s fails. */
+    const timed = async (send: () => Promise<Res>): Promise<{ res: Res; ms: number }> => {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const res = await Promise.race([
+        send(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return { res, ms: Date.now() - started };
+    };
+
+    it('answers the user list and a sign-in with a 503 Problem within 2 s, then 200 again without a restart', async () => {
+      // Warm the pool: several requests at once, so it holds several connections.
+      for (const res of await Promise.all(Array.from({ length: 4 }, () => userList(http)))) {
+        expectList(res, sessionId);
+      }
+      expect(pool().idleCount).toBeGreaterThanOrEqual(2);
+
+      proxy.stall();
+      // The first round meets the pooled connections, the second has to open new ones.
+      for (let round = 0; round < 2; round++) {
+        const answers = await Promise.all([
+          timed(() => userList(http)),
+          timed(() => userList(http)),
+          timed(() => signIn(http)),
+          timed(() => signIn(http)),
+        ]);
+        for (const { res, ms } of answers) {
+          expectDatabaseUnavailable(res);
+          expect(ms).toBeLessThan(2000);
+        }
+      }
+
+      proxy.unstall();
+      expectList(await userList(http), sessionId);
+      expect((await signIn(http)).status).toBe(201);
+      // As many requests at once as the pool has connections: each connection it holds works.
+      const burst = await Promise.all(
+        Array.from({ length: t.config.database.poolSize }, () => timed(() => userList(http))),
+      );
+      for (const { res } of burst) expectList(res, sessionId);
+      // The connections given up on were closed, not kept: the pool holds only live ones, and
+      // every connection through the proxy is one of them.
+      const observer = await newClient();
+      const backends = await appBackends(observer, t.config.serviceName);
+      expect(pool().totalCount).toBeLessThanOrEqual(t.config.database.poolSize);
+      await pollUntil(
+        async () => ({
+          proxied: proxy.connections,
+          backends: (await appBackends(observer, t.config.serviceName)).length,
+        }),
+        (n) => n.proxied === pool().totalCount && n.backends === pool().totalCount,
+        2000,
+        'only the live pooled connections to remain',
+      );
+      expect(backends.length).toBeGreaterThanOrEqual(1);
+      await request(http).get('/health/ready').expect(200);
     });
   });
 });

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
+import { TcpProxy } from './support/tcp-proxy';
 import { testEnvironment } from './support/test-app';
-import { bearer, tokenFor } from './support/tokens';
+import { bearer, serviceToken, tokenFor } from './support/tokens';
 
 /**
  * The real entry point (`main.ts`) in its own process: SIGTERM turns readiness
@@ -84,6 +86,8 @@ describe('graceful shutdown of the real process', () => {
         LOG_LEVEL: 'info',
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_TIMEOUT_MS: '10000',
+        // The request held on a lock stays in flight past the default query deadline.
+        DATABASE_QUERY_TIMEOUT_MS: '10000',
       }),
     );
     const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
@@ -158,6 +162,7 @@ describe('graceful shutdown of the real process', () => {
         SHUTDOWN_DRAIN_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '1500',
         DATABASE_STATEMENT_TIMEOUT_MS: '30000',
+        DATABASE_QUERY_TIMEOUT_MS: '30000',
       }),
     );
     const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
@@ -187,4 +192,151 @@ describe('graceful shutdown of the real process', () => {
       service.child.kill('SIGKILL');
     }
   }, 90_000);
+
+  describe('exits 0 within the drain time plus 2 s, whatever the clients do', () => {
+    const DRAIN_MS = 1500;
+    const BOUND_MS = DRAIN_MS + 2000;
+    const env = (overrides: NodeJS.ProcessEnv = {}) =>
+      testEnvironment({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+        SHUTDOWN_TIMEOUT_MS: '15000',
+        ...overrides,
+      });
+
+    /** Sends SIGTERM; resolves with the exit code and how long it took (killed past 15 s). */
+    async function terminate(service: Service): Promise<{ code: number | null; ms: number }> {
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+      const code = await exitOf(service.child, 15_000);
+      return { code, ms: Date.now() - signalledAt };
+    }
+
+    it('with a revocation stream (SSE) open: the stream gets a final shutdown event', async () => {
+      const service = await startService(env());
+      try {
+        const { port } = new URL(service.url);
+        let received = '';
+        const streamEnded = new Promise<void>((resolve) => {
+          httpGet(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/api/sessions/revocations/stream',
+              headers: { authorization: `Bearer ${serviceToken()}`, accept: 'text/event-stream' },
+            },
+            (res: IncomingMessage) => {
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (received += chunk));
+              res.on('close', resolve);
+            },
+          ).on('error', () => resolve());
+        });
+        // The stream is open: its headers came, and it keeps going.
+        const deadline = Date.now() + 10_000;
+        while (!received && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+
+        const { code, ms } = await terminate(service);
+        expect(code).toBe(0);
+        expect(ms).toBeLessThan(BOUND_MS);
+        await streamEnded;
+        expect(received).toMatch(/event: shutdown\n/);
+      } finally {
+        service.child.kill('SIGKILL');
+      }
+    }, 90_000);
+
+    it('with a half-sent body, and a 503 Problem with Connection: close on a kept-alive connection during the close', async () => {
+      const service = await startService(env({ DATABASE_QUERY_TIMEOUT_MS: '10000' }));
+      const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+      try {
+        await seed();
+        const { port } = new URL(service.url);
+        // A body announced at 200 bytes of which 10 come.
+        const stalled = connect(Number(port), '127.0.0.1');
+        stalled.on('error', () => undefined);
+        stalled.write(
+          `POST /api/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${serviceToken()}\r\n` +
+            'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"user_id"',
+        );
+        const stalledClosed = once(stalled, 'close');
+
+        // A kept-alive connection: one request held on a lock, a second one pipelined behind it.
+        await lock.connect();
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+        const kept = connect(Number(port), '127.0.0.1');
+        let keptReceived = '';
+        kept.setEncoding('latin1');
+        kept.on('data', (chunk: string) => (keptReceived += chunk));
+        kept.on('error', () => undefined);
+        const keptClosed = once(kept, 'close');
+        const get = `GET /sessions/user/${USER}/sessions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${tokenFor(USER)}\r\n\r\n`;
+        kept.write(get);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+
+        const signalledAt = Date.now();
+        service.child.kill('SIGTERM');
+        // Once the drain is over the listener is closed: then the pipelined request arrives.
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_MS + 200));
+        kept.write(get);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await lock.query('ROLLBACK');
+
+        const code = await exitOf(service.child, 15_000);
+        const ms = Date.now() - signalledAt;
+        expect(code).toBe(0);
+        expect(ms).toBeLessThan(BOUND_MS);
+        await stalledClosed;
+        await keptClosed;
+        const responses = keptReceived.split(/(?=HTTP\/1\.1 )/);
+        expect(responses).toHaveLength(2);
+        expect(responses[0]).toMatch(/^HTTP\/1\.1 200 /);
+        expect(responses[1]).toMatch(/^HTTP\/1\.1 503 /);
+        expect(responses[1]).toMatch(/\r\nconnection: close\r\n/i);
+        expect(responses[1]).toMatch(/\r\nretry-after: [1-9][0-9]*\r\n/i);
+        expect(responses[1]).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+        expect(responses[1]).toContain('"status":503');
+      } finally {
+        await lock.end().catch(() => undefined);
+        service.child.kill('SIGKILL');
+      }
+    }, 90_000);
+
+    it('after a black-holed database came back and a burst of requests met it', async () => {
+      const target = new URL(process.env.TEST_DATABASE_URL!);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+      await proxy.start();
+      const service = await startService(
+        env({ DATABASE_URL: proxy.rewrite(process.env.TEST_DATABASE_URL!) }),
+      );
+      try {
+        await seed();
+        const token = tokenFor(USER);
+        const list = () =>
+          request(service.url)
+            .get(`/sessions/user/${USER}/sessions`)
+            .set(...bearer(token))
+            .then(
+              (res) => res.status,
+              () => 0,
+            );
+        expect(await list()).toBe(200);
+
+        proxy.blackHole();
+        const burst = Promise.all(Array.from({ length: 12 }, list));
+        await Promise.race([burst, new Promise((resolve) => setTimeout(resolve, 3000))]);
+        proxy.restore();
+
+        const { code, ms } = await terminate(service);
+        expect(code).toBe(0);
+        expect(ms).toBeLessThan(BOUND_MS);
+      } finally {
+        service.child.kill('SIGKILL');
+        await proxy.cut();
+      }
+    }, 90_000);
+  });
 });

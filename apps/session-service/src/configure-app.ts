@@ -20,6 +20,8 @@ import type { AppConfig } from './config/app.config';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
 import { logRequests, ROOT_LOGGER } from './ops/logging';
 import { MetricsService } from './ops/metrics.service';
+import { closeGracefully } from './ops/graceful-close';
+import { ShutdownState } from './ops/shutdown-state';
 
 /**
  * The longest path parameter the router accepts. Fastify's default (100)
@@ -54,6 +56,8 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     trustProxy: trustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Requests arriving while the server closes get a Problem (`closeGracefully`), not bare JSON.
+    return503OnClosing: false,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const handler = frameworkErrorHandlers.get(request.server);
       if (handler && (error as { code?: unknown }).code === 'FST_ERR_BAD_URL') {
@@ -92,6 +96,12 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
     } as ArgumentsHost;
     filter.catch(new BadRequestException('The request path is not valid percent-encoding'), host);
+  });
+  closeGracefully(fastify, app.get(ShutdownState), (request, reply, exception) => {
+    const host = {
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+    } as ArgumentsHost;
+    filter.catch(exception, host);
   });
   // Fastify's own handler answers bare JSON; the Problem handler replaces it.
   fastify.server.removeAllListeners('clientError');

@@ -15,7 +15,8 @@ if (!config.database.url) {
 
 export default new DataSource(
   buildDataSourceOptions(
-    { ...config.database, url: config.database.url },
+    // Migrations run by hand may take long; statement_timeout still bounds each statement.
+    { ...config.database, url: config.database.url, queryTimeoutMs: 0 },
     SESSIONS_ENTITIES,
     SESSIONS_MIGRATIONS,
   ),

@@ -1,5 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { DeadlineClient } from './deadline-client';
+
+/** Idle time before TCP keepalive probes start on a pooled connection. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
 export interface DatabaseSettings {
   url: string;
@@ -12,6 +16,13 @@ export interface DatabaseSettings {
   poolSize: number;
   /** How long a request may wait for a pooled connection or a new one, ms. */
   connectTimeoutMs: number;
+  /**
+   * Client-side deadline of one query, ms: past it the query fails (a 503)
+   * and its connection is closed, even when no byte comes back (a network
+   * partition, a frozen server) and `statement_timeout` never fires.
+   * 0 turns it off.
+   */
+  queryTimeoutMs?: number;
   /** Server-side cap on one statement, ms. */
   statementTimeoutMs: number;
   /** Server ends a session left idle inside a transaction this long, ms. */
@@ -62,6 +73,13 @@ export function buildDataSourceOptions(
       idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
       // pg-pool: give up waiting for a free client instead of queueing forever.
       connectionTimeoutMillis: settings.connectTimeoutMs,
+      // node-postgres: give up on a query the server does not answer in time; the
+      // client closes its connection then, so the pool never hands it out again.
+      query_timeout: settings.queryTimeoutMs || undefined,
+      Client: DeadlineClient,
+      // A silently dead peer is noticed on idle connections too.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Recognises failures that mean "the database cannot be reached right now"
- * (connection refused, dropped, pool acquire timeout, server shutting down), as
+ * (connection refused, dropped, pool acquire timeout, no answer within the
+ * client-side query deadline, server shutting down), as
  * opposed to a bug in a query. Those answer 503 with Retry-After, not 500.
  */
 const NETWORK_CODES = new Set([
@@ -23,6 +24,8 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014$|55P03$)/;
 const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
+  // node-postgres' client-side deadline (query_timeout): no answer in time.
+  'Query read timeout',
   'connection timeout',
   'Client has encountered a connection error',
   'Cannot use a pool after calling end on the pool',

@@ -73,7 +73,7 @@ export interface paths {
     };
     /**
      * The same feed as Server-Sent Events (service)
-     * @description Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`).
+     * @description Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`.
      */
     get: operations['RevocationFeedController_stream'];
     put?: never;

@@ -74,11 +74,19 @@ export class AdminSessionsController {
         throw ValidationFailedError.forField('cursor', 'requires', 'cursor needs limit');
       }
       const { batches, release } = await this.sessions.streamActive(filter);
-      const body = await jsonListBody(batches, 'sessions', release);
+      const body = await jsonListBody(
+        batches,
+        'sessions',
+        release,
+        this.sessions.streamWriteTimeoutMs,
+      );
       // A client that goes away mid-list (or already has) gives the connection back at once.
       const out = 'raw' in res ? res.raw : res;
       if (out.closed || out.destroyed) body.destroy();
       else out.on('close', () => body.destroy());
+      // A list cut off (a client that stopped reading, a failed FETCH) ends the connection
+      // too: the status line is gone, and a truncated body must not look complete.
+      body.once('error', () => out.destroy());
       return new StreamableFile(body, { type: 'application/json; charset=utf-8' });
     }
     const page = await this.sessions.listActivePage(filter, query.limit, query.cursor);

@@ -3,6 +3,14 @@ import { Readable } from 'node:stream';
 /** Bytes gathered before a chunk is handed to the socket. */
 const CHUNK_BYTES = 32 * 1024;
 
+/** Why a streamed list was cut off: its client stopped taking the bytes. */
+export class StalledReaderError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the client took no data for ${timeoutMs} ms`);
+    this.name = 'StalledReaderError';
+  }
+}
+
 /**
  * Turns batches of serialised items into the bytes of `{ "<key>": [...],
  * "total": N }`, so a list of any length is sent with flat memory and `total`
@@ -13,11 +21,17 @@ const CHUNK_BYTES = 32 * 1024;
  * that fails before that rejects here, while the status line can still say so
  * (a Problem, such as 503 when the database is unreachable). `release` runs
  * once when the items are done, failed, or abandoned by the client.
+ *
+ * With `writeTimeoutMs`, a chunk the consumer has not asked past within that
+ * time (a client that stopped reading, its socket buffers full) destroys the
+ * stream with a `StalledReaderError`, so the query's connection is given back
+ * instead of being held until the database's own idle timeout.
  */
 export async function jsonListBody(
   batches: AsyncIterable<readonly string[]>,
   key: string,
   release: () => void,
+  writeTimeoutMs = 0,
 ): Promise<Readable> {
   const iterator = batches[Symbol.asyncIterator]();
   let done = false;
@@ -44,7 +58,18 @@ export async function jsonListBody(
         buffer += (total === 0 ? '' : ',') + next.value.join(',');
         total += next.value.length;
         if (buffer.length >= CHUNK_BYTES) {
-          yield buffer;
+          const deadline =
+            writeTimeoutMs > 0
+              ? setTimeout(
+                  () => readable.destroy(new StalledReaderError(writeTimeoutMs)),
+                  writeTimeoutMs,
+                )
+              : undefined;
+          try {
+            yield buffer;
+          } finally {
+            clearTimeout(deadline);
+          }
           buffer = '';
         }
       }

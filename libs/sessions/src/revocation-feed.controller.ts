@@ -2,7 +2,7 @@ import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
-import { map, type Observable } from 'rxjs';
+import { endWith, map, type Observable } from 'rxjs';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
 import { decodeFeedCursor } from './feed-cursor';
@@ -14,6 +14,16 @@ import { SessionsService } from './sessions.service';
  * deny a revoked `sid` within seconds instead of waiting for the token's `exp`.
  * Any instance serves every revocation: the feed is a table, not memory.
  */
+/**
+ * The last event of a stream ended by the instance shutting down: reconnect
+ * (to another instance) with `Last-Event-ID` after `retry` ms.
+ */
+const SHUTDOWN_EVENT: MessageEvent = {
+  type: 'shutdown',
+  data: { reason: 'the instance is shutting down; reconnect with Last-Event-ID' },
+  retry: 1000,
+};
+
 @ApiTags('Revocation feed')
 @Controller('api/sessions/revocations')
 export class RevocationFeedController {
@@ -42,7 +52,7 @@ export class RevocationFeedController {
   @ApiOperation({
     summary: 'The same feed as Server-Sent Events (service)',
     description:
-      'Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`).',
+      'Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`.',
   })
   @ApiProduces('text/event-stream')
   // The name the handler reads (`@Headers('last-event-id')`), so the two are one parameter;
@@ -66,6 +76,7 @@ export class RevocationFeedController {
         const data = toRevocation(row);
         return { id: data.cursor, type: 'revocation', data };
       }),
+      endWith(SHUTDOWN_EVENT),
     );
   }
 }

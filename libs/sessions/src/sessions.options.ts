@@ -43,6 +43,18 @@ export interface SessionsModuleOptions {
   sessionStateCacheMs?: number;
   /** How often a revocation stream (Server-Sent Events) polls the feed, ms. */
   feedPollIntervalMs?: number;
+  /**
+   * Streamed full admin lists open at once, each holding a database
+   * connection; past it a stream request answers 503 with Retry-After, so
+   * streams never take the connections the other routes need.
+   */
+  streamConnections?: number;
+  /**
+   * How long a streamed list waits for its client to take the bytes already
+   * sent, ms; a reader that stops reading longer is cut off and the stream's
+   * connection is given back.
+   */
+  streamWriteTimeoutMs?: number;
 }
 
 /** Everything but `auth`: what the sessions providers themselves read. */
@@ -63,6 +75,8 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   retentionSeconds: 30 * 24 * 3600,
   sessionStateCacheMs: 0,
   feedPollIntervalMs: 1000,
+  streamConnections: 2,
+  streamWriteTimeoutMs: 5000,
 };
 
 export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {

@@ -1,5 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { catchError, EMPTY, exhaustMap, from, mergeMap, type Observable, timer } from 'rxjs';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import {
+  catchError,
+  EMPTY,
+  exhaustMap,
+  from,
+  mergeMap,
+  type Observable,
+  ReplaySubject,
+  takeUntil,
+  timer,
+} from 'rxjs';
 import {
   FieldViolation,
   ProblemError,
@@ -59,8 +69,12 @@ export interface UserSessionsResult {
 
 /** The rules: what counts as active, who has which sessions, how a sign-in is recorded. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements BeforeApplicationShutdown {
   private readonly options: ResolvedSessionsOptions;
+  /** Emits once the application starts shutting down: revocation streams end then. */
+  private readonly stopping = new ReplaySubject<void>(1);
+  /** Streamed lists open now, each holding a connection (see `streamConnections`). */
+  private openStreams = 0;
 
   constructor(
     private readonly repository: SessionsRepository,
@@ -88,10 +102,38 @@ export class SessionsService {
   /**
    * Every active session matching the filter (the seed contract's list), as
    * batches of serialised items, named through the host's directory if any.
+   * At most `streamConnections` streams are open at once; past that, a 503
+   * Problem (with Retry-After) rather than a connection the other routes need.
    */
   async streamActive(filter: AdminListFilter): Promise<BatchStream<string>> {
-    const { batches, release } = await this.repository.streamActive(filter);
-    return { batches: serialised(batches, this.options.userDirectory), release };
+    if (this.openStreams >= this.options.streamConnections) {
+      throw ProblemError.fromTemplate('databaseUnavailable', 'default');
+    }
+    this.openStreams++;
+    let released = false;
+    const giveBack = () => {
+      if (released) return;
+      released = true;
+      this.openStreams--;
+    };
+    try {
+      const { batches, release } = await this.repository.streamActive(filter);
+      return {
+        batches: serialised(batches, this.options.userDirectory),
+        release: () => {
+          giveBack();
+          release();
+        },
+      };
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
+  }
+
+  /** How long a streamed list waits for its client to take what was sent, ms. */
+  get streamWriteTimeoutMs(): number {
+    return this.options.streamWriteTimeoutMs;
   }
 
   /** One keyset page of active sessions, and the cursor of the next one (null at the end). */
@@ -179,7 +221,8 @@ export class SessionsService {
   /**
    * The feed as a stream: every revocation after `cursor`, then each new one
    * as it becomes readable, polling every `feedPollIntervalMs`. A failed poll
-   * is retried at the next tick; the stream itself stays open.
+   * is retried at the next tick; the stream itself stays open until the
+   * application shuts down (a stream opened after that completes at once).
    */
   streamRevocations(cursor: string | undefined): Observable<RevocationRow> {
     let after = decodeFeedCursor(cursor);
@@ -192,7 +235,13 @@ export class SessionsService {
     return timer(0, this.options.feedPollIntervalMs).pipe(
       exhaustMap(() => from(drain()).pipe(catchError(() => EMPTY))),
       mergeMap((rows) => rows),
+      takeUntil(this.stopping),
     );
+  }
+
+  /** Ends the revocation streams, so shutdown never waits on a client holding one open. */
+  beforeApplicationShutdown(): void {
+    this.stopping.next();
   }
 
   /** A page of the revocation feed after `cursor`. */

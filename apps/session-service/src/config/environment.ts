@@ -55,7 +55,22 @@ export class EnvironmentVariables {
   @IsInt(INT)
   @Min(100)
   @Max(60_000)
-  DATABASE_CONNECT_TIMEOUT_MS = 2000;
+  DATABASE_CONNECT_TIMEOUT_MS = 1500;
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(600_000)
+  DATABASE_QUERY_TIMEOUT_MS = 1500;
+
+  @IsInt(INT)
+  @Min(1)
+  @Max(100)
+  DATABASE_STREAM_POOL_SIZE = 2;
+
+  @IsInt(INT)
+  @Min(100)
+  @Max(600_000)
+  DATABASE_STREAM_WRITE_TIMEOUT_MS = 5000;
 
   @IsInt(INT)
   @Min(100)
