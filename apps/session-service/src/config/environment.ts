@@ -215,7 +215,8 @@ export class EnvironmentVariables {
   /** Unset: `<SERVICE_NAME>:`. */
   @IsOptional()
   @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, {
-    message: 'REDIS_KEY_PREFIX must be up to 64 letters, digits, colons, dots, dashes or underscores',
+    message:
+      'REDIS_KEY_PREFIX must be up to 64 letters, digits, colons, dots, dashes or underscores',
   })
   REDIS_KEY_PREFIX?: string;
 
