@@ -23,6 +23,8 @@ interface PolicyItem {
  */
 function parseList(value: string | undefined): PolicyItem[] {
   expect(value, 'rate-limit field').toBeDefined();
+  // The shape the OpenAPI document states (components.headers).
+  expect(value).toMatch(/^"ip";[qr]=\d+;[wt]=\d+(, "user";[qr]=\d+;[wt]=\d+)?$/);
   return value!.split(/\s*,\s*/).map((member) => {
     expect(member).toMatch(/^"[a-z]+"(;[a-z]+=\d+)+$/);
     const [name, ...params] = member.split(';');

@@ -162,40 +162,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/health/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Liveness: the process answers (no database call) */
-    get: operations['HealthController_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Readiness: the database answers and the instance is not shutting down */
-    get: operations['HealthController_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/sessions/user/{user_id}/sessions': {
     parameters: {
       query?: never;
@@ -808,7 +774,12 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description What is left of each policy in `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): remaining requests `r` and seconds `t` until the quota resets, e.g. `"ip";r=1187;t=42, "user";r=596;t=42`; `r=0` on a 429, whose `t` equals `Retry-After`. Sent whenever `RateLimit-Policy` is. */
+    RateLimit: string;
+    /** @description The quota policies that applied to this request (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): The per-client-address policy `"ip"` (before authentication) and, once the bearer token is verified, the per-user policy `"user"`, each with its quota `q` in requests and window `w` in seconds, e.g. `"ip";q=1200;w=60, "user";q=600;w=60`. Sent on every response of a limited operation except when the request is refused before it is counted (a body that is not JSON or is too large). */
+    'RateLimit-Policy': string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -829,6 +800,8 @@ export interface operations {
       /** @description The new session */
       201: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -838,6 +811,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -847,6 +822,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -856,6 +833,8 @@ export interface operations {
       /** @description The token lacks the admin or service role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -865,6 +844,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -880,6 +861,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -893,6 +876,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -971,6 +956,8 @@ export interface operations {
       /** @description Returns all active sessions (admin). */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -980,6 +967,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -989,6 +978,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -998,6 +989,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1007,6 +1000,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1022,6 +1017,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1035,6 +1032,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1058,6 +1057,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1067,6 +1068,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1076,6 +1079,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1085,6 +1090,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1094,6 +1101,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1109,6 +1118,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1122,6 +1133,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1149,6 +1162,8 @@ export interface operations {
       /** @description A stream of revocation events */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1156,6 +1171,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1165,6 +1182,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1174,6 +1193,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1183,6 +1204,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1198,6 +1221,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1211,6 +1236,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1232,6 +1259,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1241,6 +1270,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1250,6 +1281,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1259,6 +1292,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1268,6 +1303,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1277,6 +1314,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1292,6 +1331,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1305,6 +1346,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1330,6 +1373,8 @@ export interface operations {
       /** @description Revoked */
       204: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1337,6 +1382,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1346,6 +1393,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1355,6 +1404,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1364,6 +1415,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1373,6 +1426,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1388,6 +1443,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1401,6 +1458,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1422,6 +1481,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1431,6 +1492,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1440,6 +1503,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1449,6 +1514,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1458,6 +1525,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1467,6 +1536,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1482,6 +1553,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1495,6 +1568,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1516,6 +1591,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1525,6 +1602,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1534,6 +1613,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1543,6 +1624,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1552,6 +1635,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1561,6 +1646,8 @@ export interface operations {
       /** @description The session is revoked or expired */
       409: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1570,6 +1657,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1585,6 +1674,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1598,6 +1689,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1624,6 +1717,8 @@ export interface operations {
       /** @description How many sessions were ended */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1633,6 +1728,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1642,6 +1739,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1651,6 +1750,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1660,6 +1761,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1669,6 +1772,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1684,6 +1789,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1697,60 +1804,8 @@ export interface operations {
        */
       503: {
         headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
-    };
-  };
-  HealthController_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description { "status": "ok" } */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  HealthController_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Terminus health result */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
-      /** @description Not ready: database down or shutting down */
-      503: {
-        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1779,6 +1834,8 @@ export interface operations {
       /** @description Session list and pagination info */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1788,6 +1845,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1797,6 +1856,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1806,6 +1867,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1815,6 +1878,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1824,6 +1889,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1839,6 +1906,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1852,6 +1921,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1878,6 +1949,8 @@ export interface operations {
       /** @description How many sessions were ended */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1887,6 +1960,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1896,6 +1971,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1905,6 +1982,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1914,6 +1993,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1923,6 +2004,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1938,6 +2021,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1951,6 +2036,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1975,6 +2062,8 @@ export interface operations {
       /** @description Revoked */
       204: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1982,6 +2071,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1991,6 +2082,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2000,6 +2093,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2009,6 +2104,8 @@ export interface operations {
       /** @description No such session among yours */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2018,6 +2115,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -2033,6 +2132,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2046,6 +2147,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
