@@ -17,8 +17,10 @@ import {
   requestContext,
 } from '@app/problem';
 import type { AppConfig } from './config/app.config';
+import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
 import { logRequests, ROOT_LOGGER } from './ops/logging';
+import { separateManagement } from './ops/management';
 import { MetricsService } from './ops/metrics.service';
 
 /**
@@ -96,7 +98,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // Fastify's own handler answers bare JSON; the Problem handler replaces it.
   fastify.server.removeAllListeners('clientError');
   answerClientErrorsWithProblems(fastify.server, problemOptions);
-  setupSwagger(app);
+  // /metrics and the probes on MANAGEMENT_PORT when it is not PORT (ops/management.ts).
+  separateManagement(app, (server) => answerClientErrorsWithProblems(server, problemOptions));
+  if (app.get<AppConfig>(APP_CONFIG).apiDocsEnabled) setupSwagger(app);
   return app;
 }
 
