@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
+import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { bearer, tokenFor } from './support/tokens';
+import { bearer, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
 
 /** The Redis the shared-budget specs use (shared with other runs: each spec uses a key prefix of its own). */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -121,6 +125,37 @@ describe('rate-limit header fields (draft-ietf-httpapi-ratelimit-headers)', () =
     expectNoLegacyHeaders(limited.headers);
   });
 
+  it('sends the fields on the revocation stream (Server-Sent Events) too', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+      const req = get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/sessions/revocations/stream',
+          headers: {
+            Accept: 'text/event-stream',
+            Authorization: `Bearer ${serviceToken(43)}`,
+            'X-Forwarded-For': '198.51.100.13',
+          },
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          resolve(res.headers);
+          req.destroy();
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(parseList(headers['ratelimit-policy'] as string).map((i) => i.name)).toEqual([
+      'ip',
+      'user',
+    ]);
+    expect(parseList(headers.ratelimit as string).map((i) => i.params.r)).toEqual([4, 2]);
+  });
+
   it('sends no rate-limit fields on the probes and metrics, which are not limited', async () => {
     for (const path of ['/health/live', '/metrics']) {
       const res = await request(http).get(path).expect(200);
@@ -234,5 +269,58 @@ describe('rate limits when Redis cannot be reached (fail open to per-instance co
     expectProblem(await request(http).get('/api/sessions/all'), 429);
     const metrics = await request(http).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/^rate_limit_store_errors_total [1-9]\d*$/m);
+  });
+});
+
+describe('rate limits while Redis goes away and comes back', () => {
+  const prefix = `test-ratelimit-${randomUUID()}:`;
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let http: App;
+
+  beforeAll(async () => {
+    const target = new URL(REDIS_URL);
+    proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+    await proxy.start();
+    t = await createTestApp({
+      REDIS_URL: proxy.rewrite(REDIS_URL),
+      REDIS_KEY_PREFIX: prefix,
+      RATE_LIMIT_IP_PER_MINUTE: '100',
+      TRUST_PROXY: 'loopback',
+    });
+    http = httpOf(t);
+  });
+
+  afterAll(async () => {
+    await proxy.cut().catch(() => undefined);
+    await t.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('counts in memory while Redis is cut off, then in Redis again', async () => {
+    const hit = async (): Promise<number> => {
+      const res = await request(http)
+        .get('/api/sessions/all')
+        .set('X-Forwarded-For', '198.51.100.50');
+      expectProblem(res, 401);
+      return parseList(res.headers.ratelimit)[0].params.r;
+    };
+    for (let i = 0; i < 30; i++) await hit();
+    expect(await hit()).toBe(69);
+
+    await proxy.cut();
+    const started = Date.now();
+    // This instance's own counter starts afresh: the request is served, not refused.
+    expect(await hit()).toBe(99);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const metrics = await request(http).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^rate_limit_store_errors_total [1-9]\d*$/m);
+
+    await proxy.start();
+    // Back on the shared counter, which kept the 31 hits (memory alone would stay above 80).
+    await pollUntil(hit, (remaining) => remaining < 69, 8000, 'the Redis counter', 300);
   });
 });
