@@ -13,18 +13,22 @@ RUN npm run build && npm prune --omit=dev
 
 # Run: production dependencies and the bundle, as the unprivileged node user.
 FROM node:24.21.0-bookworm-slim
+# The API on PORT; /metrics and the health probes on MANAGEMENT_PORT only (publish
+# 3000 to clients, keep 9000 for the orchestrator and Prometheus). API docs are off
+# in production unless API_DOCS_ENABLED=true.
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    MANAGEMENT_PORT=9000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
-EXPOSE 3000
+EXPOSE 3000 9000
 # With NODE_ENV=production the service refuses to start without DATABASE_URL
 # and JWT_SECRET or JWT_PUBLIC_KEY.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.MANAGEMENT_PORT||9000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM drains and exits 0 (see SHUTDOWN_DRAIN_MS and SHUTDOWN_TIMEOUT_MS); node runs as PID 1 here,
 # so the service installs its own signal handlers.
 STOPSIGNAL SIGTERM

@@ -173,8 +173,8 @@ describe('OpenAPI document and Swagger UI', () => {
         .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
         .map((m) => `${m} ${path}`),
     );
-    const publicRoutes = ['get /health/live', 'get /health/ready'];
-    expect(documented.sort()).toEqual([...routes, ...publicRoutes].sort());
+    // The health probes and /metrics are the management listener's (MANAGEMENT_PORT), not the API's.
+    expect(documented.sort()).toEqual([...routes].sort());
     for (const route of routes) {
       const [method, path] = route.split(' ');
       const op = (doc.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method];
@@ -189,6 +189,36 @@ describe('OpenAPI document and Swagger UI', () => {
       }
       expect(op.security).toEqual([{ bearer: [] }]);
     }
+  });
+
+  it('documents the RateLimit-Policy and RateLimit fields on every response of every operation, and Retry-After on 429', () => {
+    const headers = doc.components?.headers ?? {};
+    for (const name of ['RateLimit', 'RateLimit-Policy']) {
+      const header = headers[name] as OpenAPIV3.HeaderObject;
+      expect(header?.schema).toMatchObject({ type: 'string' });
+      expect(header?.description).toMatch(/draft-ietf-httpapi-ratelimit-headers/);
+    }
+    let operations = 0;
+    for (const item of Object.values(doc.paths)) {
+      for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+        const op = item?.[method];
+        if (!op) continue;
+        operations++;
+        for (const [status, response] of Object.entries(op.responses)) {
+          const documented = (response as OpenAPIV3.ResponseObject).headers ?? {};
+          expect({ status, headers: Object.keys(documented) }).toEqual({
+            status,
+            headers: expect.arrayContaining(['RateLimit', 'RateLimit-Policy']) as string[],
+          });
+          expect(documented.RateLimit).toEqual({ $ref: '#/components/headers/RateLimit' });
+          if (status === '429') {
+            expect(Object.keys(documented)).toContain('Retry-After');
+          }
+        }
+        expect(Object.keys(op.responses)).toContain('429');
+      }
+    }
+    expect(operations).toBeGreaterThanOrEqual(12);
   });
 
   it('documents the admin routes with their Problem responses', () => {

@@ -36,6 +36,8 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
     ...process.env,
     NODE_ENV: 'production',
     PORT: String(port),
+    // One listener, as the baseline: the runner waits for /health/ready on the API port.
+    MANAGEMENT_PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: BENCH_DB_URL,
     DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '10',

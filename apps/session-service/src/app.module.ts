@@ -12,7 +12,7 @@ import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
 import { createRootLogger, ROOT_LOGGER } from './ops/logging';
 import { OpsModule } from './ops/ops.module';
-import { FixedWindowThrottlerStorage } from './ops/throttler-storage';
+import { RateLimitStore } from './ops/rate-limit-store';
 import {
   IP_THROTTLER,
   IpThrottlerGuard,
@@ -35,12 +35,17 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         ProblemModule.forRoot({ serviceName: config.serviceName }),
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRoot({
-          storage: new FixedWindowThrottlerStorage(),
-          throttlers: [
-            { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.ipPerMinute },
-            { name: USER_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.userPerMinute },
-          ],
+        ThrottlerModule.forRootAsync({
+          imports: [OpsModule],
+          inject: [RateLimitStore],
+          // In memory, or in Redis with REDIS_URL (ops/rate-limit-store.ts).
+          useFactory: (storage: RateLimitStore) => ({
+            storage,
+            throttlers: [
+              { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.ipPerMinute },
+              { name: USER_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.userPerMinute },
+            ],
+          }),
         }),
         TypeOrmModule.forRootAsync({
           extraProviders: [{ provide: APP_CONFIG, useValue: config }, DatabaseUrlProvider],

@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { type AppConfig, loadConfig } from './config/app.config';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from './configure-app';
 import { announceDemo, type DemoTokens } from './demo/demo';
+import { listenManagement } from './ops/management';
 
 export interface RunningService {
   app: NestFastifyApplication;
@@ -31,7 +32,18 @@ export async function startService(
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `http://localhost:${address.port}`;
-  Logger.log(`Listening on ${url} (docs at ${url}/docs)`, 'Bootstrap');
+  Logger.log(
+    `Listening on ${url}${config.apiDocsEnabled ? ` (docs at ${url}/docs)` : ' (API docs off)'}`,
+    'Bootstrap',
+  );
+  // /metrics and the health probes, when MANAGEMENT_PORT is not PORT.
+  const management = await listenManagement(app);
+  if (management) {
+    Logger.log(
+      `Metrics and health probes on http://localhost:${management.port}/metrics, /health/live, /health/ready`,
+      'Bootstrap',
+    );
+  }
   const demo = config.ephemeralSigningKey ? await announceDemo(app, config, url, print) : undefined;
   return { app, config, url, demo };
 }

@@ -17,8 +17,10 @@ import {
   requestContext,
 } from '@app/problem';
 import type { AppConfig } from './config/app.config';
+import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
 import { logRequests, ROOT_LOGGER } from './ops/logging';
+import { separateManagement } from './ops/management';
 import { MetricsService } from './ops/metrics.service';
 import { closeGracefully } from './ops/graceful-close';
 import { ShutdownState } from './ops/shutdown-state';
@@ -106,7 +108,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // Fastify's own handler answers bare JSON; the Problem handler replaces it.
   fastify.server.removeAllListeners('clientError');
   answerClientErrorsWithProblems(fastify.server, problemOptions);
-  setupSwagger(app);
+  // /metrics and the probes on MANAGEMENT_PORT when it is not PORT (ops/management.ts).
+  separateManagement(app, (server) => answerClientErrorsWithProblems(server, problemOptions));
+  if (app.get<AppConfig>(APP_CONFIG).apiDocsEnabled) setupSwagger(app);
   return app;
 }
 
@@ -137,7 +141,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocation feed',
         'Revocations in commit order, for gateways that verify tokens locally',
       )
-      .addTag('Operations', 'Liveness and readiness probes (public, not rate limited)')
       .addBearerAuth(
         {
           type: 'http',
@@ -167,14 +170,46 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /**
  * Every authenticated operation is behind the per-IP and per-user throttlers
- * (`ops/throttling.ts`): document their 429 Problem and its `Retry-After`. The
- * public operations (the health probes) are exactly those with `@SkipThrottle`.
+ * (`ops/throttling.ts`): document their `RateLimit-Policy` and `RateLimit`
+ * fields on each of its responses, and its 429 Problem with `Retry-After`. The
+ * health probes and `/metrics`, which are not limited, are not in the document
+ * (they belong to the management listener).
  */
 function documentRateLimits(document: OpenAPIObject): void {
+  const limits =
+    'The per-client-address policy `"ip"` (before authentication) and, once the bearer token is verified, the per-user policy `"user"`';
+  document.components = {
+    ...document.components,
+    headers: {
+      ...document.components?.headers,
+      'RateLimit-Policy': {
+        description: `The quota policies that applied to this request (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): ${limits}, each with its quota \`q\` in requests and window \`w\` in seconds, e.g. \`"ip";q=1200;w=60, "user";q=600;w=60\`. Sent on every response of a limited operation except when the request is refused before it is counted (a body that is not JSON or is too large).`,
+        schema: {
+          type: 'string',
+          maxLength: 128,
+          pattern: '^"ip";q=[0-9]+;w=[0-9]+(, "user";q=[0-9]+;w=[0-9]+)?$',
+          example: '"ip";q=1200;w=60, "user";q=600;w=60',
+        },
+      },
+      RateLimit: {
+        description: `What is left of each policy in \`RateLimit-Policy\` (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): remaining requests \`r\` and seconds \`t\` until the quota resets, e.g. \`"ip";r=1187;t=42, "user";r=596;t=42\`; \`r=0\` on a 429, whose \`t\` equals \`Retry-After\`. Sent whenever \`RateLimit-Policy\` is.`,
+        schema: {
+          type: 'string',
+          maxLength: 128,
+          pattern: '^"ip";r=[0-9]+;t=[0-9]+(, "user";r=[0-9]+;t=[0-9]+)?$',
+          example: '"ip";r=1187;t=42, "user";r=596;t=42',
+        },
+      },
+    },
+  };
+  const rateLimitHeaders = {
+    RateLimit: { $ref: '#/components/headers/RateLimit' },
+    'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+  };
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
-      if (!operation?.security?.length) continue;
+      if (!operation) continue;
       operation.responses['429'] = {
         description:
           'Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`)',
@@ -187,6 +222,10 @@ function documentRateLimits(document: OpenAPIObject): void {
         },
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(Problem) } } },
       };
+      for (const response of Object.values(operation.responses)) {
+        if (!response || '$ref' in response) continue;
+        response.headers = { ...response.headers, ...rateLimitHeaders };
+      }
     }
   }
 }

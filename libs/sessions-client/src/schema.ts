@@ -162,40 +162,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/health/live': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Liveness: the process answers (no database call) */
-    get: operations['HealthController_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Readiness: the database answers and the instance is not shutting down */
-    get: operations['HealthController_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/sessions/user/{user_id}/sessions': {
     parameters: {
       query?: never;
@@ -811,7 +777,12 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description What is left of each policy in `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): remaining requests `r` and seconds `t` until the quota resets, e.g. `"ip";r=1187;t=42, "user";r=596;t=42`; `r=0` on a 429, whose `t` equals `Retry-After`. Sent whenever `RateLimit-Policy` is. */
+    RateLimit: string;
+    /** @description The quota policies that applied to this request (draft-ietf-httpapi-ratelimit-headers-10, a Structured Fields List): The per-client-address policy `"ip"` (before authentication) and, once the bearer token is verified, the per-user policy `"user"`, each with its quota `q` in requests and window `w` in seconds, e.g. `"ip";q=1200;w=60, "user";q=600;w=60`. Sent on every response of a limited operation except when the request is refused before it is counted (a body that is not JSON or is too large). */
+    'RateLimit-Policy': string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -832,6 +803,8 @@ export interface operations {
       /** @description The new session */
       201: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -841,6 +814,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -850,6 +825,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -859,6 +836,8 @@ export interface operations {
       /** @description The token lacks the admin or service role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -868,6 +847,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -883,6 +864,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -896,6 +879,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -982,6 +967,8 @@ export interface operations {
       /** @description Returns all active sessions (admin). */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -991,6 +978,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1000,6 +989,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1009,6 +1000,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1018,6 +1011,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1033,6 +1028,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1046,6 +1043,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1069,6 +1068,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1078,6 +1079,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1087,6 +1090,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1096,6 +1101,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1105,6 +1112,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1120,6 +1129,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1133,6 +1144,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1160,6 +1173,8 @@ export interface operations {
       /** @description A stream of revocation events */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1167,6 +1182,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1176,6 +1193,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1185,6 +1204,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1194,6 +1215,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1209,6 +1232,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1222,6 +1247,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1243,6 +1270,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1252,6 +1281,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1261,6 +1292,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1270,6 +1303,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1279,6 +1314,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1288,6 +1325,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1303,6 +1342,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1316,6 +1357,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1341,6 +1384,8 @@ export interface operations {
       /** @description Revoked */
       204: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1348,6 +1393,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1357,6 +1404,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1366,6 +1415,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1375,6 +1426,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1384,6 +1437,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1399,6 +1454,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1412,6 +1469,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1433,6 +1492,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1442,6 +1503,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1451,6 +1514,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1460,6 +1525,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1469,6 +1536,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1478,6 +1547,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1493,6 +1564,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1506,6 +1579,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1527,6 +1602,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1536,6 +1613,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1545,6 +1624,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1554,6 +1635,8 @@ export interface operations {
       /** @description The token lacks the service or admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1563,6 +1646,8 @@ export interface operations {
       /** @description No such session */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1572,6 +1657,8 @@ export interface operations {
       /** @description The session is revoked or expired */
       409: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1581,6 +1668,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1596,6 +1685,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1609,6 +1700,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1635,6 +1728,8 @@ export interface operations {
       /** @description How many sessions were ended */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1644,6 +1739,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1653,6 +1750,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1662,6 +1761,8 @@ export interface operations {
       /** @description The token lacks the admin role */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1671,6 +1772,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1680,6 +1783,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1695,6 +1800,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1708,60 +1815,8 @@ export interface operations {
        */
       503: {
         headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
-    };
-  };
-  HealthController_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description { "status": "ok" } */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  HealthController_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Terminus health result */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Internal server error */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
-      /** @description Not ready: database down or shutting down */
-      503: {
-        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1790,6 +1845,8 @@ export interface operations {
       /** @description Session list and pagination info */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1799,6 +1856,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1808,6 +1867,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1817,6 +1878,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1826,6 +1889,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1835,6 +1900,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1850,6 +1917,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1863,6 +1932,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1889,6 +1960,8 @@ export interface operations {
       /** @description How many sessions were ended */
       200: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1898,6 +1971,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1907,6 +1982,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1916,6 +1993,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1925,6 +2004,8 @@ export interface operations {
       /** @description User not found */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1934,6 +2015,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -1949,6 +2032,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1962,6 +2047,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1986,6 +2073,8 @@ export interface operations {
       /** @description Revoked */
       204: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1993,6 +2082,8 @@ export interface operations {
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2002,6 +2093,8 @@ export interface operations {
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
       401: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2011,6 +2104,8 @@ export interface operations {
       /** @description JWT user does not match path parameter */
       403: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2020,6 +2115,8 @@ export interface operations {
       /** @description No such session among yours */
       404: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2029,6 +2126,8 @@ export interface operations {
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           /** @description Seconds to wait before retrying (RFC 9110) */
           'Retry-After'?: number;
           [name: string]: unknown;
@@ -2044,6 +2143,8 @@ export interface operations {
        */
       500: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -2057,6 +2158,8 @@ export interface operations {
        */
       503: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {

@@ -268,4 +268,56 @@ describe('loadConfig', () => {
       },
     });
   });
+
+  describe('management listener, API docs and the shared rate-limit store', () => {
+    const base = { JWT_SECRET: SECRET, DATABASE_URL, PORT: '8080' };
+
+    it('in production: management on port 9000 and no API docs unless asked for', () => {
+      const config = loadConfig({ ...base, NODE_ENV: 'production' });
+      expect(config.managementPort).toBe(9000);
+      expect(config.apiDocsEnabled).toBe(false);
+      const enabled = loadConfig({
+        ...base,
+        NODE_ENV: 'production',
+        API_DOCS_ENABLED: 'true',
+        MANAGEMENT_PORT: '8080',
+      });
+      expect(enabled.apiDocsEnabled).toBe(true);
+      expect(enabled.managementPort).toBe(8080);
+    });
+
+    it('outside production: management on the API port and API docs on, unless set', () => {
+      const config = loadConfig({ ...base, NODE_ENV: 'development' });
+      expect(config.managementPort).toBe(8080);
+      expect(config.apiDocsEnabled).toBe(true);
+      const set = loadConfig({ ...base, MANAGEMENT_PORT: '9100', API_DOCS_ENABLED: 'false' });
+      expect(set.managementPort).toBe(9100);
+      expect(set.apiDocsEnabled).toBe(false);
+    });
+
+    it('refuses a bad MANAGEMENT_PORT or API_DOCS_ENABLED, naming them', () => {
+      const error = configError({ ...base, MANAGEMENT_PORT: 'x', API_DOCS_ENABLED: 'yes' });
+      expect(error.problems.join('\n')).toMatch(/^MANAGEMENT_PORT: /m);
+      expect(error.problems.join('\n')).toMatch(/^API_DOCS_ENABLED: /m);
+    });
+
+    it('keeps rate-limit counters in memory without REDIS_URL, in Redis with it', () => {
+      expect(loadConfig(base).rateLimit.redis).toBeUndefined();
+      expect(
+        loadConfig({ ...base, SERVICE_NAME: 'sessions-eu', REDIS_URL: 'redis://cache:6379/2' })
+          .rateLimit.redis,
+      ).toEqual({ url: 'redis://cache:6379/2', keyPrefix: 'sessions-eu:', timeoutMs: 200 });
+      expect(
+        loadConfig({
+          ...base,
+          REDIS_URL: 'rediss://cache:6380',
+          REDIS_KEY_PREFIX: 'rl:',
+          REDIS_TIMEOUT_MS: '50',
+        }).rateLimit.redis,
+      ).toEqual({ url: 'rediss://cache:6380', keyPrefix: 'rl:', timeoutMs: 50 });
+      expect(configError({ ...base, REDIS_URL: 'http://cache' }).problems).toEqual([
+        'REDIS_URL: REDIS_URL must be a redis:// or rediss:// URL',
+      ]);
+    });
+  });
 });

@@ -10,6 +10,13 @@ export interface AppConfig {
   nodeEnv: EnvironmentVariables['NODE_ENV'];
   host: string;
   port: number;
+  /**
+   * Where `/metrics` and the health probes are served. Equal to `port`: on the
+   * API listener; otherwise on a listener of their own, and 404 on the API's.
+   */
+  managementPort: number;
+  /** Serve Swagger UI at `/docs` and the OpenAPI document at `/docs-json`. */
+  apiDocsEnabled: boolean;
   serviceName: string;
   /** Absent: run on the embedded PostgreSQL under `embeddedDbDir`. */
   database: Omit<DatabaseSettings, 'url'> & { url?: string; embeddedDbDir: string };
@@ -19,7 +26,12 @@ export interface AppConfig {
   sessions: SessionsSettings;
   demoSeed: boolean;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
-  rateLimit: { ipPerMinute: number; userPerMinute: number };
+  rateLimit: {
+    ipPerMinute: number;
+    userPerMinute: number;
+    /** Absent: counters in memory, per instance. */
+    redis?: { url: string; keyPrefix: string; timeoutMs: number };
+  };
   /** Express `trust proxy`: which hops may set X-Forwarded-For. */
   trustProxy: boolean | number | string;
   shutdown: { drainMs: number; timeoutMs: number };
@@ -42,6 +54,9 @@ const DEFAULT_ALGORITHMS: Record<string, Algorithm[]> = {
   ec: ['ES256'],
   jwks: ['RS256', 'ES256'],
 };
+
+/** Port of `/metrics` and the health probes in production when MANAGEMENT_PORT is unset (as Keycloak's). */
+export const DEFAULT_MANAGEMENT_PORT = 9000;
 
 /** Where the JWT verification keys come from: exactly one may be set. */
 const KEY_SOURCES = ['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_OIDC_ISSUER'] as const;
@@ -141,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     nodeEnv: vars.NODE_ENV,
     host: vars.HOST,
     port: vars.PORT,
+    managementPort: vars.MANAGEMENT_PORT ?? (production ? DEFAULT_MANAGEMENT_PORT : vars.PORT),
+    apiDocsEnabled: (vars.API_DOCS_ENABLED ?? (production ? 'false' : 'true')) === 'true',
     serviceName: vars.SERVICE_NAME,
     database: {
       url: vars.DATABASE_URL,
@@ -183,6 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     rateLimit: {
       ipPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE,
       userPerMinute: vars.RATE_LIMIT_USER_PER_MINUTE,
+      redis: vars.REDIS_URL
+        ? {
+            url: vars.REDIS_URL,
+            keyPrefix: vars.REDIS_KEY_PREFIX ?? `${vars.SERVICE_NAME}:`,
+            timeoutMs: vars.REDIS_TIMEOUT_MS,
+          }
+        : undefined,
     },
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS },

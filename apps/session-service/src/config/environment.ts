@@ -31,6 +31,18 @@ export class EnvironmentVariables {
   @IsString()
   HOST = '0.0.0.0';
 
+  /** Unset: 9000 in production, the API's listener (PORT) otherwise. */
+  @IsOptional()
+  @IsInt(INT)
+  @Min(0)
+  @Max(65535)
+  MANAGEMENT_PORT?: number;
+
+  /** Unset: true outside production, false in production. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  API_DOCS_ENABLED?: 'true' | 'false';
+
   @IsString()
   @Matches(/^[a-z0-9-]{1,63}$/, {
     message: 'SERVICE_NAME must be lowercase letters, digits and dashes',
@@ -212,6 +224,23 @@ export class EnvironmentVariables {
   @Min(1)
   RATE_LIMIT_USER_PER_MINUTE = 600;
 
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Unset: `<SERVICE_NAME>:`. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, {
+    message:
+      'REDIS_KEY_PREFIX must be up to 64 letters, digits, colons, dots, dashes or underscores',
+  })
+  REDIS_KEY_PREFIX?: string;
+
+  @IsInt(INT)
+  @Min(10)
+  @Max(10_000)
+  REDIS_TIMEOUT_MS = 200;
+
   @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
     message:
       'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs (or loopback, linklocal, uniquelocal)',
@@ -242,7 +271,8 @@ export class ConfigError extends Error {
 const NUMERIC = new Set(
   Object.entries(new EnvironmentVariables())
     .filter(([, v]) => typeof v === 'number')
-    .map(([k]) => k),
+    .map(([k]) => k)
+    .concat(['MANAGEMENT_PORT']),
 );
 
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
@@ -257,6 +287,10 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'JWT_ALGORITHMS',
     'JWT_ISSUER',
     'JWT_AUDIENCE',
+    'MANAGEMENT_PORT',
+    'API_DOCS_ENABLED',
+    'REDIS_URL',
+    'REDIS_KEY_PREFIX',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

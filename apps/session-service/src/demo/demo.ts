@@ -106,7 +106,7 @@ export async function announceDemo(
   const lines = [
     '',
     'Demo mode: no JWT_SECRET or JWT_PUBLIC_KEY, so tokens are signed with a key made at start-up.',
-    `Docs:        ${baseUrl}/docs`,
+    ...(config.apiDocsEnabled ? [`Docs:        ${baseUrl}/docs`] : []),
     `ADMIN_TOKEN=${adminToken}`,
     `USER_TOKEN=${userToken}`,
     ...(sessionId ? [`SESSION_ID=${sessionId}`] : []),

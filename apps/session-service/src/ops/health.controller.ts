@@ -1,16 +1,21 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController } from '@nestjs/swagger';
 import {
   HealthCheckService,
   type HealthCheckResult,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiProblemResponses, ProblemError } from '@app/problem';
+import { ProblemError } from '@app/problem';
 import { ShutdownState } from './shutdown-state';
 import { IP_THROTTLER, USER_THROTTLER } from './throttling';
 
-@ApiTags('Operations')
+/**
+ * Liveness and readiness probes: public (orchestrators call them without a
+ * token), not rate limited, and served on the management listener
+ * (MANAGEMENT_PORT), so not part of the API's OpenAPI document.
+ */
+@ApiExcludeController()
 @SkipThrottle({ [IP_THROTTLER]: true, [USER_THROTTLER]: true })
 @Controller('health')
 export class HealthController {
@@ -21,18 +26,13 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (no database call)' })
-  @ApiOkResponse({ description: '{ "status": "ok" }' })
+  /** The process answers (no database call). */
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({
-    summary: 'Readiness: the database answers and the instance is not shutting down',
-  })
-  @ApiOkResponse({ description: 'Terminus health result' })
-  @ApiProblemResponses([], { 503: 'Not ready: database down or shutting down' })
+  /** The database answers and the instance is not shutting down; otherwise a 503 Problem. */
   async ready(): Promise<HealthCheckResult> {
     if (this.shutdown.isDraining) throw ProblemError.fromTemplate('notReady', 'shutting_down');
     try {

@@ -26,6 +26,7 @@ export class MetricsService {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
   private readonly rejections: Counter<'route' | 'status'>;
+  private readonly rateLimitStoreErrors: Counter;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
@@ -46,6 +47,11 @@ export class MetricsService {
       name: 'http_rejections_total',
       help: 'Requests refused with 401, 403 or 429, by route and status',
       labelNames: ['route', 'status'],
+      registers: [this.registry],
+    });
+    this.rateLimitStoreErrors = new Counter({
+      name: 'rate_limit_store_errors_total',
+      help: 'Rate-limit hits counted in memory because Redis (REDIS_URL) failed or was too slow',
       registers: [this.registry],
     });
     const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
@@ -70,6 +76,11 @@ export class MetricsService {
       'Requests waiting for a pool connection',
       (p) => p.waitingCount,
     );
+  }
+
+  /** One rate-limit hit the shared store could not count (fail open to this instance's counters). */
+  rateLimitStoreError(): void {
+    this.rateLimitStoreErrors.inc();
   }
 
   /** Observes every request once its response has been sent (a Fastify `onResponse` hook). */

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/throttler';
 import type { AuthenticatedUser } from '@app/auth';
 import { ProblemError } from '@app/problem';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 
 /** Names of the two throttlers configured in the app module. */
@@ -34,18 +34,56 @@ function tooManyRequests(
   );
 }
 
+/** The rate-limit fields of draft-ietf-httpapi-ratelimit-headers (10): Structured Fields Lists. */
+export const RATELIMIT_POLICY_HEADER = 'RateLimit-Policy';
+export const RATELIMIT_HEADER = 'RateLimit';
+
+/** Adds one member to a List field, after those an earlier throttler wrote. */
+function appendListMember(reply: FastifyReply, name: string, member: string): void {
+  const current = reply.getHeader(name);
+  reply.header(name, typeof current === 'string' && current ? `${current}, ${member}` : member);
+}
+
 /**
  * One named throttler of the two: counts one budget per tracker across all
- * routes (the library's default key is per route) and answers with the 429
- * Problem of its scope.
+ * routes (the library's default key is per route), states its policy and what
+ * is left of it in the `RateLimit-Policy` and `RateLimit` fields
+ * (`"ip";q=1200;w=60` and `"ip";r=1199;t=60`: quota, window, remaining,
+ * seconds until the quota resets), and answers with the 429 Problem of its
+ * scope.
  */
 abstract class ScopedThrottlerGuard extends ThrottlerGuard {
   protected abstract readonly throttlerName: string;
   protected abstract readonly scope: 'client_address' | 'user';
 
   protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    if (props.throttler.name !== this.throttlerName) return true;
-    return super.handleRequest(props);
+    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
+    if (throttler.name !== this.throttlerName) return true;
+    const { req, res } = this.getRequestResponse(context);
+    const tracker = await getTracker(req, context);
+    const key = generateKey(context, tracker, this.throttlerName);
+    const record = await this.storageService.increment(
+      key,
+      ttl,
+      limit,
+      blockDuration,
+      this.throttlerName,
+    );
+    const reply = res as unknown as FastifyReply;
+    const name = JSON.stringify(this.throttlerName);
+    appendListMember(
+      reply,
+      RATELIMIT_POLICY_HEADER,
+      `${name};q=${limit};w=${Math.ceil(ttl / 1000)}`,
+    );
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, Math.ceil(record.timeToBlockExpire));
+      appendListMember(reply, RATELIMIT_HEADER, `${name};r=0;t=${retryAfter}`);
+      await this.throwThrottlingException(context, { ...record, limit, ttl, key, tracker });
+    }
+    const remaining = Math.max(0, limit - record.totalHits);
+    appendListMember(reply, RATELIMIT_HEADER, `${name};r=${remaining};t=${record.timeToExpire}`);
+    return true;
   }
 
   protected generateKey(_context: ExecutionContext, tracker: string, name: string): string {
