@@ -492,6 +492,7 @@ describe('JWT attacks on GET /sessions/user/{user_id}/sessions', () => {
       expect(res.headers['www-authenticate']).toBe(
         'Bearer realm="session-service", error="invalid_request"',
       );
+      expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).not.toContain('"items"');
     });
 

@@ -18,6 +18,7 @@ import {
 } from '@app/problem';
 import type { AppConfig } from './config/app.config';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
+import { forbidCaching } from './no-store';
 import { logRequests, ROOT_LOGGER } from './ops/logging';
 import { MetricsService } from './ops/metrics.service';
 
@@ -77,6 +78,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     reply.raw.setHeader(REQUEST_ID_HEADER, requestContext(request).requestId);
     done();
   });
+  forbidCaching(fastify);
   // helmet 8's default headers, resolved once at start-up and written by Nest's request hook.
   app.useSecurityHeaders();
   app.get(MetricsService).observeRequests(fastify);
