@@ -116,7 +116,9 @@ export async function callerFromClaims(
   if (sid !== undefined && !(await sessions.isActive(sid, userId))) {
     throw new InvalidTokenClaimsError('session is not active');
   }
-  return { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
+  const caller: AuthenticatedUser = { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
+  if (typeof claims.exp === 'number') caller.expiresAt = claims.exp;
+  return caller;
 }
 
 /** Roles as an array claim, or a space-separated string as OAuth scopes are. */
