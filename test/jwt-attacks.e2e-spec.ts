@@ -12,7 +12,7 @@ import {
   sign as cryptoSign,
 } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { insertSession, insertUser } from './support/factories';
@@ -453,6 +453,107 @@ describe('JWT attacks on GET /sessions/user/{user_id}/sessions', () => {
       return goodHs(claims(ALICE));
     }
   });
+
+  describe('critical header parameters (RFC 7515 section 4.1.11)', () => {
+    it.each<[string, unknown]>([
+      ['an extension the service does not understand', ['exp-ext']],
+      ['an extension named and present in the header', ['b64']],
+      ['an empty list', []],
+      ['a string instead of a list', 'exp-ext'],
+      ['a list of a non-string', [42]],
+      ['null', null],
+    ])('refuses a validly signed token whose crit is %s', async (_name, crit) => {
+      const header = { ...HS, crit, 'exp-ext': true, b64: true };
+      expectRefused(await call(`Bearer ${goodHs(claims(ALICE), header)}`));
+    });
+
+    it('control: the same token without crit is accepted', async () => {
+      await expectAccepted(`Bearer ${goodHs(claims(ALICE), { ...HS, 'exp-ext': true })}`);
+    });
+  });
+
+  describe('ambiguous or malformed Authorization headers (RFC 6750)', () => {
+    const valid = () => goodHs(claims(ALICE));
+
+    it.each<[string, () => string[]]>([
+      ['a valid token, then junk', () => [`Bearer ${valid()}`, 'Bearer junk']],
+      ['junk, then a valid token', () => ['Bearer junk', `Bearer ${valid()}`]],
+      ['the same valid token twice', () => [`Bearer ${valid()}`, `Bearer ${valid()}`]],
+      ['a valid token and a Basic header', () => [`Bearer ${valid()}`, 'Basic YTpi']],
+    ])('answers two Authorization headers (%s) with 400 invalid_request', async (_n, values) => {
+      const res = await rawGet(
+        LIST(ALICE),
+        values().map((v) => `Authorization: ${v}`),
+      );
+      expect(res.status).toBe(400);
+      const body = JSON.parse(res.body) as Json;
+      expect(body).toMatchObject({ status: 400, code: 30240001 });
+      expect(body.errors).toEqual([expect.objectContaining({ field: 'Authorization' })]);
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="session-service", error="invalid_request"',
+      );
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).not.toContain('"items"');
+    });
+
+    it('control: one Authorization header over the same raw connection is accepted', async () => {
+      const res = await rawGet(LIST(ALICE), [`Authorization: Bearer ${valid()}`]);
+      expect(res.status).toBe(200);
+    });
+
+    it.each<[string, (tk: string) => string]>([
+      ['trailing junk after a space', (tk) => `Bearer ${tk} trailing-junk`],
+      ['a second token after a space', (tk) => `Bearer ${tk} ${tk}`],
+      ['a comma-joined second credential', (tk) => `Bearer ${tk}, Bearer junk`],
+      ['a tab-separated suffix', (tk) => `Bearer ${tk}\tjunk`],
+      ['a character outside b64token', (tk) => `Bearer ${tk}!`],
+      ['padding in the middle', (tk) => `Bearer ${tk.replace('.', '=.')}`],
+    ])('refuses a bearer credential with %s (401 invalid_token)', async (_n, header) => {
+      expectRefused(await call(header(valid())));
+    });
+
+    it('control: several spaces between the scheme and the token are allowed (RFC 9110 1*SP)', async () => {
+      await expectAccepted(`Bearer   ${valid()}`);
+    });
+  });
+
+  /** A GET written on a raw socket, so that header lines can repeat. */
+  async function rawGet(
+    path: string,
+    headerLines: string[],
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    const server = http as unknown as Server;
+    if (!server.listening) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    }
+    const { port } = server.address() as AddressInfo;
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+      socket.write(
+        [
+          `GET ${path} HTTP/1.1`,
+          'Host: localhost',
+          'Connection: close',
+          ...headerLines,
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    });
+    const [head, ...rest] = text.split('\r\n\r\n');
+    const [statusLine, ...lines] = head.split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const at = line.indexOf(':');
+      headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+    }
+    return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+  }
 
   describe('signature transplant', () => {
     it("refuses alice's signature on a payload naming bob", async () => {

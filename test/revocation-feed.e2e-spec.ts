@@ -6,8 +6,8 @@ import type { App } from 'supertest/types';
 import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
-import { sleep } from './support/wait';
+import { adminToken, bearer, SERVICE_ROLE, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil, sleep } from './support/wait';
 
 interface FeedRevocation {
   session_id: string;
@@ -48,12 +48,15 @@ async function seedSessions(t: TestApp, userId: number, count: number): Promise<
  */
 function openStream(baseUrl: string, path: string, headers: Record<string, string>) {
   const events: SseEvent[] = [];
+  /** `ended`: the server finished the response. */
+  const state = { ended: false };
   let buffer = '';
   let req: ClientRequest | undefined;
   const response = new Promise<{ status: number; contentType: string }>((resolve, reject) => {
     req = httpRequest(`${baseUrl}${path}`, { headers, agent: false }, (res) => {
       resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']) });
       res.setEncoding('utf8');
+      res.on('end', () => (state.ended = true));
       res.on('data', (chunk: string) => {
         buffer += chunk;
         const blocks = buffer.split(/\r?\n\r?\n/);
@@ -83,6 +86,7 @@ function openStream(baseUrl: string, path: string, headers: Record<string, strin
   });
   return {
     events,
+    state,
     response,
     async waitFor(predicate: (e: SseEvent) => boolean, timeoutMs = 5000): Promise<SseEvent> {
       const deadline = Date.now() + timeoutMs;
@@ -469,6 +473,47 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
         (e) => (JSON.parse(e.data) as FeedRevocation).session_id,
       );
       expect(sessionIds.filter((s) => s === id)).toHaveLength(1);
+    });
+
+    it('ends the stream at the token exp with a token-expired event, and sends nothing after it', async () => {
+      const userId = 3404;
+      const [before, after] = await seedSessions(a, userId, 2);
+      const head = await feedHead();
+      const shortLived = tokenFor(2, { roles: [SERVICE_ROLE], expiresIn: 2 });
+      const { exp: expiresAt } = JSON.parse(
+        Buffer.from(shortLived.split('.')[1], 'base64url').toString(),
+      ) as { exp: number };
+      const stream = open(`${STREAM}?after=${encodeURIComponent(head)}`, {
+        Authorization: `Bearer ${shortLived}`,
+      });
+      await revokeAsAdmin(before, 'stream expiry').expect(204);
+      const revocation = await stream.waitFor((e) => e.data.includes(before));
+
+      const expired = await stream.waitFor((e) => e.event === 'token-expired', 5000);
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt * 1000 - 50);
+      expect(JSON.parse(expired.data)).toEqual({
+        reason: 'token_expired',
+        expired_at: new Date(expiresAt * 1000).toISOString(),
+        cursor: revocation.id,
+      });
+      // The stream is over: the server ended the response, and a later revocation is not sent.
+      await pollUntil(
+        () => Promise.resolve(stream.state.ended),
+        Boolean,
+        2000,
+        'the end of the stream',
+      );
+      await revokeAsAdmin(after, 'stream expiry').expect(204);
+      await sleep(4 * Number(POLL_MS));
+      expect(stream.events.map((e) => e.event)).toEqual(['revocation', 'token-expired']);
+      expect(stream.events.some((e) => e.data.includes(after))).toBe(false);
+    });
+
+    it('keeps the stream of a long-lived token open past a short-lived one', async () => {
+      const stream = open(STREAM);
+      await sleep(500);
+      expect(stream.state.ended).toBe(false);
+      expect(stream.events.some((e) => e.event === 'token-expired')).toBe(false);
     });
 
     it('answers a bad Last-Event-ID or after with a 400 Problem', async () => {

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/session-service/src/app.module';
 import { loadConfig, type AppConfig } from '../../apps/session-service/src/config/app.config';
@@ -40,11 +41,15 @@ export interface TestApp {
 /** Boots the real application (same module, same HTTP wiring as main.ts) against the test database. */
 export async function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  extra: { controllers?: (new (...args: never[]) => unknown)[] } = {},
+  extra: {
+    controllers?: (new (...args: never[]) => unknown)[];
+    /** Where the service's log lines go (standard output otherwise); set `LOG_LEVEL` too. */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnvironment(overrides));
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
+    imports: [AppModule.forRoot(config, { logDestination: extra.logDestination })],
     controllers: extra.controllers ?? [],
   }).compile();
   const app = configureApp(

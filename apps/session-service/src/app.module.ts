@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { buildDataSourceOptions } from '@app/database';
 import { ProblemModule } from '@app/problem';
 import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@app/sessions';
@@ -24,8 +25,11 @@ const MINUTE_MS = 60_000;
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const logger = createRootLogger(config);
+  static forRoot(
+    config: AppConfig,
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
+    const logger = createRootLogger(config, options.logDestination);
     return {
       module: AppModule,
       global: true,

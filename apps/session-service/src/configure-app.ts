@@ -19,6 +19,7 @@ import {
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
+import { forbidCaching } from './no-store';
 import { logRequests, ROOT_LOGGER } from './ops/logging';
 import { separateManagement } from './ops/management';
 import { MetricsService } from './ops/metrics.service';
@@ -53,9 +54,29 @@ type FrameworkErrorHandler = (error: Error, request: FastifyRequest, reply: Fast
  */
 const frameworkErrorHandlers = new WeakMap<object, FrameworkErrorHandler>();
 
+/**
+ * How often Node looks for requests past their time limit (its default is 30 s,
+ * which would let a stalled request outlive a 10 s limit by up to 30 s).
+ */
+function timeoutCheckInterval(requestTimeoutMs: number): number {
+  return Math.max(50, Math.min(1_000, Math.floor(requestTimeoutMs / 4)));
+}
+
 /** The HTTP adapter of the service: Fastify, configured as `main.ts` and the tests use it. */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  const { requestTimeoutMs, connectionTimeoutMs } = config.http;
   return new FastifyAdapter({
+    // A request (headers and body) must arrive within requestTimeout, or it gets a 408
+    // Problem and its socket closes (client-error.handler.ts); Node's headersTimeout
+    // follows it. Fastify's defaults (0) would keep a stalled upload's socket forever.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckInterval(requestTimeoutMs),
+    },
+    // A socket with a request in flight that sees no traffic for this long is closed;
+    // idle keep-alive sockets follow Fastify's keepAliveTimeout instead.
+    connectionTimeout: connectionTimeoutMs,
     trustProxy: trustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Requests arriving while the server closes get a Problem (`closeGracefully`), not bare JSON.
@@ -83,6 +104,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     reply.raw.setHeader(REQUEST_ID_HEADER, requestContext(request).requestId);
     done();
   });
+  forbidCaching(fastify);
   // helmet 8's default headers, resolved once at start-up and written by Nest's request hook.
   app.useSecurityHeaders();
   app.get(MetricsService).observeRequests(fastify);

@@ -5,6 +5,11 @@ export interface AuthenticatedUser {
   roles: string[];
   /** Session the token was issued for (`sid` claim), when present. */
   sessionId?: string;
+  /**
+   * When the token expires (`exp`, seconds since the epoch): a response that
+   * outlives the request, such as the revocation stream, ends then.
+   */
+  expiresAt?: number;
 }
 
 /** Positive integers that survive a JSON round trip exactly (no leading zeros, no sign). */

@@ -69,7 +69,13 @@ describe('JwtAuthGuard with the host application passport strategy', () => {
       { sub: '1001', realm_access: { roles: ['admin'] }, roles: ['ignored'], sid: SID },
     );
     expect(outcome).toBe(true);
-    expect(user).toEqual({ userId: '1001', roles: ['admin'], sessionId: SID });
+    expect(user).toEqual({
+      userId: '1001',
+      roles: ['admin'],
+      sessionId: SID,
+      // The host user carries the token's exp, which the caller keeps.
+      expiresAt: expect.any(Number),
+    });
     expect(checker.isActive).toHaveBeenCalledWith(SID, '1001');
   });
 

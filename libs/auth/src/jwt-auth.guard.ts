@@ -7,11 +7,16 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AuthenticationError, isDatabaseUnavailable } from '@app/problem';
+import {
+  AmbiguousCredentialsError,
+  AuthenticationError,
+  isDatabaseUnavailable,
+} from '@app/problem';
 import type { Request } from 'express';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';
+import { type CredentialsRequest, readBearerCredentials } from './bearer-credentials';
 import {
   callerFromClaims,
   InvalidTokenClaimsError,
@@ -75,6 +80,15 @@ export class JwtAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Read strictly before any strategy runs, the host's included: two Authorization headers
+    // are ambiguous (400 invalid_request, RFC 6750 section 3.1), and a Bearer credential that
+    // is not exactly one token (trailing text, a second token, a `crit` the service does not
+    // understand) is refused like any other bad token.
+    const credentials = readBearerCredentials(
+      context.switchToHttp().getRequest<CredentialsRequest>(),
+    );
+    if (credentials.kind === 'ambiguous') throw new AmbiguousCredentialsError();
+    if (credentials.kind === 'malformed') this.handleRequest(null, false, undefined, context);
     await this.passport.canActivate(context);
     if (this.host) {
       const req = context.switchToHttp().getRequest<CallerRequest>();

@@ -82,7 +82,7 @@ describe('JwtStrategy.validate', () => {
         sid: SID,
         iat: Math.floor(Date.now() / 1000) - 60,
       }),
-    ).resolves.toEqual({ userId: '1001', roles: ['admin'], sessionId: SID });
+    ).resolves.toEqual({ userId: '1001', roles: ['admin'], sessionId: SID, expiresAt: exp });
   });
 
   it('refuses an iat from the future beyond the clock tolerance, or one that is not a number', async () => {
@@ -104,7 +104,7 @@ describe('JwtStrategy.validate', () => {
 
   it('leaves sessionId undefined when sid is absent', async () => {
     const user = await strategy.validate({ sub: '7', exp });
-    expect(user).toEqual({ userId: '7', roles: [] });
+    expect(user).toEqual({ userId: '7', roles: [], expiresAt: exp });
     expect(user.sessionId).toBeUndefined();
   });
 
@@ -172,6 +172,7 @@ describe('JwtStrategy.validate with a session claim', () => {
       userId: '1001',
       roles: [],
       sessionId: SID,
+      expiresAt: exp,
     });
     expect(get).toHaveBeenCalledWith(SESSION_STATE_CHECKER, { strict: false });
     expect(checker.isActive).toHaveBeenCalledTimes(1);
@@ -234,6 +235,7 @@ describe('JwtStrategy.validate with a session claim', () => {
       userId: '1001',
       roles: [],
       sessionId: SID,
+      expiresAt: exp,
     });
     expect(get).toHaveBeenCalledTimes(1);
     expect(get).toHaveBeenCalledWith(SESSION_STATE_CHECKER, { strict: false });
@@ -246,6 +248,7 @@ describe('JwtStrategy.validate with a session claim', () => {
     await expect(strategy.validate({ sub: '1001', exp })).resolves.toEqual({
       userId: '1001',
       roles: [],
+      expiresAt: exp,
     });
     expect(get).not.toHaveBeenCalled();
     expect(checker.isActive).not.toHaveBeenCalled();
@@ -280,7 +283,7 @@ describe('JwtStrategy.validate with a session claim', () => {
 
     await expect(
       strategy.validate({ sub: '1001', exp, session_id: SID, sid: 'sess-1' }),
-    ).resolves.toEqual({ userId: '1001', roles: [], sessionId: SID });
+    ).resolves.toEqual({ userId: '1001', roles: [], sessionId: SID, expiresAt: exp });
     expect(checker.isActive).toHaveBeenCalledTimes(1);
     expect(checker.isActive).toHaveBeenCalledWith(SID, '1001');
 

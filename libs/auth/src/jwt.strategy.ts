@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import { type AuthenticatedUser, parseUserId } from './authenticated-user';
+import { extractBearerToken } from './bearer-credentials';
 import { JwksKeyProvider } from './jwks-key.provider';
 import { isUuid, SessionStateLookup } from './session-state.port';
 
@@ -50,8 +51,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
     const resolved = resolveAuthOptions(options);
     const jwks = resolved.jwks && new JwksKeyProvider(resolved.jwks, resolved.algorithms);
     super({
-      // Only the Authorization header: never a query string or body (RFC 6750 section 2.1).
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // Only the Authorization header: never a query string or body (RFC 6750 section 2.1);
+      // one header, one b64token, and no `crit` extension the service does not understand.
+      jwtFromRequest: extractBearerToken,
       // KeyObjects, not strings: jsonwebtoken 9 would try createPublicKey on a string first.
       ...(jwks
         ? {
@@ -114,7 +116,9 @@ export async function callerFromClaims(
   if (sid !== undefined && !(await sessions.isActive(sid, userId))) {
     throw new InvalidTokenClaimsError('session is not active');
   }
-  return { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
+  const caller: AuthenticatedUser = { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
+  if (typeof claims.exp === 'number') caller.expiresAt = claims.exp;
+  return caller;
 }
 
 /** Roles as an array claim, or a space-separated string as OAuth scopes are. */

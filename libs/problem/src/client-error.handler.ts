@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE } from './problem.dto';
 import { PROBLEM_CATALOG } from './problem-catalog';
 import { buildProblem } from './problem.filter';
+import { renderDetail } from './problem-i18n';
 import type { ProblemModuleOptions } from './problem.options';
 
 /**
@@ -16,22 +17,23 @@ export function answerClientErrorsWithProblems(
   options: ProblemModuleOptions,
 ): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A response already under way on this socket would be corrupted by another one.
+    if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const definition = tooLarge
-      ? PROBLEM_CATALOG.headersTooLarge
-      : PROBLEM_CATALOG.malformedRequest;
+    const definition =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? PROBLEM_CATALOG.headersTooLarge
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? PROBLEM_CATALOG.requestTimeout
+          : PROBLEM_CATALOG.malformedRequest;
     const context = {
       requestId: `req_${randomUUID()}`,
       traceId: randomBytes(16).toString('hex'),
       spanId: randomBytes(8).toString('hex'),
     };
-    const detail = tooLarge
-      ? 'The request headers exceed the size limit'
-      : 'The request is not valid HTTP';
+    const detail = renderDetail(definition, 'default', {});
     const body = JSON.stringify(buildProblem(definition, detail, '/', context, options));
     socket.end(
       [
@@ -40,6 +42,7 @@ export function answerClientErrorsWithProblems(
         `Content-Length: ${Buffer.byteLength(body)}`,
         // The request could not be read, so neither could its Accept-Language.
         'Content-Language: en',
+        'Cache-Control: no-store',
         `X-Request-Id: ${context.requestId}`,
         'Connection: close',
         '',

@@ -212,6 +212,20 @@ export const PROBLEM_CATALOG = {
       ),
     },
   }),
+  requestTimeout: define(408, 1, 'request-timeout', {
+    title: t('Request Timeout', '请求超时'),
+    when: t(
+      'The request (headers and body) did not arrive within the time limit (`HTTP_REQUEST_TIMEOUT_MS`); answered before any route runs, always in English, and the connection is closed.',
+      '请求（请求头和请求体）未在时限（`HTTP_REQUEST_TIMEOUT_MS`）内到达；在任何路由之前应答，始终为英文，并关闭连接。',
+    ),
+    action: t(
+      'Send the whole request at once, on a new connection.',
+      '在新连接上一次性发送完整请求。',
+    ),
+    details: {
+      default: t('The request was not received within the time limit', '未在时限内收到完整请求'),
+    },
+  }),
   conflict: define(409, 1, 'conflict', {
     title: t('Conflict', '冲突'),
     when: t(

@@ -67,6 +67,22 @@ export class AuthenticationError extends ProblemError {
   }
 }
 
+/**
+ * More than one `Authorization` header: which credentials count would be a
+ * guess, so the request is refused as `invalid_request` (RFC 6750 section 3.1).
+ */
+export class AmbiguousCredentialsError extends ValidationFailedError {
+  constructor() {
+    super([
+      {
+        field: 'Authorization',
+        code: 'ambiguous',
+        description: 'Send exactly one Authorization header',
+      },
+    ]);
+  }
+}
+
 export class NotResourceOwnerError extends ProblemError {
   constructor(detail = "The token's user may only access their own resources") {
     super('notResourceOwner', detail);

@@ -24,7 +24,7 @@ import {
   negotiateProblemLocale,
   renderDetail,
 } from './problem-i18n';
-import { AuthenticationError, ProblemError } from './problem.errors';
+import { AmbiguousCredentialsError, AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
 import { type HttpRequest, type RequestContext, requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable } from './database-errors';
@@ -187,6 +187,9 @@ export class ProblemExceptionFilter implements ExceptionFilter {
             : Boolean(req.headers.authorization);
         headers['WWW-Authenticate'] = this.bearerChallenge(presented);
       }
+      if (exception instanceof AmbiguousCredentialsError) {
+        headers['WWW-Authenticate'] = this.bearerChallenge(true, 'invalid_request');
+      }
       return {
         definition,
         detail: exception.detail,
@@ -251,9 +254,9 @@ export class ProblemExceptionFilter implements ExceptionFilter {
   }
 
   /** RFC 6750 section 3: `error` only when a token was actually presented. */
-  private bearerChallenge(tokenPresented: boolean): string {
+  private bearerChallenge(tokenPresented: boolean, error = 'invalid_token'): string {
     const realm = `Bearer realm="${this.options.serviceName}"`;
-    return tokenPresented ? `${realm}, error="invalid_token"` : realm;
+    return tokenPresented ? `${realm}, error="${error}"` : realm;
   }
 }
 

@@ -73,7 +73,7 @@ export interface paths {
     };
     /**
      * The same feed as Server-Sent Events (service)
-     * @description Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`.
+     * @description Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`. At the token's `exp` the stream ends with `event: token-expired`, `data: {"reason":"token_expired","expired_at":"<ISO 8601>","cursor":"<last cursor>"}` (`cursor` absent when no event was sent and no cursor was given): reconnect with a fresh token and `Last-Event-ID` set to that cursor.
      */
     get: operations['RevocationFeedController_stream'];
     put?: never;

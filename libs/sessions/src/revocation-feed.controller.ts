@@ -1,19 +1,14 @@
 import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { RequireRoles } from '@app/auth';
+import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
-import { endWith, map, type Observable } from 'rxjs';
+import { endWith, map, merge, type Observable, takeWhile, timer } from 'rxjs';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
 import { decodeFeedCursor } from './feed-cursor';
 import { toRevocation } from './mappers/session-lifecycle.mapper';
 import { SessionsService } from './sessions.service';
 
-/**
- * Revocations in commit order, for gateways that verify JWTs locally: they
- * deny a revoked `sid` within seconds instead of waiting for the token's `exp`.
- * Any instance serves every revocation: the feed is a table, not memory.
- */
 /**
  * The last event of a stream ended by the instance shutting down: reconnect
  * (to another instance) with `Last-Event-ID` after `retry` ms.
@@ -24,6 +19,18 @@ const SHUTDOWN_EVENT: MessageEvent = {
   retry: 1000,
 };
 
+/**
+ * The last event of a stream whose token has expired: `event: token-expired`,
+ * then the stream ends. The client reconnects with a fresh token and
+ * `Last-Event-ID` set to `cursor` (when present), missing nothing.
+ */
+export const TOKEN_EXPIRED_EVENT = 'token-expired';
+
+/**
+ * Revocations in commit order, for gateways that verify JWTs locally: they
+ * deny a revoked `sid` within seconds instead of waiting for the token's `exp`.
+ * Any instance serves every revocation: the feed is a table, not memory.
+ */
 @ApiTags('Revocation feed')
 @Controller('api/sessions/revocations')
 export class RevocationFeedController {
@@ -52,7 +59,8 @@ export class RevocationFeedController {
   @ApiOperation({
     summary: 'The same feed as Server-Sent Events (service)',
     description:
-      'Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`.',
+      'Each event is `event: revocation`, `id: <cursor>`, `data: <dto.Revocation>`. Resume with `Last-Event-ID` (or `after`). When the instance shuts down the stream ends with `event: shutdown`: reconnect, with `Last-Event-ID`. ' +
+      'At the token\'s `exp` the stream ends with `event: token-expired`, `data: {"reason":"token_expired","expired_at":"<ISO 8601>","cursor":"<last cursor>"}` (`cursor` absent when no event was sent and no cursor was given): reconnect with a fresh token and `Last-Event-ID` set to that cursor.',
   })
   @ApiProduces('text/event-stream')
   // The name the handler reads (`@Headers('last-event-id')`), so the two are one parameter;
@@ -67,16 +75,35 @@ export class RevocationFeedController {
   @ApiProblemResponses([400])
   stream(
     @Query() query: RevocationFeedQuery,
+    @CurrentUser() caller: AuthenticatedUser,
     @Headers('last-event-id') lastEventId?: string,
   ): Observable<MessageEvent> {
-    const cursor = lastEventId || query.after;
+    let cursor = lastEventId || query.after;
     decodeFeedCursor(cursor, lastEventId ? 'Last-Event-ID' : 'after');
-    return this.sessions.streamRevocations(cursor).pipe(
-      map((row) => {
+    const revocations = this.sessions.streamRevocations(cursor).pipe(
+      map((row): MessageEvent => {
         const data = toRevocation(row);
+        cursor = data.cursor;
         return { id: data.cursor, type: 'revocation', data };
       }),
       endWith(SHUTDOWN_EVENT),
+    );
+    // A token without `exp` (a host strategy's) keeps the stream for as long as the client does.
+    if (caller.expiresAt === undefined) return revocations;
+    const expiresAt = new Date(caller.expiresAt * 1000);
+    const expired = timer(expiresAt).pipe(
+      map((): MessageEvent => ({
+        type: TOKEN_EXPIRED_EVENT,
+        data: {
+          reason: 'token_expired',
+          expired_at: expiresAt.toISOString(),
+          ...(cursor && { cursor }),
+        },
+      })),
+    );
+    // Whichever comes first, the instance's shutdown or the token's expiry, is the last event.
+    return merge(revocations, expired).pipe(
+      takeWhile((event) => event.type === 'revocation', true),
     );
   }
 }

@@ -35,6 +35,8 @@ export interface AppConfig {
   /** Express `trust proxy`: which hops may set X-Forwarded-For. */
   trustProxy: boolean | number | string;
   shutdown: { drainMs: number; timeoutMs: number };
+  /** Time to receive a whole request; inactivity of a socket while a request is in flight. */
+  http: { requestTimeoutMs: number; connectionTimeoutMs: number };
 }
 
 /** Algorithm family each key type may use: an HMAC secret never verifies an RS/ES token and vice versa. */
@@ -210,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS },
+    http: {
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: vars.HTTP_CONNECTION_TIMEOUT_MS,
+    },
   };
 }
 

@@ -257,6 +257,18 @@ export class EnvironmentVariables {
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 15_000;
 
+  /** Node's `requestTimeout`: the whole request, headers and body, must arrive within it. */
+  @IsInt(INT)
+  @Min(100)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 10_000;
+
+  /** Fastify's `connectionTimeout`: inactivity of a socket while a request is in flight. */
+  @IsInt(INT)
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_CONNECTION_TIMEOUT_MS = 60_000;
+
   @IsIn(['true', 'false'])
   DEMO_SEED: 'true' | 'false' = 'true';
 }

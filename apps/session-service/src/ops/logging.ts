@@ -1,6 +1,6 @@
 import { requestContext } from '@app/problem';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Level, type Logger } from 'pino';
+import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';
 import { routePattern } from './route-pattern';
 
@@ -8,18 +8,62 @@ import { routePattern } from './route-pattern';
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
- * The service's one pino logger: Nest's log (through nestjs-pino) and the
- * request log write to it.
+ * A URL's query string: after a path (`/...`) up to the next whitespace,
+ * quote or fragment. Values of any parameter can be credentials (an
+ * `access_token` a client put there by mistake), so the whole query goes.
  */
-export function createRootLogger(config: AppConfig): Logger {
-  return pino({
+const QUERY_STRING = /(\/[^\s?#"'<>]*)\?[^\s#"'<>]*/g;
+
+export const REDACTED_QUERY = '?[redacted]';
+
+/** `text` with the query string of every URL in it replaced by `?[redacted]`. */
+export function redactQueryStrings(text: string): string {
+  return text.includes('?') ? text.replace(QUERY_STRING, `$1${REDACTED_QUERY}`) : text;
+}
+
+/**
+ * A copy of a log argument with every string in it (up to a few levels deep,
+ * including an error's message and stack) passed through `redactQueryStrings`;
+ * the original is never changed. Values without a `?` are returned as they are.
+ */
+function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactQueryStrings(value);
+  if (typeof value !== 'object' || value === null || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  // An error keeps its class (pino serializes it as an error); message and stack are not enumerable.
+  const copy = (
+    value instanceof Error
+      ? Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value, {
+          message: value.message,
+          stack: value.stack,
+        })
+      : { ...value }
+  ) as Record<string, unknown>;
+  for (const [key, item] of Object.entries(copy)) copy[key] = redactValue(item, depth + 1);
+  return copy;
+}
+
+/**
+ * The service's one pino logger: Nest's log (through nestjs-pino) and the
+ * request log write to it. Every line goes through one hook that redacts the
+ * query strings of URLs, in the message and in every field: the Problem
+ * filter's error line names the request's URL, and a framework message may too.
+ */
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level: config.logLevel,
     base: { service: config.serviceName },
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-  });
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((arg) => redactValue(arg)) as Parameters<typeof method>);
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 function levelOf(status: number): Level {
