@@ -43,6 +43,17 @@ export interface SessionsModuleOptions {
   sessionStateCacheMs?: number;
   /** How often a revocation stream (Server-Sent Events) polls the feed, ms. */
   feedPollIntervalMs?: number;
+  /**
+   * Sessions revoked per statement when ending all of a user's sessions; each
+   * batch is its own short transaction, halved while it runs past
+   * `statement_timeout`.
+   */
+  revokeBatchSize?: number;
+  /**
+   * How long a request ending all of a user's sessions works before it answers
+   * 202 with its progress, ms; the batches go on in the background.
+   */
+  revokeBudgetMs?: number;
 }
 
 /** Everything but `auth`: what the sessions providers themselves read. */
@@ -63,6 +74,8 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   retentionSeconds: 30 * 24 * 3600,
   sessionStateCacheMs: 0,
   feedPollIntervalMs: 1000,
+  revokeBatchSize: 1000,
+  revokeBudgetMs: 10_000,
 };
 
 export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {

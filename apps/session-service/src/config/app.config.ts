@@ -174,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       sweepBatchSize: vars.SESSION_SWEEP_BATCH_SIZE,
       retentionSeconds: vars.SESSION_RETENTION_SECONDS,
       feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
+      revokeBatchSize: vars.SESSION_REVOKE_BATCH_SIZE,
+      revokeBudgetMs: vars.SESSION_REVOKE_BUDGET_MS,
     },
     demoSeed: !production && vars.DEMO_SEED === 'true',
     logLevel: vars.LOG_LEVEL,
