@@ -28,14 +28,21 @@ const databaseUrl = (): string => {
 
 type Res = request.Response;
 
-/** A 503 `database-unavailable` Problem with a Retry-After of whole seconds equal to the body's. */
-function expectDatabaseUnavailable(res: Res): void {
+/** A 503 Problem of `type` with a Retry-After of whole seconds equal to the body's. */
+function expect503(res: Res, type: string, code: number): void {
   const body = expectProblem(res, 503);
-  expect(body).toMatchObject({ type: '/problems/database-unavailable', code: 30250301 });
+  expect(body).toMatchObject({ type, code });
   const header = res.headers['retry-after'];
   expect(header).toMatch(/^[1-9][0-9]*$/);
   expect(body.retry_after).toBe(Number(header));
 }
+
+/** The database cannot be reached: `database-unavailable`. */
+const expectDatabaseUnavailable = (res: Res): void =>
+  expect503(res, '/problems/database-unavailable', 30250301);
+
+/** A statement ran past statement_timeout while the database is fine: `query-timeout`, not an outage. */
+const expectQueryTimeout = (res: Res): void => expect503(res, '/problems/query-timeout', 30250303);
 
 /** A 200 session list holding the user's one seeded session. */
 function expectList(res: Res, sessionId: string): void {
@@ -97,7 +104,7 @@ describe('faults on the real PostgreSQL', () => {
 
     afterAll(() => t?.close());
 
-    it('answers a read blocked by a lock with a 503 Problem in under 2 s, and 200 once it is released', async () => {
+    it('answers a read blocked by a lock with a 503 query-timeout Problem in under 2 s, and 200 once it is released', async () => {
       expectList(await userList(http), sessionId);
 
       const locker = await newClient();
@@ -108,7 +115,7 @@ describe('faults on the real PostgreSQL', () => {
           const started = Date.now();
           const res = await userList(http);
           const elapsed = Date.now() - started;
-          expectDatabaseUnavailable(res);
+          expectQueryTimeout(res);
           // Cancelled by the statement timeout: it waited for it, and no longer than it plus slack.
           expect(elapsed).toBeGreaterThanOrEqual(450);
           expect(elapsed).toBeLessThan(2000);
@@ -122,7 +129,7 @@ describe('faults on the real PostgreSQL', () => {
       await request(http).get('/health/ready').expect(200);
     });
 
-    it('answers a sign-in blocked by a lock with a 503 Problem and writes nothing', async () => {
+    it('answers a sign-in blocked by a lock with a 503 query-timeout Problem and writes nothing', async () => {
       const locker = await newClient();
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
@@ -139,7 +146,7 @@ describe('faults on the real PostgreSQL', () => {
             user_agent: 'curl/8.5.0',
           });
         expect(Date.now() - started).toBeLessThan(2000);
-        expectDatabaseUnavailable(res);
+        expectQueryTimeout(res);
       } finally {
         await locker.query('ROLLBACK');
       }

@@ -9,7 +9,8 @@
  * The oracle reads the rules literally:
  * - lengths are counted in characters (Unicode code points), the way the
  *   varchar columns that hold them count;
- * - a text field holding U+0000 is invalid (PostgreSQL text cannot hold it);
+ * - a text field holding U+0000 is invalid (PostgreSQL text cannot hold it),
+ *   and so is one holding an unpaired UTF-16 surrogate (it has no UTF-8 form);
  * - `ip` is an address in the usual text form, without an IPv6 zone id
  *   (`fe80::1%eth0`): inet cannot hold a zone;
  * - an optional field given as null counts as absent (`@IsOptional`);
@@ -25,7 +26,8 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { bearer, serviceToken } from './support/tokens';
+import { insertSession, insertUser } from './support/factories';
+import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
 
 const NUM_RUNS = 150;
 const NO_RATE_LIMITS = { RATE_LIMIT_IP_PER_MINUTE: '100000', RATE_LIMIT_USER_PER_MINUTE: '100000' };
@@ -94,6 +96,7 @@ function isText(value: unknown, min: number, max: number): boolean {
   return (
     typeof value === 'string' &&
     !value.includes('\u0000') &&
+    !hasLoneSurrogate(value) &&
     characters(value) >= min &&
     characters(value) <= max
   );
@@ -207,6 +210,7 @@ const usernameArb: fc.Arbitrary<Field> = weighted(
       // 256 characters that validator.js counts as 128
       'a\ufe0f'.repeat(128),
       'nul\u0000byte',
+      'lone\ud800surrogate',
       ABSENT,
     ),
     fc.string({ minLength: 256, maxLength: 400 }),
@@ -665,5 +669,369 @@ describe('input fuzz: POST /api/sessions', () => {
       ),
       { numRuns: 80 },
     );
+  });
+});
+
+// ------------------------------------------------- query and body text, time
+
+/** Code points, as PostgreSQL's varchar counts them. */
+const codePoints = (s: string): number => [...s].length;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const hasLoneSurrogate = (s: string): boolean => new RegExp(LONE_SURROGATE.source).test(s);
+/**
+ * What a query value arrives as: a lone surrogate has no UTF-8 form, so its
+ * percent-encoded bytes are not valid UTF-8 and the query-string parser keeps
+ * the whole value undecoded, as the text that was sent.
+ */
+const arrivedAs = (s: string): string => (hasLoneSurrogate(s) ? queryValue(s) : s);
+
+/** `reason`: what varchar(256) holds as sent: no NUL, no lone surrogate, 256 code points. */
+const isReason = (s: string): boolean =>
+  !s.includes('\u0000') && !hasLoneSurrogate(s) && codePoints(s) <= 256;
+
+/** Days in a proleptic Gregorian month (year 0 included, as RFC 3339 allows it syntactically). */
+const daysIn = (year: number, month: number): number =>
+  [
+    31,
+    year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ][month - 1];
+
+/**
+ * The oracle of a time parameter, written from the contract: an RFC 3339
+ * date-time with an explicit offset of at most ±15:59 (what PostgreSQL
+ * accepts) whose instant, in UTC, falls in the years 0001..9999.
+ * 'format' for text that is no such date-time, 'range' for one outside them.
+ */
+function timeVerdict(s: string): 'ok' | 'format' | 'range' {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(
+      s,
+    );
+  if (!m) return 'format';
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const [offHours, offMinutes] = m[8] ? [0, 0] : [Number(m[10]), Number(m[11])];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return 'format';
+  if (hour > 23 || minute > 59 || second > 59 || offMinutes > 59) return 'format';
+  if (offHours > 15) return 'range';
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, 0);
+  const sign = m[9] === '-' ? -1 : 1;
+  const utc = new Date(local.getTime() - sign * (offHours * 60 + offMinutes) * 60_000);
+  const utcYear = utc.getUTCFullYear();
+  return utcYear >= 1 && utcYear <= 9999 ? 'ok' : 'range';
+}
+
+/** Percent-encodes any string, lone surrogates included (as WTF-8 bytes, which no UTF-8 decoder accepts). */
+function queryValue(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const unit = ch.codePointAt(0) ?? 0;
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+      out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    } else out += encodeURIComponent(ch);
+  }
+  return out;
+}
+
+const textArb: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({
+    unit: fc.constantFrom('a', '\ufe0f', '\u0000', '😀', '\ud800', '\udc00', 'é'),
+    maxLength: 300,
+  }),
+  fc.constantFrom(
+    'a\u0000b',
+    '\u0000',
+    'a\ufe0f'.repeat(200),
+    'a\ufe0f'.repeat(128),
+    '😀'.repeat(256),
+    '😀'.repeat(257),
+    'x'.repeat(256),
+    'x'.repeat(257),
+    '\ud83d',
+    'x\udc00y',
+    'suspected token theft',
+  ),
+);
+
+const timeArb: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.option(fc.stringMatching(/^\d{1,9}$/), { nil: undefined }),
+      fc.oneof(
+        fc.constant('Z'),
+        fc
+          .tuple(
+            fc.constantFrom('+', '-'),
+            fc.integer({ min: 0, max: 24 }),
+            fc.integer({ min: 0, max: 60 }),
+          )
+          .map(
+            ([sign, h, m]) => `${sign}${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`,
+          ),
+      ),
+    )
+    .map(
+      ([y, mo, d, h, mi, s, fraction, offset]) =>
+        `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T` +
+        `${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}` +
+        `${fraction === undefined ? '' : `.${fraction}`}${offset}`,
+    ),
+  fc
+    .date({
+      noInvalidDate: true,
+      min: new Date('0001-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T23:59:59Z'),
+    })
+    .map((d) => d.toISOString()),
+  fc.constantFrom(
+    '0000-01-01T00:00:00Z',
+    '0001-01-01T00:00:00+01:00',
+    '0001-01-01T00:00:00-01:00',
+    '0001-01-01T00:00:00Z',
+    '9999-12-31T23:59:59-23:59',
+    '9999-12-31T23:59:59Z',
+    '9999-12-31T23:59:59.999999999Z',
+    '9999-12-31T23:00:00-00:59',
+    '9999-12-31T23:00:00-01:00',
+    '2026-04-15T00:00:00+15:59',
+    '2026-04-15T00:00:00+16:00',
+    '2026-02-29T00:00:00Z',
+    '2024-02-29T00:00:00Z',
+    '2026-04-15T00:00:00',
+    '2026-04-15 00:00:00Z',
+    '+010000-01-01T00:00:00Z',
+    '2026-04-15T00:00:00Z\u0000',
+  ),
+  textArb,
+);
+
+describe('input fuzz: text and time parameters of every route', () => {
+  let t: TestApp;
+  let http: App;
+  const admin = adminToken();
+
+  beforeAll(async () => {
+    t = await createTestApp(NO_RATE_LIMITS);
+    http = t.app.getHttpServer();
+    await resetDatabase(t.dataSource);
+    await insertUser(t.dataSource, 7001, 'reason');
+  });
+
+  afterAll(() => t?.close());
+
+  const fieldsOf = (problem: Record<string, unknown>) =>
+    (problem.errors as { field: string; code: string }[]).map(({ field, code }) => ({
+      field,
+      code,
+    }));
+
+  /** A 400 invalid-request Problem naming only `field`, with `code` when given. */
+  function expectRefused(res: request.Response, field: string, code?: string): void {
+    const problem = expectProblem(res, 400);
+    expect(problem).toMatchObject({ type: '/problems/invalid-request', code: 30240001 });
+    const errors = fieldsOf(problem);
+    expect(errors.map((e) => e.field)).toEqual([field]);
+    if (code) expect(errors[0].code).toBe(code);
+  }
+
+  /** The routes taking `reason`, each ending one fresh session of user 7001. */
+  const reasonRoutes: [string, (id: string, q: string) => string, number][] = [
+    ['DELETE /api/sessions/{session_id}', (id, q) => `/api/sessions/${id}?reason=${q}`, 204],
+    [
+      'DELETE /api/users/{user_id}/sessions',
+      (_id, q) => `/api/users/7001/sessions?reason=${q}`,
+      200,
+    ],
+  ];
+
+  describe.each(reasonRoutes)('%s ?reason=', (_label, url, okStatus) => {
+    async function check(reason: string): Promise<void> {
+      const id = await insertSession(t.dataSource, { userId: 7001 });
+      const res = await request(http)
+        .delete(url(id, queryValue(reason)))
+        .set(...bearer(admin));
+      expect(
+        res.status,
+        `${JSON.stringify(reason).slice(0, 200)}: ${res.text.slice(0, 300)}`,
+      ).toBeLessThan(500);
+      const arrived = arrivedAs(reason);
+      if (isReason(arrived)) {
+        expect(res.status, res.text).toBe(okStatus);
+        const [row] = await t.dataSource.query<{ revoke_reason: string }[]>(
+          'SELECT revoke_reason FROM sessions WHERE id = $1',
+          [id],
+        );
+        expect(row.revoke_reason).toBe(arrived);
+      } else {
+        expectRefused(res, 'reason', arrived.includes('\u0000') ? 'format' : 'range');
+      }
+    }
+
+    it.each([
+      ['a NUL byte', 'a\u0000b'],
+      ['only a NUL byte', '\u0000'],
+      ['200 "a\\uFE0F" pairs (400 code points)', 'a\ufe0f'.repeat(200)],
+      ['257 astral characters', '😀'.repeat(257)],
+    ])('refuses %s with a 400 naming reason', async (_l, reason) => {
+      await check(reason);
+    });
+
+    it('keeps 256 astral characters (1024 bytes) as sent', async () => {
+      await check('😀'.repeat(256));
+    });
+
+    it('answers every reason by the column rules, never 5xx', async () => {
+      await fc.assert(fc.asyncProperty(textArb, check), { numRuns: 40 });
+    });
+  });
+
+  describe.each([
+    ['paged', 'limit=5&'],
+    ['streamed', ''],
+  ])('GET /api/sessions/all ?active_since= (%s)', (_label, paging) => {
+    async function check(since: string): Promise<void> {
+      const res = await request(http)
+        .get(`/api/sessions/all?${paging}active_since=${queryValue(since)}`)
+        .set(...bearer(admin));
+      expect(res.status, `${JSON.stringify(since)}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
+      const verdict = timeVerdict(arrivedAs(since));
+      if (verdict === 'ok') expect(res.status, `${since}: ${res.text.slice(0, 300)}`).toBe(200);
+      else expectRefused(res, 'active_since', verdict);
+    }
+
+    it.each([
+      '0000-01-01T00:00:00Z',
+      '0001-01-01T00:00:00+01:00',
+      '9999-12-31T23:59:59-23:59',
+      '9999-12-31T23:59:59-01:00',
+      '2026-04-15T00:00:00+16:00',
+    ])('refuses %s with a 400 naming active_since', async (since) => {
+      await check(since);
+    });
+
+    it.each([
+      '0001-01-01T00:00:00Z',
+      '0001-01-01T00:30:00+00:30',
+      '9999-12-31T23:59:59.999Z',
+      '2026-04-15T00:00:00+15:59',
+    ])('accepts %s', async (since) => {
+      await check(since);
+    });
+
+    it('answers every active_since by the time rules, never 5xx', async () => {
+      await fc.assert(fc.asyncProperty(timeArb, check), { numRuns: 60 });
+    });
+  });
+
+  /** The remaining text query parameters: any text is a 2xx or a 400 naming that parameter. */
+  const otherParams: [string, string, string][] = [
+    ['/api/sessions/all?limit=5&', 'cursor', 'admin'],
+    ['/api/sessions/all?', 'ip', 'admin'],
+    ['/api/sessions/all?', 'auth_method', 'admin'],
+    ['/api/sessions/all?', 'device_type', 'admin'],
+    ['/api/sessions/revocations?', 'after', 'service'],
+    ['/sessions/user/7001/sessions?', 'keep_current', 'user'],
+  ];
+
+  it.each(otherParams)(
+    '%s%s=<any text> answers 2xx or a 400 naming it, never 5xx',
+    async (path, param, who) => {
+      const token = who === 'admin' ? admin : who === 'service' ? serviceToken() : tokenFor(7001);
+      const method = param === 'keep_current' ? 'delete' : 'get';
+      await fc.assert(
+        fc.asyncProperty(textArb, async (value) => {
+          const res = await request(http)
+            [method](`${path}${param}=${queryValue(value)}`)
+            .set(...bearer(token));
+          expect(
+            res.status,
+            `${JSON.stringify(value).slice(0, 100)}: ${res.text.slice(0, 300)}`,
+          ).toBeLessThan(500);
+          if (res.status >= 400) expectRefused(res, param);
+        }),
+        { numRuns: 30 },
+      );
+    },
+  );
+
+  describe('POST /api/sessions text fields', () => {
+    const base = {
+      user_id: 7002,
+      username: 'lone',
+      amr: ['pwd'],
+      ip: '192.0.2.12',
+      user_agent: 'curl/8.5.0',
+    };
+    it.each(['username', 'user_agent', 'tenant_id', 'device_id', 'geoip'])(
+      'refuses %s holding a lone surrogate with a 400 naming it (format)',
+      async (field) => {
+        for (const value of ['x\ud800', '\udc00', 'a\udfffb']) {
+          const res = await request(http)
+            .post('/api/sessions')
+            .set(...bearer(serviceToken()))
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify({ ...base, [field]: value }));
+          expectRefused(res, field, 'format');
+        }
+      },
+    );
+  });
+
+  describe('POST /api/sessions bodies nested too deep', () => {
+    const post = (text: string) =>
+      request(http)
+        .post('/api/sessions')
+        .set(...bearer(serviceToken()))
+        .set('Content-Type', 'application/json')
+        .send(text);
+    const base = '"user_id":7003,"username":"deep","ip":"192.0.2.13","user_agent":"curl/8.5.0"';
+
+    it.each([
+      [
+        'an unknown member nested 5,000 levels',
+        `{${base},"amr":["pwd"],"x":${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      ],
+      [
+        'amr nested 15,000 arrays',
+        `{${base},"amr":${'['.repeat(15_000)}"pwd"${']'.repeat(15_000)}}`,
+      ],
+      [
+        'an unknown member nested 33 levels',
+        `{${base},"amr":["pwd"],"x":${'{"x":'.repeat(32)}1${'}'.repeat(32)}}`,
+      ],
+    ])('answers %s with a 400 naming the body', async (_l, text) => {
+      const res = await post(text);
+      expectRefused(res, 'body', 'range');
+      expect(await t.dataSource.query('SELECT 1 FROM sessions WHERE user_id = 7003')).toHaveLength(
+        0,
+      );
+    });
+
+    it('reads a body nested 32 levels (unknown member ignored), and brackets inside strings do not count', async () => {
+      const text = `{${base},"amr":["pwd"],"note":"${'['.repeat(100)}","x":${'{"x":'.repeat(31)}1${'}'.repeat(31)}}`;
+      expect((await post(text)).status).toBe(201);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -375,5 +376,135 @@ describe('revoking sessions', () => {
         400,
       );
     });
+  });
+});
+
+/**
+ * A user holding more sessions than one statement can revoke within
+ * `statement_timeout` (200 ms here; 20,000 sessions take seconds in one
+ * statement): the revocation still completes, in bounded batches.
+ */
+describe('revoking every session of a large account', () => {
+  const BIG_USER = 9100;
+  const SESSIONS = 20_000;
+  const MARKED = ['00000000-0000-4000-8000-00000000a001', '00000000-0000-4000-8000-00000000a002'];
+
+  /** Seeds the user with `SESSIONS` active sessions, two of them with known ids. */
+  async function seed(t: TestApp): Promise<void> {
+    // Seeding takes longer than the app's statement timeout allows.
+    await t.dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL statement_timeout = 0');
+      await manager.query('TRUNCATE sessions, users, session_revocations');
+      await manager.query('INSERT INTO users (id, username) VALUES ($1, $2)', [BIG_USER, 'big']);
+      await manager.query(
+        `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
+                               last_active_at, idle_expires_at, expires_at)
+         SELECT $1, 'desktop', '192.0.2.1', 'Mozilla/5.0', '{pwd}', now(),
+                now() - make_interval(secs => g), now() + interval '1 hour', now() + interval '2 hours'
+           FROM generate_series(1, $2::int) g`,
+        [BIG_USER, SESSIONS - MARKED.length],
+      );
+    });
+    for (const id of MARKED) await insertSession(t.dataSource, { id, userId: BIG_USER });
+  }
+
+  const count = async (t: TestApp, sql: string): Promise<number> =>
+    (await t.dataSource.query<{ n: number }[]>(sql, [BIG_USER]))[0].n;
+  const active = (t: TestApp) =>
+    count(t, 'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL');
+
+  /** Every session revoked by admin 1 for `reason`, one feed row each, and sid-bound tokens refused. */
+  async function expectAllRevoked(t: TestApp, reason: string): Promise<void> {
+    expect(await active(t)).toBe(0);
+    expect(
+      await count(
+        t,
+        `SELECT count(*)::int AS n FROM sessions
+          WHERE user_id = $1 AND revoked_by = 'admin:1' AND revoke_reason = '${reason}'`,
+      ),
+    ).toBe(SESSIONS);
+    expect(
+      await count(
+        t,
+        `SELECT count(DISTINCT session_id)::int AS n FROM session_revocations
+          WHERE user_id = $1 AND revoked_by = 'admin:1' AND reason = '${reason}'`,
+      ),
+    ).toBe(SESSIONS);
+    expect(
+      await count(t, 'SELECT count(*)::int AS n FROM session_revocations WHERE user_id = $1'),
+    ).toBe(SESSIONS);
+    const http = t.app.getHttpServer();
+    for (const sid of MARKED) {
+      const res = await request(http)
+        .get(`/sessions/user/${BIG_USER}/sessions`)
+        .set(...bearer(tokenFor(BIG_USER, { claims: { sid } })));
+      expectProblem(res, 401);
+    }
+  }
+
+  describe('within the request budget', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        DATABASE_STATEMENT_TIMEOUT_MS: '200',
+        SESSION_REVOKE_BUDGET_MS: '120000',
+      });
+      await seed(t);
+    }, 120_000);
+    afterAll(() => t?.close());
+
+    it('answers 200 with the count, every session revoked, one feed row each', async () => {
+      const http = t.app.getHttpServer();
+      // Tokens bound to the sessions work before.
+      await request(http)
+        .get(`/sessions/user/${BIG_USER}/sessions`)
+        .set(...bearer(tokenFor(BIG_USER, { claims: { sid: MARKED[0] } })))
+        .expect(200);
+      const res = await request(http)
+        .delete(`/api/users/${BIG_USER}/sessions?reason=compromised`)
+        .set(...bearer(adminToken()));
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({ revoked: SESSIONS });
+      await expectAllRevoked(t, 'compromised');
+      // Again: nothing left to end.
+      const again = await request(http)
+        .delete(`/api/users/${BIG_USER}/sessions?reason=again`)
+        .set(...bearer(adminToken()));
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ revoked: 0 });
+    }, 120_000);
+  });
+
+  describe('past the request budget', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        DATABASE_STATEMENT_TIMEOUT_MS: '200',
+        SESSION_REVOKE_BUDGET_MS: '100',
+      });
+      await seed(t);
+    }, 120_000);
+    afterAll(() => t?.close());
+
+    it('answers 202 with the progress, and finishes in the background', async () => {
+      const http = t.app.getHttpServer();
+      const res = await request(http)
+        .delete(`/api/users/${BIG_USER}/sessions?reason=takeover`)
+        .set(...bearer(adminToken()));
+      expect(res.status, res.text).toBe(202);
+      expect(res.body.complete).toBe(false);
+      expect(res.body.revoked).toBeGreaterThanOrEqual(0);
+      expect(res.body.revoked).toBeLessThan(SESSIONS);
+      expect(res.body.remaining).toBeGreaterThan(0);
+      expect(res.body.revoked + res.body.remaining).toBeLessThanOrEqual(SESSIONS);
+      await pollUntil(
+        () => active(t),
+        (n) => n === 0,
+        100_000,
+        'every session revoked',
+        250,
+      );
+      await expectAllRevoked(t, 'takeover');
+    }, 120_000);
   });
 });

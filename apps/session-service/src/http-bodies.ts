@@ -1,7 +1,36 @@
 import type { FastifyInstance } from 'fastify';
+import { ValidationFailedError } from '@app/problem';
 
 /** body-parser's default limit, which the API has always had: a larger body is a 413. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects a body may have. The sign-in body
+ * nests two levels; a bound keeps every later step (parsing, class-transformer,
+ * class-validator, all recursive) far from the call stack's limit.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`: one pass over
+ * the text, brackets inside strings not counted. Invalid JSON is left to the
+ * parser, which reports it as such.
+ */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
 
 /** JSON whitespace (RFC 8259 section 2) before the first token. */
 const FIRST_TOKEN = /^[ \t\n\r]*(.)/s;
@@ -24,7 +53,8 @@ function malformedJson(message: string): Error {
  * `json()` defaults):
  *
  * - `application/json`: an empty body is `{}`; otherwise the text must be a
- *   JSON object or array (a bare string, number or literal is a malformed body).
+ *   JSON object or array (a bare string, number or literal is a malformed body)
+ *   nesting at most `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
  * - Any other media type is not read: the body is absent, and validation
  *   names the missing fields. Fastify would parse `text/plain` as a string and
  *   refuse the rest with 415.
@@ -45,6 +75,17 @@ export function acceptBodies(fastify: FastifyInstance): void {
       const first = FIRST_TOKEN.exec(text)?.[1];
       if (first !== '{' && first !== '[') {
         done(malformedJson('A JSON body must be an object or an array'), undefined);
+        return;
+      }
+      if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+        done(
+          ValidationFailedError.forField(
+            'body',
+            'range',
+            `The body must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+          ),
+          undefined,
+        );
         return;
       }
       try {

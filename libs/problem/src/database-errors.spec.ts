@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable, isStatementTimeout } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
   it.each([
@@ -83,16 +83,32 @@ describe('isDatabaseUnavailable', () => {
 });
 
 describe('a database too busy to answer in time', () => {
-  it.each([
-    ['57014', 'statement timeout'],
-    ['55P03', 'lock not available'],
-  ])('treats SQLSTATE %s (%s) as unavailability', (code) => {
-    expect(isDatabaseUnavailable({ code })).toBe(true);
-    expect(isDatabaseUnavailable({ driverError: { code } })).toBe(true);
+  it('treats SQLSTATE 55P03 (lock not available) as unavailability', () => {
+    expect(isDatabaseUnavailable({ code: '55P03' })).toBe(true);
+    expect(isDatabaseUnavailable({ driverError: { code: '55P03' } })).toBe(true);
   });
 
   it('does not match codes that merely start like them', () => {
     expect(isDatabaseUnavailable({ code: '570140' })).toBe(false);
     expect(isDatabaseUnavailable({ code: '55P04' })).toBe(false);
+  });
+});
+
+describe('a statement cancelled by statement_timeout (SQLSTATE 57014)', () => {
+  it('is a statement timeout, not an outage', () => {
+    for (const error of [
+      { code: '57014' },
+      { driverError: { code: '57014' } },
+      { cause: { driverError: { code: '57014' } } },
+    ]) {
+      expect(isStatementTimeout(error)).toBe(true);
+      expect(isDatabaseUnavailable(error)).toBe(false);
+    }
+  });
+
+  it('matches nothing else', () => {
+    for (const error of [{ code: '570140' }, { code: '57P01' }, { code: 57014 }, null, 'x']) {
+      expect(isStatementTimeout(error)).toBe(false);
+    }
   });
 });

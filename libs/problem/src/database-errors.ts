@@ -16,10 +16,29 @@ const NETWORK_CODES = new Set([
 
 /**
  * SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P
- * (operator intervention), plus 57014 (statement timeout: the database is too
- * busy to answer in time) and 55P03 (lock not available).
+ * (operator intervention), plus 55P03 (lock not available). 57014 (a statement
+ * cancelled by `statement_timeout`) is not among them: the database answered,
+ * the statement took too long (see isStatementTimeout).
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014$|55P03$)/;
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|55P03$)/;
+
+/** SQLSTATE 57014 query_canceled: here, a statement cancelled by `statement_timeout`. */
+const QUERY_CANCELED = '57014';
+
+/**
+ * Whether the error is a statement PostgreSQL cancelled because it ran past
+ * `statement_timeout`: the database is reachable, this request's work was too
+ * slow (a large write, a lock held elsewhere). Never an outage.
+ */
+export function isStatementTimeout(error: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof error !== 'object' || error === null) return false;
+  const candidate = error as { code?: unknown; driverError?: unknown; cause?: unknown };
+  if (candidate.code === QUERY_CANCELED) return true;
+  return (
+    isStatementTimeout(candidate.driverError, depth + 1) ||
+    isStatementTimeout(candidate.cause, depth + 1)
+  );
+}
 
 const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',

@@ -342,6 +342,23 @@ export const PROBLEM_CATALOG = {
       ),
     },
   }),
+  queryTimeout: define(503, 3, 'query-timeout', {
+    title: t('Request Took Too Long', '请求处理超时'),
+    when: t(
+      'A database statement of the request ran past the statement time limit and was cancelled; the database itself is reachable, and nothing of that statement was written.',
+      '请求的某条数据库语句超过语句时间限制而被取消；数据库本身可以访问，该语句没有写入任何内容。',
+    ),
+    action: t(
+      'Retry after `Retry-After` (a lock held elsewhere is the usual cause); if it keeps happening, narrow the request (filters, a smaller `limit`) or report it quoting `request_id`.',
+      '等待 `Retry-After` 后重试（通常是其他操作持有锁所致）；如果持续发生，请缩小请求范围（筛选条件、更小的 `limit`），或附上 `request_id` 报告。',
+    ),
+    details: {
+      default: t(
+        'The request took too long and was cancelled; retry shortly',
+        '请求处理时间过长已被取消，请稍后重试',
+      ),
+    },
+  }),
   notReady: define(503, 2, 'not-ready', {
     title: t('Service Not Ready', '服务未就绪'),
     when: t(

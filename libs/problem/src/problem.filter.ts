@@ -27,7 +27,7 @@ import {
 import { AmbiguousCredentialsError, AuthenticationError, ProblemError } from './problem.errors';
 import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
 import { type HttpRequest, type RequestContext, requestContext } from './request-id.middleware';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable, isStatementTimeout } from './database-errors';
 
 interface Resolved {
   definition: ProblemDefinition;
@@ -200,6 +200,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) return this.fromHttpException(exception, req);
     if (isBodyParserError(exception)) return this.fromBodyParser(exception);
+    if (isStatementTimeout(exception)) return templated(PROBLEM_CATALOG.queryTimeout);
     if (isDatabaseUnavailable(exception)) {
       return templated(PROBLEM_CATALOG.databaseUnavailable);
     }

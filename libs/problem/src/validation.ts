@@ -38,7 +38,10 @@ export function toFieldViolations(errors: ValidationError[], parent = ''): Field
         : `${parent}.${error.property}`
       : error.property;
     for (const [constraint, description] of Object.entries(error.constraints ?? {})) {
-      violations.push({ field, code: CODE_BY_CONSTRAINT[constraint] ?? constraint, description });
+      // A rule may name its code in its validation context: `{ context: { code: 'range' } }`.
+      const own = (error.contexts?.[constraint] as { code?: unknown } | undefined)?.code;
+      const code = typeof own === 'string' ? own : (CODE_BY_CONSTRAINT[constraint] ?? constraint);
+      violations.push({ field, code, description });
     }
     if (error.children?.length) violations.push(...toFieldViolations(error.children, field));
   }

@@ -600,6 +600,25 @@ export interface components {
       next_cursor: string;
       revocations: components['schemas']['dto.Revocation'][];
     };
+    'dto.RevokeSessionsProgress': {
+      /**
+       * @description Always false: the revocation goes on
+       * @enum {boolean}
+       */
+      complete: false;
+      /**
+       * Format: int64
+       * @description Active sessions still to end (null if they could not be counted); they are ended in the background
+       * @example 180000
+       */
+      remaining: number | null;
+      /**
+       * Format: int64
+       * @description Sessions this request ended so far
+       * @example 120000
+       */
+      revoked: number;
+    };
     'dto.RevokeSessionsResponse': {
       /**
        * Format: int64
@@ -955,7 +974,7 @@ export interface operations {
           | 'xr'
           | 'bot'
           | 'unknown';
-        /** @description Only sessions active at or after this time (RFC 3339, with a time zone) */
+        /** @description Only sessions active at or after this time (RFC 3339, with a time zone within ±15:59; 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z) */
         active_since?: string;
       };
       header?: never;
@@ -1725,7 +1744,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description How many sessions were ended */
+      /** @description All of them ended: how many */
       200: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -1734,6 +1753,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['dto.RevokeSessionsResponse'];
+        };
+      };
+      /** @description A large account: the request budget ran out; how many ended so far and how many remain, ended in the background. Repeat the request to follow it: 200 once none remains. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.RevokeSessionsProgress'];
         };
       };
       /** @description Invalid request parameters; `errors` names each bad field */
@@ -1957,7 +1985,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description How many sessions were ended */
+      /** @description All of them ended: how many */
       200: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -1966,6 +1994,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['dto.RevokeSessionsResponse'];
+        };
+      };
+      /** @description Very many sessions: the request budget ran out; how many ended so far and how many remain, ended in the background */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.RevokeSessionsProgress'];
         };
       };
       /** @description Invalid request parameters; `errors` names each bad field */

@@ -25,6 +25,7 @@ import { AdminOnly, type AuthenticatedUser, CurrentUser, RequireRoles } from '@a
 import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery } from './dto/admin-list.query';
+import { pgTimestampToIso } from './dto/input-rules';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { jsonListBody } from './json-list.stream';
 import { CreateSessionPipe } from './create-session.pipe';
@@ -67,7 +68,7 @@ export class AdminSessionsController {
       authMethod: query.auth_method,
       deviceType: query.device_type,
       activeSince:
-        query.active_since === undefined ? undefined : new Date(query.active_since).toISOString(),
+        query.active_since === undefined ? undefined : pgTimestampToIso(query.active_since),
     };
     if (query.limit === undefined) {
       if (query.cursor !== undefined) {

@@ -1,5 +1,11 @@
 import { Controller, Delete, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   AdminOnly,
   type AuthenticatedUser,
@@ -9,7 +15,11 @@ import {
 } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
 import { RevokeReasonQuery } from './dto/revoke.query';
-import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
+import {
+  bulkRevocationAnswer,
+  RevokeSessionsProgress,
+  RevokeSessionsResponse,
+} from './dto/revoke-sessions.response';
 import { UserIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
@@ -27,18 +37,24 @@ export class AdminUsersController {
     schema: { type: 'string', ...USER_ID_PARAM_SCHEMA },
     example: '1001',
   })
-  @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
+  @ApiOkResponse({ description: 'All of them ended: how many', type: RevokeSessionsResponse })
+  @ApiAcceptedResponse({
+    description:
+      'A large account: the request budget ran out; how many ended so far and how many remain, ended in the background. Repeat the request to follow it: 200 once none remains.',
+    type: RevokeSessionsProgress,
+  })
   @ApiProblemResponses([400, 404], { 404: 'User not found' })
   async revokeAll(
     @Param('user_id', UserIdPipe) userId: string,
     @Query() query: RevokeReasonQuery,
     @CurrentUser() caller: AuthenticatedUser,
-  ): Promise<RevokeSessionsResponse> {
-    const revoked = await this.sessions.revokeAllOfUser(
-      userId,
-      null,
-      revocationActor('admin', caller, query.reason ?? null),
+  ): Promise<RevokeSessionsResponse | Response> {
+    return bulkRevocationAnswer(
+      await this.sessions.revokeAllOfUser(
+        userId,
+        null,
+        revocationActor('admin', caller, query.reason ?? null),
+      ),
     );
-    return { revoked };
   }
 }

@@ -55,6 +55,16 @@ export interface SessionsModuleOptions {
    * connection is given back.
    */
   streamWriteTimeoutMs?: number;
+   * Sessions revoked per statement when ending all of a user's sessions; each
+   * batch is its own short transaction, halved while it runs past
+   * `statement_timeout`.
+   */
+  revokeBatchSize?: number;
+  /**
+   * How long a request ending all of a user's sessions works before it answers
+   * 202 with its progress, ms; the batches go on in the background.
+   */
+  revokeBudgetMs?: number;
 }
 
 /** Everything but `auth`: what the sessions providers themselves read. */
@@ -77,6 +87,8 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   feedPollIntervalMs: 1000,
   streamConnections: 2,
   streamWriteTimeoutMs: 5000,
+  revokeBatchSize: 1000,
+  revokeBudgetMs: 10_000,
 };
 
 export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {

@@ -365,21 +365,55 @@ export class SessionsRepository {
     return row;
   }
 
-  /** Revokes every active session of a user, except `keepSessionId` when given. */
-  async revokeAllOfUser(
+  /**
+   * Where a bulk revocation of a user's sessions starts: whether the user
+   * exists, and the database's clock, which bounds the sessions it ends to
+   * those created by then.
+   */
+  async startBulkRevocation(userId: string): Promise<{ userExists: boolean; startedAt: string }> {
+    const [row]: { user_exists: boolean; started_at: string }[] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS user_exists, now()::text AS started_at`,
+      [userId],
+    );
+    return { userExists: row.user_exists, startedAt: row.started_at };
+  }
+
+  /**
+   * Revokes at most `limit` active sessions of a user created at or before
+   * `createdBy`, except `keepSessionId`, with their feed rows, in one
+   * statement (its own short transaction). `found` below `limit` means none
+   * is left.
+   */
+  async revokeBatchOfUser(
     userId: string,
     keepSessionId: string | null,
     actor: RevocationActor,
-  ): Promise<RevocationResult & { userExists: boolean }> {
-    const [row]: (RevocationResult & { user_exists: boolean })[] = await this.dataSource.query(
+    createdBy: string,
+    limit: number,
+  ): Promise<RevocationResult> {
+    const [row]: RevocationResult[] = await this.dataSource.query(
       REVOKE(
         `SELECT s.id FROM sessions s
-          WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)`,
-        ', EXISTS (SELECT 1 FROM users WHERE id = $3) AS user_exists',
+          WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)
+            AND s.created_at <= $5::timestamptz
+          LIMIT $6`,
       ),
-      [actor.by, actor.reason, userId, keepSessionId],
+      [actor.by, actor.reason, userId, keepSessionId, createdBy, limit],
     );
-    return { found: row.found, revoked: row.revoked, userExists: row.user_exists };
+    return row;
+  }
+
+  /**
+   * Active sessions of a user, except `keepSessionId`: what a bulk revocation
+   * still has to end (and any created since it started). An index-only count.
+   */
+  async countActiveOfUser(userId: string, keepSessionId: string | null): Promise<number> {
+    const [row]: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM sessions s
+        WHERE s.user_id = $1 AND ${ACTIVE} AND ($2::uuid IS NULL OR s.id <> $2)`,
+      [userId, keepSessionId],
+    );
+    return row.n;
   }
 
   /**

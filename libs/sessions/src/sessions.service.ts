@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import {
   catchError,
   EMPTY,
@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import {
   FieldViolation,
+  isStatementTimeout,
   ProblemError,
   SessionNotFoundError,
   UserNotFoundError,
@@ -41,6 +42,19 @@ import {
   SessionsRepository,
   type StreamedAdminItem,
 } from './sessions.repository';
+
+/** The smallest batch a bulk revocation shrinks to before a statement timeout is reported. */
+const MIN_REVOKE_BATCH = 10;
+
+/** Outcome of ending all of a user's sessions. */
+export interface BulkRevocation {
+  /** Sessions this request ended so far. */
+  revoked: number;
+  /** false: the budget ran out and the batches go on in the background. */
+  complete: boolean;
+  /** When not complete: active sessions still to end (null if they could not be counted). */
+  remaining?: number | null;
+}
 
 /** Rows a stream reads per poll; a backlog drains over successive polls. */
 const FEED_STREAM_BATCH = 500;
@@ -75,6 +89,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   private readonly stopping = new ReplaySubject<void>(1);
   /** Streamed lists open now, each holding a connection (see `streamConnections`). */
   private openStreams = 0;
+  private readonly logger = new Logger('Sessions');
 
   constructor(
     private readonly repository: SessionsRepository,
@@ -194,16 +209,83 @@ export class SessionsService implements BeforeApplicationShutdown {
     this.state.forget(sessionId);
   }
 
-  /** Ends every active session of a user, except `keepSessionId`; returns how many ended. */
+  /**
+   * Ends every active session of a user (created before the request), except
+   * `keepSessionId`, in batches of at most `revokeBatchSize` sessions, each
+   * batch one short statement with its feed rows, so no statement grows with
+   * the account and each revoked session takes effect as its batch commits. A
+   * batch cancelled by `statement_timeout` is retried at half the size.
+   * Within `revokeBudgetMs` the answer is complete; past it, the request
+   * answers with its progress and the batches go on in the background (a
+   * repeated request joins in: both only end sessions still active).
+   */
   async revokeAllOfUser(
     userId: string,
     keepSessionId: string | null,
     actor: RevocationActor,
-  ): Promise<number> {
-    const result = await this.repository.revokeAllOfUser(userId, keepSessionId, actor);
-    if (!result.userExists) throw new UserNotFoundError(userId);
+  ): Promise<BulkRevocation> {
+    const { userExists, startedAt } = await this.repository.startBulkRevocation(userId);
+    if (!userExists) throw new UserNotFoundError(userId);
+    const progress = { revoked: 0 };
+    const job = this.revokeInBatches(userId, keepSessionId, actor, startedAt, progress).finally(
+      () => this.state.forgetUser(userId),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<'budget'>((resolve) => {
+      timer = setTimeout(() => resolve('budget'), this.options.revokeBudgetMs);
+    });
+    try {
+      if ((await Promise.race([job.then(() => 'done' as const), outOfTime])) === 'done') {
+        return { revoked: progress.revoked, complete: true };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    job.catch((error: unknown) =>
+      this.logger.error(
+        `Revoking the sessions of user ${userId} stopped after ${progress.revoked}; repeat the request to finish`,
+        error instanceof Error ? error.stack : String(error),
+      ),
+    );
     this.state.forgetUser(userId);
-    return result.revoked;
+    // Read before counting: batches committed meanwhile are then in neither number.
+    const revoked = progress.revoked;
+    const remaining = await this.repository
+      .countActiveOfUser(userId, keepSessionId)
+      .catch(() => null);
+    return { revoked, complete: false, remaining };
+  }
+
+  private async revokeInBatches(
+    userId: string,
+    keepSessionId: string | null,
+    actor: RevocationActor,
+    createdBy: string,
+    progress: { revoked: number },
+  ): Promise<void> {
+    const largest = this.options.revokeBatchSize;
+    let size = largest;
+    for (;;) {
+      let batch;
+      try {
+        batch = await this.repository.revokeBatchOfUser(
+          userId,
+          keepSessionId,
+          actor,
+          createdBy,
+          size,
+        );
+      } catch (error) {
+        if (isStatementTimeout(error) && size > MIN_REVOKE_BATCH) {
+          size = Math.max(MIN_REVOKE_BATCH, Math.floor(size / 2));
+          continue;
+        }
+        throw error;
+      }
+      progress.revoked += batch.revoked;
+      if (batch.found < size) return;
+      size = Math.min(largest, Math.ceil(size * 1.25));
+    }
   }
 
   /** Records activity on an active session; 404 if unknown, 409 if revoked or expired. */

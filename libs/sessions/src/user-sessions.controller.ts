@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Query } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,7 +11,11 @@ import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@app/auth';
 import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { ListUserSessionsQuery } from './dto/list-user-sessions.query';
 import { RevokeOwnSessionsQuery } from './dto/revoke.query';
-import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
+import {
+  bulkRevocationAnswer,
+  RevokeSessionsProgress,
+  RevokeSessionsResponse,
+} from './dto/revoke-sessions.response';
 import { SessionListResponse } from './dto/session-list.response';
 import { toSessionListResponse } from './mappers/session-list.mapper';
 import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
@@ -65,13 +70,18 @@ export class UserSessionsController {
     description:
       'With `keep_current=true`, keeps the session the calling token belongs to (its `sid` claim): "sign out other devices".',
   })
-  @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
+  @ApiOkResponse({ description: 'All of them ended: how many', type: RevokeSessionsResponse })
+  @ApiAcceptedResponse({
+    description:
+      'Very many sessions: the request budget ran out; how many ended so far and how many remain, ended in the background',
+    type: RevokeSessionsProgress,
+  })
   @ApiProblemResponses([404], { 404: 'User not found' })
   async revokeAll(
     @Param('user_id') userId: string,
     @Query() query: RevokeOwnSessionsQuery,
     @CurrentUser() caller: AuthenticatedUser,
-  ): Promise<RevokeSessionsResponse> {
+  ): Promise<RevokeSessionsResponse | Response> {
     const keepCurrent = query.keep_current === 'true';
     if (keepCurrent && !caller.sessionId) {
       throw ValidationFailedError.forField(
@@ -81,11 +91,12 @@ export class UserSessionsController {
       );
     }
     const reason = keepCurrent ? 'signed out other devices' : 'signed out everywhere';
-    const revoked = await this.sessions.revokeAllOfUser(
-      userId,
-      keepCurrent ? (caller.sessionId ?? null) : null,
-      revocationActor('user', caller, reason),
+    return bulkRevocationAnswer(
+      await this.sessions.revokeAllOfUser(
+        userId,
+        keepCurrent ? (caller.sessionId ?? null) : null,
+        revocationActor('user', caller, reason),
+      ),
     );
-    return { revoked };
   }
 }

@@ -196,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
       streamConnections: vars.DATABASE_STREAM_POOL_SIZE,
       streamWriteTimeoutMs: vars.DATABASE_STREAM_WRITE_TIMEOUT_MS,
+      revokeBatchSize: vars.SESSION_REVOKE_BATCH_SIZE,
+      revokeBudgetMs: vars.SESSION_REVOKE_BUDGET_MS,
     },
     demoSeed: !production && vars.DEMO_SEED === 'true',
     logLevel: vars.LOG_LEVEL,

@@ -204,6 +204,16 @@ export class EnvironmentVariables {
   SESSION_RETENTION_SECONDS = 2_592_000;
 
   @IsInt(INT)
+  @Min(10)
+  @Max(100_000)
+  SESSION_REVOKE_BATCH_SIZE = 1_000;
+
+  @IsInt(INT)
+  @Min(100)
+  @Max(600_000)
+  SESSION_REVOKE_BUDGET_MS = 10_000;
+
+  @IsInt(INT)
   @Min(100)
   @Max(60_000)
   REVOCATION_FEED_POLL_MS = 1_000;

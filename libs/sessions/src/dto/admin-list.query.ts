@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AMR_VALUES } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
 import { LIST_CURSOR_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 import { customRule } from './custom-rules';
+import { BoundedText, PG_TIMESTAMP_MAX_LENGTH, PgTimestamp } from './input-rules';
 import { StrictInt } from './strict-int.transform';
 
 export const MAX_ADMIN_PAGE = 1000;
@@ -19,15 +20,6 @@ export function isIpOrCidr(value: unknown): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (version === 4 ? 32 : 128);
-}
-
-/** `YYYY-MM-DDTHH:MM:SS`, nine fraction digits and a `+HH:MM` offset: the longest RFC3339 matches. */
-const RFC3339_MAX_LENGTH = 35;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** An RFC 3339 date-time (ISO 8601 profile) with an explicit offset that denotes a real instant. */
-export function isRfc3339(value: unknown): boolean {
-  return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 /**
@@ -52,7 +44,9 @@ export class AdminListQuery {
     maxLength: LIST_CURSOR_MAX_LENGTH,
   })
   @IsOptional()
-  @IsString({ message: 'cursor must be a next_cursor returned by this list' })
+  @BoundedText(LIST_CURSOR_MAX_LENGTH, {
+    message: () => 'cursor must be a next_cursor returned by this list',
+  })
   cursor?: string;
 
   @ApiPropertyOptional({
@@ -96,14 +90,13 @@ export class AdminListQuery {
   device_type?: string;
 
   @ApiPropertyOptional({
-    description: 'Only sessions active at or after this time (RFC 3339, with a time zone)',
+    description:
+      'Only sessions active at or after this time (RFC 3339, with a time zone within ±15:59; 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)',
     format: 'date-time',
-    maxLength: RFC3339_MAX_LENGTH,
+    maxLength: PG_TIMESTAMP_MAX_LENGTH,
     example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()
-  @customRule('isRfc3339', isRfc3339, {
-    message: 'active_since must be an RFC 3339 date-time with a time zone',
-  })
+  @PgTimestamp()
   active_since?: string;
 }

@@ -9,15 +9,14 @@ import {
   IsIP,
   IsNotEmpty,
   IsOptional,
-  IsString,
   Max,
   Matches,
   Min,
 } from 'class-validator';
 import { AMR_VALUES, MAX_AMR_METHODS } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
-import { MaxChars, NoNul } from './custom-rules';
-import { IP_ADDRESS_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
+import { BoundedText } from './input-rules';
+import { COLUMN_LENGTH, IP_ADDRESS_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 
 /**
  * A sign-in to record, as the auth platform reports it. Type checks sit lowest
@@ -36,10 +35,8 @@ export class CreateSessionRequest {
     example: 'alice',
     maxLength: 255,
   })
-  @NoNul({ message: 'username must not contain NUL characters' })
-  @MaxChars(255, { message: 'username must be at most 255 characters' })
   @IsNotEmpty({ message: 'username must not be empty' })
-  @IsString({ message: 'username must be a string' })
+  @BoundedText(COLUMN_LENGTH.username)
   username: string;
 
   @ApiProperty({
@@ -73,25 +70,19 @@ export class CreateSessionRequest {
     example: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15',
     maxLength: 1024,
   })
-  @NoNul({ message: 'user_agent must not contain NUL characters' })
-  @MaxChars(1024, { message: 'user_agent must be at most 1024 characters' })
-  @IsString({ message: 'user_agent must be a string' })
+  @BoundedText(COLUMN_LENGTH.userAgent)
   user_agent: string;
 
   @ApiPropertyOptional({ example: 'tnt_xyz789', maxLength: 128 })
   @IsOptional()
-  @NoNul({ message: 'tenant_id must not contain NUL characters' })
-  @MaxChars(128, { message: 'tenant_id must be at most 128 characters' })
   @IsNotEmpty({ message: 'tenant_id must not be empty' })
-  @IsString({ message: 'tenant_id must be a string' })
+  @BoundedText(COLUMN_LENGTH.tenantId)
   tenant_id?: string;
 
   @ApiPropertyOptional({ example: 'dev_abc123', maxLength: 128 })
   @IsOptional()
-  @NoNul({ message: 'device_id must not contain NUL characters' })
-  @MaxChars(128, { message: 'device_id must be at most 128 characters' })
   @IsNotEmpty({ message: 'device_id must not be empty' })
-  @IsString({ message: 'device_id must be a string' })
+  @BoundedText(COLUMN_LENGTH.deviceId)
   device_id?: string;
 
   @ApiPropertyOptional({
@@ -105,9 +96,7 @@ export class CreateSessionRequest {
 
   @ApiPropertyOptional({ example: 'Beijing, CN', maxLength: 128 })
   @IsOptional()
-  @NoNul({ message: 'geoip must not contain NUL characters' })
-  @MaxChars(128, { message: 'geoip must be at most 128 characters' })
-  @IsString({ message: 'geoip must be a string' })
+  @BoundedText(COLUMN_LENGTH.geoip)
   geoip?: string;
 
   @ApiPropertyOptional({

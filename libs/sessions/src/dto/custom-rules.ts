@@ -15,17 +15,3 @@ export function customRule(
       validator: { validate },
     });
 }
-
-/**
- * At most `max` characters as PostgreSQL's varchar counts them (code points).
- * validator.js's length check skips variation selectors, so a string it accepts
- * could still overflow the column.
- */
-export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
-  return customRule('maxChars', (v) => typeof v === 'string' && [...v].length <= max, options);
-}
-
-/** No NUL character: PostgreSQL text cannot store one. */
-export function NoNul(options?: ValidationOptions): PropertyDecorator {
-  return customRule('noNul', (v) => typeof v === 'string' && !v.includes('\u0000'), options);
-}

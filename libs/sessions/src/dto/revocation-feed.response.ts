@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { BoundedText } from './input-rules';
 import { StrictInt } from './strict-int.transform';
 import {
   COLUMN_LENGTH,
@@ -56,7 +57,9 @@ export class RevocationFeedQuery {
     maxLength: FEED_CURSOR_MAX_LENGTH,
   })
   @IsOptional()
-  @IsString({ message: 'after must be a cursor returned by this feed' })
+  @BoundedText(FEED_CURSOR_MAX_LENGTH, {
+    message: () => 'after must be a cursor returned by this feed',
+  })
   after?: string;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_FEED_LIMIT })

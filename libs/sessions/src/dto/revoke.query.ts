@@ -1,15 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { COLUMN_LENGTH } from './doc-bounds';
+import { BoundedText } from './input-rules';
 
 export class RevokeReasonQuery {
   @ApiPropertyOptional({
     description: 'Why the sessions are ended; kept with them for audit',
-    maxLength: 256,
+    maxLength: COLUMN_LENGTH.revokeReason,
     example: 'suspected token theft',
   })
   @IsOptional()
-  @MaxLength(256, { message: 'reason must be at most 256 characters' })
-  @IsString({ message: 'reason must be a string' })
+  @BoundedText(COLUMN_LENGTH.revokeReason)
   reason?: string;
 }
 
