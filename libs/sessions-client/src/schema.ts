@@ -1758,6 +1758,8 @@ export interface operations {
       /** @description A large account: the request budget ran out; how many ended so far and how many remain, ended in the background. Repeat the request to follow it: 200 once none remains. */
       202: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {
@@ -1999,6 +2001,8 @@ export interface operations {
       /** @description Very many sessions: the request budget ran out; how many ended so far and how many remain, ended in the background */
       202: {
         headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
         content: {

@@ -55,6 +55,7 @@ export interface SessionsModuleOptions {
    * connection is given back.
    */
   streamWriteTimeoutMs?: number;
+  /**
    * Sessions revoked per statement when ending all of a user's sessions; each
    * batch is its own short transaction, halved while it runs past
    * `statement_timeout`.
