@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, BadRequestException, type INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -40,6 +41,26 @@ function trustProxy(
   return (_address, hop) => hop < setting;
 }
 
+/**
+ * Adds CSP `upgrade-insecure-requests` to a response of a request served over
+ * https (`request.protocol`, which honours TRUST_PROXY and `X-Forwarded-Proto`).
+ * Over plain http the directive would make the browser fetch every asset of a
+ * page (Swagger UI's scripts and styles) over https from a host name that has
+ * no https listener, leaving the page blank; browsers only exempt localhost.
+ * Runs after Nest's security hook, which wrote the policy.
+ */
+export function upgradeInsecureRequestsOverHttps(
+  protocol: string,
+  response: Pick<ServerResponse, 'getHeader' | 'setHeader'>,
+): void {
+  if (protocol !== 'https') return;
+  const policy = response.getHeader('Content-Security-Policy');
+  if (typeof policy !== 'string' || /(^|;)\s*upgrade-insecure-requests\s*(;|$)/.test(policy)) {
+    return;
+  }
+  response.setHeader('Content-Security-Policy', `${policy};upgrade-insecure-requests`);
+}
+
 type FrameworkErrorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
@@ -77,8 +98,15 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     reply.raw.setHeader(REQUEST_ID_HEADER, requestContext(request).requestId);
     done();
   });
-  // helmet 8's default headers, resolved once at start-up and written by Nest's request hook.
-  app.useSecurityHeaders();
+  // helmet 8's default headers, resolved once at start-up and written by Nest's request hook,
+  // with `upgrade-insecure-requests` only for requests served over https (see below).
+  app.useSecurityHeaders({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    upgradeInsecureRequestsOverHttps(request.protocol, reply.raw);
+    done();
+  });
   app.get(MetricsService).observeRequests(fastify);
   logRequests(fastify, app.get<PinoLogger>(ROOT_LOGGER));
   acceptBodies(fastify);

@@ -32,7 +32,9 @@ export function isRfc3339(value: unknown): boolean {
 
 /**
  * Optional paging and filters of the admin list. With none of them the list is
- * the seed contract: every active session, streamed.
+ * the seed contract: every active session, streamed. None carries an `example`:
+ * Swagger UI's "Try it out" fills a parameter with its example and sends it, so
+ * an example here would silently filter the list; examples go in the description.
  */
 export class AdminListQuery {
   @ApiPropertyOptional({
@@ -56,11 +58,10 @@ export class AdminListQuery {
   cursor?: string;
 
   @ApiPropertyOptional({
-    description: 'Only this user',
+    description: 'Only this user, e.g. `1001`',
     type: 'integer',
     minimum: 1,
     ...SAFE_INTEGER,
-    example: 1001,
   })
   @IsOptional()
   @Min(1, { message: 'user_id must be a positive integer' })
@@ -70,8 +71,8 @@ export class AdminListQuery {
   user_id?: number;
 
   @ApiPropertyOptional({
-    description: 'Only this IP address, or addresses in this CIDR block',
-    example: '203.0.113.0/24',
+    description:
+      'Only this IP address, or addresses in this CIDR block, e.g. `198.51.100.7`, `203.0.113.0/24`, `2001:db8::/64`',
     // The longest IPv6 text form (45) plus a /128 prefix; isIpOrCidr refuses anything longer.
     maxLength: 49,
   })
@@ -95,10 +96,10 @@ export class AdminListQuery {
   device_type?: string;
 
   @ApiPropertyOptional({
-    description: 'Only sessions active at or after this time (RFC 3339, with a time zone)',
+    description:
+      'Only sessions active at or after this time (RFC 3339, with a time zone), e.g. `2026-04-15T00:00:00Z`',
     format: 'date-time',
     maxLength: RFC3339_MAX_LENGTH,
-    example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()
   @customRule('isRfc3339', isRfc3339, {
