@@ -1,32 +1,56 @@
 import { ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { FieldViolation } from './problem.dto';
-import { ValidationFailedError } from './problem.errors';
+import { FieldViolation, type FieldViolationCode } from './problem.dto';
+import { echoedValue, ValidationFailedError } from './problem.errors';
 
-/** class-validator constraint names grouped into the contract's violation codes. */
-const CODE_BY_CONSTRAINT: Record<string, string> = {
+/**
+ * The one place a failed rule becomes a field-error code: every class-validator
+ * constraint the DTOs use (built-in and custom, by name) maps to one of the
+ * documented codes (`FIELD_VIOLATION_CODES`, docs/errors.md). `validation.spec.ts`
+ * checks every constraint registered on a DTO is listed here.
+ */
+export const CODE_BY_CONSTRAINT: Readonly<Record<string, FieldViolationCode>> = {
+  // missing or empty
   isDefined: 'required',
   isNotEmpty: 'required',
   arrayNotEmpty: 'required',
+  // wrong JSON type
   isInt: 'type',
   isNumber: 'type',
   isString: 'type',
   isArray: 'type',
   isBoolean: 'type',
+  isObject: 'type',
+  nestedValidation: 'type',
+  // wrong form
   isDateString: 'format',
+  isRfc3339: 'format',
   isIp: 'format',
+  isIpOrCidr: 'format',
   isUUID: 'format',
   matches: 'format',
+  noNul: 'format',
+  arrayUnique: 'format',
+  // out of bounds
   min: 'range',
   max: 'range',
   minLength: 'range',
   maxLength: 'range',
+  maxChars: 'range',
+  arrayMinSize: 'range',
   arrayMaxSize: 'range',
-  arrayUnique: 'unique',
+  // not an allowed value
   isIn: 'enum',
   isEnum: 'enum',
+  // not allowed at all
   whitelistValidation: 'unknown',
+  unknownValue: 'unknown',
 };
+
+/** The code of a failed constraint; a rule not listed above still answers a documented code. */
+export function violationCode(constraint: string): FieldViolationCode {
+  return Object.hasOwn(CODE_BY_CONSTRAINT, constraint) ? CODE_BY_CONSTRAINT[constraint] : 'format';
+}
 
 /** Flattens nested class-validator errors into one violation per failed rule, dotted paths. */
 export function toFieldViolations(errors: ValidationError[], parent = ''): FieldViolation[] {
@@ -38,7 +62,12 @@ export function toFieldViolations(errors: ValidationError[], parent = ''): Field
         : `${parent}.${error.property}`
       : error.property;
     for (const [constraint, description] of Object.entries(error.constraints ?? {})) {
-      violations.push({ field, code: CODE_BY_CONSTRAINT[constraint] ?? constraint, description });
+      violations.push({
+        field,
+        code: violationCode(constraint),
+        description,
+        ...echoedValue(error.value),
+      });
     }
     if (error.children?.length) violations.push(...toFieldViolations(error.children, field));
   }
@@ -50,7 +79,7 @@ export const PROBLEM_VALIDATION_OPTIONS: ValidationPipeOptions = {
   whitelist: true,
   forbidUnknownValues: true,
   stopAtFirstError: true,
-  validationError: { target: false, value: false },
+  validationError: { target: false, value: true },
   exceptionFactory: (errors) => new ValidationFailedError(toFieldViolations(errors)),
 };
 

@@ -276,10 +276,7 @@ export interface components {
       session_id: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /**
-       * Format: int64
-       * @example 1001
-       */
+      /** @example 1001 */
       user_id: number;
       /** @example alice */
       username: string;
@@ -395,10 +392,7 @@ export interface components {
       tenant_id?: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /**
-       * Format: int64
-       * @example 1001
-       */
+      /** @example 1001 */
       user_id: number;
       /** @example alice */
       username: string;
@@ -408,7 +402,6 @@ export interface components {
       next_cursor?: string | null;
       sessions: components['schemas']['AdminSession'][];
       /**
-       * Format: int64
        * @description Number of sessions in `sessions`
        * @example 1
        */
@@ -511,10 +504,11 @@ export interface components {
     };
     'dto.FieldViolation': {
       /**
-       * @description Machine-readable rule that failed: required, type, format, range, enum, unknown
+       * @description Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (a field the request may not carry)
        * @example range
+       * @enum {string}
        */
-      code?: string;
+      code?: 'required' | 'type' | 'format' | 'range' | 'enum' | 'unknown';
       /**
        * @description Which rule was violated, for humans
        * @example page_size must be between 1 and 100
@@ -525,10 +519,15 @@ export interface components {
        * @example page_size
        */
       field?: string;
+      /**
+       * @description The value that was refused: as the request carried it, except that a query parameter of plain decimal digits is given as the number it was read as; left out when the field was missing, or when its JSON text is longer than 256 characters
+       * @example 500
+       */
+      value?: unknown;
     };
     'dto.Problem': {
       /**
-       * @description Stable numeric business code, one per problem type
+       * @description Stable numeric business code, one per problem type: 302, the HTTP status, a sequence number
        * @example 30240001
        */
       code?: number;
@@ -565,7 +564,7 @@ export interface components {
        */
       request_id?: string;
       /**
-       * @description Seconds to wait before retrying (RFC 6585), on 429 and 503
+       * @description Seconds to wait before retrying (RFC 6585), on 429 and 503; the same as the `Retry-After` header
        * @example 5
        */
       retry_after?: number;
@@ -602,7 +601,7 @@ export interface components {
       trace_id?: string;
       /**
        * Format: uri-reference
-       * @description URI reference identifying the problem type; it resolves to documentation
+       * @description URI reference identifying the problem type; it resolves to documentation (absent would mean `about:blank`)
        * @example /problems/invalid-request
        */
       type?: string;
@@ -644,28 +643,27 @@ export interface components {
        * @description Business result code, 0 on success
        * @example 0
        */
-      code: number;
+      code?: number;
       /** @description Use items uniformly */
-      items: components['schemas']['dto.SessionResponse'][];
+      items?: components['schemas']['dto.SessionResponse'][];
       /**
        * @description Result message
        * @example success
        * @enum {string}
        */
-      message: 'success';
+      message?: 'success';
       /** @description Pagination Information (Nested Object) */
-      pagination: components['schemas']['gitee_com_linmes_authms_base_dto.PageInfo'];
+      pagination?: components['schemas']['gitee_com_linmes_authms_base_dto.PageInfo'];
       /**
-       * Format: date-time
-       * @description Response time (ISO 8601)
+       * @description Response time (RFC 3339)
        * @example 2026-04-15T10:30:00.000Z
        */
-      timestamp: string;
+      timestamp?: string;
       /**
        * @description Total Count (Flattened for Direct Reading)
        * @example 3
        */
-      total: number;
+      total?: number;
     };
     /** @description User Session Information */
     'dto.SessionResponse': {
@@ -673,19 +671,17 @@ export interface components {
        * @description Authentication Method Reference
        * @example password,totp
        */
-      amr: string;
+      amr?: string;
       /**
-       * Format: date-time
-       * @description Authentication Time
+       * @description Authentication Time (RFC 3339)
        * @example 2026-04-15T08:00:00Z
        */
-      authenticated_at: string;
+      authenticated_at?: string;
       /**
-       * Format: date-time
-       * @description Creation Time
+       * @description Creation Time (RFC 3339)
        * @example 2026-04-15T08:00:00Z
        */
-      created_at: string;
+      created_at?: string;
       /**
        * @description Device ID
        * @example dev_abc123
@@ -695,47 +691,43 @@ export interface components {
        * @description Device Type
        * @example desktop
        */
-      device_type: string;
+      device_type?: string;
       /**
-       * Format: date-time
-       * @description Expiration Time
+       * @description Expiration Time (RFC 3339)
        * @example 2026-04-16T08:00:00Z
        */
-      expires_at: string;
+      expires_at?: string;
       /**
        * @description GeoIP Location
        * @example Beijing, CN
        */
       geoip?: string;
       /**
-       * Format: uuid
-       * @description Session ID
+       * @description Session ID (a UUID)
        * @example 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10
        */
-      id: string;
+      id?: string;
       /**
-       * Format: date-time
-       * @description Idle Timeout
+       * @description Idle Timeout (RFC 3339)
        * @example 2026-04-15T12:00:00Z
        */
-      idle_expires_at: string;
+      idle_expires_at?: string;
       /**
        * @description IP
        * @example 192.168.1.1
        */
-      ip: string;
+      ip?: string;
       /**
-       * Format: date-time
-       * @description Last Activity
+       * @description Last Activity (RFC 3339)
        * @example 2026-04-15T10:30:00Z
        */
-      last_active_at: string;
+      last_active_at?: string;
       /**
        * @description Status
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'revoked' | 'expired';
+      status?: 'active' | 'revoked' | 'expired';
       /**
        * @description Tenant ID
        * @example tnt_xyz789
@@ -745,12 +737,12 @@ export interface components {
        * @description UA
        * @example Mozilla/5.0...
        */
-      user_agent: string;
+      user_agent?: string;
       /**
        * @description User ID (decimal string)
        * @example 1001
        */
-      user_id: string;
+      user_id?: string;
     };
     'dto.SessionStatusResponse': {
       /** @example true */
@@ -777,32 +769,32 @@ export interface components {
        * @description HasNext indicates whether there is a next page
        * @example false
        */
-      has_next: boolean;
+      has_next?: boolean;
       /**
        * @description HasPrev indicates whether there is a previous page
        * @example false
        */
-      has_prev: boolean;
+      has_prev?: boolean;
       /**
        * @description Page is the current page number (1-based)
        * @example 1
        */
-      page: number;
+      page?: number;
       /**
        * @description PageSize is the number of items per page
        * @example 20
        */
-      page_size: number;
+      page_size?: number;
       /**
        * @description Total is the total number of items across all pages
        * @example 3
        */
-      total: number;
+      total?: number;
       /**
        * @description TotalPages is the total number of pages
        * @example 1
        */
-      total_pages: number;
+      total_pages?: number;
     };
   };
   responses: never;
@@ -841,6 +833,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be an integer",
+           *       "errors": [
+           *         {
+           *           "code": "type",
+           *           "description": "user_id must be an integer",
+           *           "field": "user_id",
+           *           "value": "1001"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -850,6 +867,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -859,6 +893,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role or the service role",
+           *       "i18n_args": {
+           *         "other_role": "service",
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -870,6 +924,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -883,6 +957,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -896,6 +987,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -908,9 +1017,9 @@ export interface operations {
         limit?: number;
         /** @description Opaque `next_cursor` of the previous page (needs `limit`) */
         cursor?: string;
-        /** @description Only this user */
+        /** @description Only this user, e.g. `1001` */
         user_id?: number;
-        /** @description Only this IP address, or addresses in this CIDR block */
+        /** @description Only this IP address, or addresses in this CIDR block, e.g. `198.51.100.7`, `203.0.113.0/24`, `2001:db8::/64` */
         ip?: string;
         /** @description Only sessions whose first method is this */
         auth_method?:
@@ -959,7 +1068,7 @@ export interface operations {
           | 'xr'
           | 'bot'
           | 'unknown';
-        /** @description Only sessions active at or after this time (RFC 3339, with a time zone) */
+        /** @description Only sessions active at or after this time (RFC 3339, with a time zone), e.g. `2026-04-15T00:00:00Z` */
         active_since?: string;
       };
       header?: never;
@@ -983,6 +1092,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "limit must be between 1 and 1000",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "limit must be between 1 and 1000",
+           *           "field": "limit",
+           *           "value": 5000
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -992,6 +1126,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1001,6 +1152,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1012,6 +1182,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1025,6 +1215,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1038,6 +1245,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1070,6 +1295,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "after must be a cursor returned by this feed",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "after must be a cursor returned by this feed",
+           *           "field": "after",
+           *           "value": "not-a-cursor"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1079,6 +1329,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1088,6 +1355,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1099,6 +1386,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1112,6 +1419,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1125,6 +1449,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1159,6 +1501,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "after must be a cursor returned by this feed",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "after must be a cursor returned by this feed",
+           *           "field": "after",
+           *           "value": "not-a-cursor"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1168,6 +1535,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1177,6 +1561,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1188,6 +1592,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1201,6 +1625,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1214,6 +1655,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1244,6 +1703,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1253,6 +1737,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1262,6 +1763,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1271,6 +1791,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1282,6 +1821,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1295,6 +1854,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1308,6 +1884,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1340,6 +1934,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1349,6 +1968,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1358,6 +1994,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1367,6 +2022,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1378,6 +2052,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1391,6 +2085,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1404,6 +2115,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1434,6 +2163,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1443,6 +2197,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1452,6 +2223,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1461,6 +2252,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1472,6 +2282,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1485,6 +2315,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1498,6 +2345,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1528,6 +2393,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1537,6 +2427,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1546,6 +2453,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1555,6 +2482,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1564,6 +2510,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240902,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 is revoked",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *         "status": "revoked"
+           *       },
+           *       "i18n_key": "error.session_not_active",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Active",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-active"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1575,6 +2541,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1588,6 +2574,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1601,6 +2604,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1636,6 +2657,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1645,6 +2691,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1654,6 +2717,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1663,6 +2745,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1674,6 +2775,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1687,6 +2808,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1700,6 +2838,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1745,6 +2901,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/health/ready",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1754,6 +2927,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250302,
+           *       "detail": "The database does not answer",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_ready",
+           *       "instance": "/health/ready",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Not Ready",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-ready"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1791,6 +2982,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1800,6 +3016,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1809,6 +3042,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1818,6 +3068,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1829,6 +3098,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1842,6 +3131,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1855,6 +3161,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1890,6 +3214,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1899,6 +3248,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1908,6 +3274,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1917,6 +3300,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1928,6 +3330,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1941,6 +3363,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1954,6 +3393,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1985,6 +3442,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1994,6 +3476,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2003,6 +3502,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2012,6 +3528,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2023,6 +3558,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2036,6 +3591,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2049,6 +3621,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };

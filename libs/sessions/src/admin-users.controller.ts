@@ -8,6 +8,7 @@ import {
   USER_ID_RULE,
 } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
+import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import { RevokeSessionsResponse } from './dto/revoke-sessions.response';
 import { UserIdPipe } from './param-pipes';
@@ -28,7 +29,11 @@ export class AdminUsersController {
     example: '1001',
   })
   @ApiOkResponse({ description: 'How many sessions were ended', type: RevokeSessionsResponse })
-  @ApiProblemResponses([400, 404], { 404: 'User not found' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'User not found' },
+    { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
+  )
   async revokeAll(
     @Param('user_id', UserIdPipe) userId: string,
     @Query() query: RevokeReasonQuery,

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
+import { badField } from './api-examples';
 import { map, type Observable } from 'rxjs';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
@@ -14,6 +15,13 @@ import { SessionsService } from './sessions.service';
  * deny a revoked `sid` within seconds instead of waiting for the token's `exp`.
  * Any instance serves every revocation: the feed is a table, not memory.
  */
+const BAD_AFTER = badField(
+  'after',
+  'format',
+  'after must be a cursor returned by this feed',
+  'not-a-cursor',
+);
+
 @ApiTags('Revocation feed')
 @Controller('api/sessions/revocations')
 export class RevocationFeedController {
@@ -27,7 +35,7 @@ export class RevocationFeedController {
       'Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time.',
   })
   @ApiOkResponse({ type: RevocationFeedResponse })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   async page(@Query() query: RevocationFeedQuery): Promise<RevocationFeedResponse> {
     const page = await this.sessions.readRevocations(query.after, query.limit);
     return {
@@ -54,7 +62,7 @@ export class RevocationFeedController {
     schema: { type: 'string', maxLength: FEED_CURSOR_MAX_LENGTH },
   })
   @ApiOkResponse({ description: 'A stream of revocation events' })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   stream(
     @Query() query: RevocationFeedQuery,
     @Headers('last-event-id') lastEventId?: string,

@@ -32,7 +32,11 @@ export class HealthController {
     summary: 'Readiness: the database answers and the instance is not shutting down',
   })
   @ApiOkResponse({ description: 'Terminus health result' })
-  @ApiProblemResponses([], { 503: 'Not ready: database down or shutting down' })
+  @ApiProblemResponses(
+    [],
+    { 503: 'Not ready: database down or shutting down' },
+    { 503: { kind: 'notReady' } },
+  )
   async ready(): Promise<HealthCheckResult> {
     if (this.shutdown.isDraining) throw ProblemError.fromTemplate('notReady', 'shutting_down');
     try {

@@ -39,6 +39,8 @@ export function isRfc3339(value: unknown): boolean {
 export class AdminListQuery {
   @ApiPropertyOptional({
     description: 'Page size; with it the answer carries `next_cursor` (keyset paging)',
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_ADMIN_PAGE,
   })
