@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
@@ -68,5 +68,22 @@ describe('field-error codes of the request DTOs', () => {
   it('lists only documented codes in the table', () => {
     for (const code of Object.values(CODE_BY_CONSTRAINT))
       expect(FIELD_VIOLATION_CODES).toContain(code);
+  });
+
+  it('lists each code in docs/errors.md with every rule that answers it', () => {
+    const markdown = readFileSync(join(__dirname, '../../../../docs/errors.md'), 'utf8');
+    const section = markdown.slice(markdown.indexOf('\n## Field errors\n'));
+    const rows = section
+      .slice(0, section.indexOf('\n## ', 1))
+      .split('\n')
+      .filter((line) => /^\| `/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const documented = Object.fromEntries(
+      rows.map((cells) => [cells[1].replace(/`/g, ''), cells[3]]),
+    );
+    expect(Object.keys(documented)).toEqual([...FIELD_VIOLATION_CODES]);
+    for (const [constraint, code] of Object.entries(CODE_BY_CONSTRAINT)) {
+      expect(documented[code], constraint).toContain(`\`${constraint}\``);
+    }
   });
 });
