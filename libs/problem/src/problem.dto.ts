@@ -25,7 +25,7 @@ export class FieldViolation {
 
   @ApiPropertyOptional({
     description:
-      'Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (a field the request may not carry)',
+      'Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (input the rules cannot read)',
     enum: FIELD_VIOLATION_CODES,
     example: 'range',
   })

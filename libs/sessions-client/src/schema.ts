@@ -504,7 +504,7 @@ export interface components {
     };
     'dto.FieldViolation': {
       /**
-       * @description Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (a field the request may not carry)
+       * @description Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (input the rules cannot read)
        * @example range
        * @enum {string}
        */
