@@ -2,6 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import request from 'supertest';
 import type { App } from 'supertest/types';
+import { FIELD_VIOLATION_CODES } from '@app/problem';
 import { createTestApp, type TestApp } from './support/test-app';
 
 type Schema = OpenAPIV3.SchemaObject;
@@ -35,8 +36,9 @@ describe('OpenAPI document and Swagger UI', () => {
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
   });
 
-  it('documents the bearer scheme', () => {
-    expect(doc.components?.securitySchemes?.bearer).toMatchObject({
+  it('documents the bearer scheme under the name seed 001 gives it', () => {
+    expect(Object.keys(doc.components?.securitySchemes ?? {})).toEqual(['bearerAuth']);
+    expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({
       type: 'http',
       scheme: 'bearer',
     });
@@ -112,6 +114,7 @@ describe('OpenAPI document and Swagger UI', () => {
       'code',
       'description',
       'field',
+      'value',
     ]);
   });
 
@@ -150,7 +153,7 @@ describe('OpenAPI document and Swagger UI', () => {
         $ref: '#/components/schemas/dto.Problem',
       });
     }
-    expect(op.security).toEqual([{ bearer: [] }]);
+    expect(op.security).toEqual([{ bearerAuth: [] }]);
   });
 
   it('documents every route, each error response as a dto.Problem under application/problem+json', () => {
@@ -187,7 +190,7 @@ describe('OpenAPI document and Swagger UI', () => {
           $ref: '#/components/schemas/dto.Problem',
         });
       }
-      expect(op.security).toEqual([{ bearer: [] }]);
+      expect(op.security).toEqual([{ bearerAuth: [] }]);
     }
   });
 
@@ -230,5 +233,128 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(Object.keys(create.responses)).toEqual(
       expect.arrayContaining(['201', '400', '401', '403']),
     );
+  });
+
+  it('sends CSP upgrade-insecure-requests over plain http never, so assets load from any host name', async () => {
+    for (const path of ['/docs', '/problems', '/docs-json']) {
+      const res = await request(http).get(path).set('Host', 'sessions.example.test').redirects(1);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    }
+    // Not behind a trusted proxy (TRUST_PROXY=false): X-Forwarded-Proto is not believed.
+    const spoofed = await request(http).get('/docs').set('X-Forwarded-Proto', 'https').redirects(1);
+    expect(spoofed.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+  });
+
+  it('gives the admin list no parameter example that Try it out would send', () => {
+    const op = doc.paths['/api/sessions/all']?.get as OpenAPIV3.OperationObject;
+    const params = op.parameters as OpenAPIV3.ParameterObject[];
+    expect(params.map((p) => p.name).sort()).toEqual(
+      ['active_since', 'auth_method', 'cursor', 'device_type', 'ip', 'limit', 'user_id'].sort(),
+    );
+    for (const param of params) {
+      const schema = param.schema as Schema;
+      expect({ name: param.name, required: param.required }).toEqual({
+        name: param.name,
+        required: false,
+      });
+      expect({ name: param.name, example: param.example ?? schema.example }).toEqual({
+        name: param.name,
+        example: undefined,
+      });
+      expect({ name: param.name, default: schema.default }).toEqual({
+        name: param.name,
+        default: undefined,
+      });
+    }
+  });
+
+  it('shows each documented error status its own Problem example, as the service writes it', () => {
+    const expected: Record<string, [string, number]> = {
+      '400': ['invalid-request', 30240001],
+      '401': ['unauthorized', 30240101],
+      '403': ['role-required', 30240303],
+      '404': ['user-not-found', 30240401],
+      '409': ['session-not-active', 30240902],
+      '429': ['too-many-requests', 30242901],
+      '500': ['internal-error', 30250001],
+      '503': ['database-unavailable', 30250301],
+    };
+    const userList = doc.paths['/sessions/user/{user_id}/sessions']
+      ?.get as OpenAPIV3.OperationObject;
+    const examples = (op: OpenAPIV3.OperationObject) =>
+      Object.fromEntries(
+        Object.entries(op.responses)
+          .filter(([status]) => Number(status) >= 400)
+          .map(([status, r]) => [
+            status,
+            (r as OpenAPIV3.ResponseObject).content?.['application/problem+json']
+              ?.example as Record<string, unknown>,
+          ]),
+      );
+    const listed = examples(userList);
+    expect(Object.keys(listed).sort()).toEqual(['400', '401', '403', '404', '429', '500', '503']);
+    expect(listed['403']).toMatchObject({ type: '/problems/not-resource-owner', code: 30240302 });
+    expect(listed['400']).toMatchObject({
+      errors: [{ field: 'page_size', code: 'range', value: 500 }],
+      instance: '/sessions/user/1001/sessions',
+    });
+    expect(listed['401'].retry_after).toBeUndefined();
+    expect(listed['401'].errors).toBeUndefined();
+    expect(listed['503'].retry_after).toBe(5);
+    expect(listed['429'].retry_after).toBe(42);
+
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(
+        item as Record<string, OpenAPIV3.OperationObject>,
+      )) {
+        for (const [status, example] of Object.entries(examples(op))) {
+          const where = `${method} ${path} ${status}`;
+          expect(example, where).toBeDefined();
+          expect(example.status, where).toBe(Number(status));
+          expect(String(example.code).slice(3, 6), where).toBe(status);
+          expect(example.instance, where).toBe(
+            path
+              .replace('{user_id}', '1001')
+              .replace('{session_id}', '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10'),
+          );
+          if (
+            expected[status] &&
+            !(status === '403' || status === '404' || path.startsWith('/health'))
+          ) {
+            expect(example, where).toMatchObject({
+              type: `/problems/${expected[status][0]}`,
+              code: expected[status][1],
+            });
+          }
+          // retry_after only where the service sends it; field errors only on 400s.
+          expect('retry_after' in example, where).toBe(status === '429' || status === '503');
+          expect('errors' in example, where).toBe(status === '400');
+          for (const error of (example.errors as { code: string }[] | undefined) ?? []) {
+            expect(FIELD_VIOLATION_CODES, where).toContain(error.code);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('CSP behind a trusted proxy that terminates https', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ TRUST_PROXY: 'loopback' });
+  });
+
+  afterAll(() => t.close());
+
+  it('adds upgrade-insecure-requests to requests the proxy says came over https, only those', async () => {
+    const http = t.app.getHttpServer();
+    const https = await request(http).get('/docs').set('X-Forwarded-Proto', 'https').redirects(1);
+    const csp = String(https.headers['content-security-policy']);
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp.split(';').filter((d) => d === 'upgrade-insecure-requests')).toHaveLength(1);
+    const plain = await request(http).get('/docs').set('X-Forwarded-Proto', 'http').redirects(1);
+    expect(plain.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
   });
 });

@@ -241,7 +241,12 @@ describe('Problems in English and Chinese', () => {
       expect(zh).toMatchObject({ title: '请求参数无效', detail: en.detail });
       expect(zh.errors).toEqual(en.errors);
       expect(en.errors).toEqual([
-        { field: 'page_size', code: 'range', description: 'page_size must be between 1 and 100' },
+        {
+          field: 'page_size',
+          code: 'range',
+          description: 'page_size must be between 1 and 100',
+          value: 0,
+        },
       ]);
     });
 

@@ -3,17 +3,22 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type BrowserLog, launchChromium, recordBrowserLog, screenshot } from './support/browser';
 import { insertSession, insertUser } from './support/factories';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { tokenFor } from './support/tokens';
+import { adminToken, tokenFor } from './support/tokens';
 
 /**
  * Swagger UI in a real browser (Debian's chromium), served by the real app with
- * its helmet CSP: authorize with a bearer token, then try the user's session
- * list for the token's own user (200) and for another user (403 Problem).
- * Screenshots go to test-results/screenshots/.
+ * its helmet CSP over plain http under a host name that is not localhost (the
+ * browser resolves it to 127.0.0.1), as a deployment behind a name serves it:
+ * authorize with a bearer token, then try the user's session list for the
+ * token's own user (200) and for another user (403 Problem), and the admin list
+ * with nothing filled in (every session). Screenshots go to test-results/screenshots/.
  */
 const ALICE = 2001;
 const BOB = 2002;
 const LIST_PATH = '/sessions/user/{user_id}/sessions';
+const ADMIN_LIST_PATH = '/api/sessions/all';
+/** Not localhost: browsers exempt only localhost from upgrade-insecure-requests. */
+const HOST_NAME = 'sessions.example.test';
 
 /**
  * While screenshotting an operation: leave out its documented responses (long)
@@ -28,7 +33,10 @@ const UI_TIMEOUT = 10_000;
 
 describe('Swagger UI in chromium (/docs)', () => {
   let t: TestApp;
+  /** What the browser loads: http, under HOST_NAME. */
   let baseUrl: string;
+  /** The same server for this process's own fetches (Node cannot resolve HOST_NAME). */
+  let serverUrl: string;
   let browser: Browser | undefined;
   let launchError: Error | undefined;
   let context: BrowserContext | undefined;
@@ -43,7 +51,8 @@ describe('Swagger UI in chromium (/docs)', () => {
     t = await createTestApp();
     await t.app.listen(0, '127.0.0.1');
     const { port } = (t.app.getHttpServer() as { address(): AddressInfo }).address();
-    baseUrl = `http://127.0.0.1:${port}`;
+    baseUrl = `http://${HOST_NAME}:${port}`;
+    serverUrl = `http://127.0.0.1:${port}`;
 
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, ALICE, 'alice');
@@ -55,7 +64,7 @@ describe('Swagger UI in chromium (/docs)', () => {
     bobSession = await insertSession(t.dataSource, { userId: BOB });
 
     try {
-      browser = await launchChromium();
+      browser = await launchChromium([`--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`]);
     } catch (error) {
       // Reported by every test (as failed, never skipped): see beforeEach.
       launchError = error as Error;
@@ -77,6 +86,18 @@ describe('Swagger UI in chromium (/docs)', () => {
     await t?.close();
   });
 
+  /**
+   * What the browser reported as a problem, less Chromium's notice that it
+   * ignores Cross-Origin-Opener-Policy on an http origin other than localhost
+   * (the header only takes effect in a secure context; nothing fails).
+   */
+  const problems = (): string[] =>
+    log
+      .problems()
+      .filter(
+        (line) => !/^error: The Cross-Origin-Opener-Policy header has been ignored\b/.test(line),
+      );
+
   /** Fails with what the browser said, so a CSP refusal shows up verbatim in the report. */
   const withBrowserLog = async <T>(step: string, action: () => Promise<T>): Promise<T> => {
     try {
@@ -91,7 +112,7 @@ describe('Swagger UI in chromium (/docs)', () => {
 
   /** Swagger UI's DOM id of an operation: `operations-<tag>-<operationId>`, spaces as `_`. */
   const operationDomId = async (path: string, method: string): Promise<string> => {
-    const res = await fetch(`${baseUrl}/docs-json`);
+    const res = await fetch(`${serverUrl}/docs-json`);
     const doc = (await res.json()) as {
       paths: Record<string, Record<string, { operationId: string; tags: string[] }>>;
     };
@@ -124,10 +145,15 @@ describe('Swagger UI in chromium (/docs)', () => {
     };
   };
 
-  it('loads /docs under the helmet CSP with no console error', async () => {
+  it('loads /docs over http under a host name, with the helmet CSP and no console error', async () => {
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
     const res = await page.goto(`${baseUrl}/docs`, { timeout: UI_TIMEOUT });
     expect(res?.status()).toBe(200);
-    expect(res?.headers()['content-security-policy']).toBeTruthy();
+    const csp = res?.headers()['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    // Over http the browser must not be told to fetch the assets over https.
+    expect(csp).not.toContain('upgrade-insecure-requests');
     operation = page.locator(`#${await operationDomId(LIST_PATH, 'get')}`);
     await withBrowserLog('Rendering Swagger UI', async () => {
       await page
@@ -137,22 +163,32 @@ describe('Swagger UI in chromium (/docs)', () => {
       await operation.waitFor();
     });
     await screenshot(page, '01-docs-loaded');
-    expect(log.problems()).toEqual([]);
+    expect(problems()).toEqual([]);
+    // Every script, style and the document itself came over http from this host.
+    expect(requested.length).toBeGreaterThan(3);
+    for (const url of requested.filter((u) => !u.startsWith('data:'))) {
+      expect(new URL(url).origin).toBe(baseUrl);
+    }
   });
 
+  /** Applies `token` through the Authorize dialog, logging out a token applied before. */
+  const authorize = async (token: string, screenshotName?: string) => {
+    await page.locator('.scheme-container .btn.authorize').click();
+    const dialog = page.locator('.dialog-ux .modal-ux');
+    await dialog.waitFor();
+    const logout = dialog.locator('.auth-btn-wrapper button', { hasText: 'Logout' });
+    if (await logout.count()) await logout.click();
+    await dialog.locator('input[aria-label="auth-bearer-value"]').fill(token);
+    await dialog.locator('.auth-btn-wrapper .btn.modal-btn.authorize').click();
+    // Once applied, the dialog offers Logout instead of Authorize.
+    await logout.waitFor();
+    if (screenshotName) await screenshot(page, screenshotName);
+    await dialog.locator('.btn-done').click();
+    await dialog.waitFor({ state: 'detached' });
+  };
+
   it('authorizes with a bearer token through the Authorize dialog', async () => {
-    await withBrowserLog('Authorizing', async () => {
-      await page.locator('.scheme-container .btn.authorize').click();
-      const dialog = page.locator('.dialog-ux .modal-ux');
-      await dialog.waitFor();
-      await dialog.locator('input[aria-label="auth-bearer-value"]').fill(aliceToken);
-      await dialog.locator('.auth-btn-wrapper .btn.modal-btn.authorize').click();
-      // Once applied, the dialog offers Logout instead of Authorize.
-      await dialog.locator('.auth-btn-wrapper button', { hasText: 'Logout' }).waitFor();
-      await screenshot(page, '02-authorized');
-      await dialog.locator('.btn-done').click();
-      await dialog.waitFor({ state: 'detached' });
-    });
+    await withBrowserLog('Authorizing', () => authorize(aliceToken, '02-authorized'));
     await expect
       .poll(() => page.locator('.scheme-container .btn.authorize').getAttribute('class'))
       .toContain('locked');
@@ -176,7 +212,7 @@ describe('Swagger UI in chromium (/docs)', () => {
     expect(body.items.map((s: { id: string }) => s.id)).toEqual(aliceSessions);
     for (const id of aliceSessions) expect(result.body).toContain(id);
     expect(result.body).not.toContain(bobSession);
-    expect(log.problems()).toEqual([]);
+    expect(problems()).toEqual([]);
   });
 
   it("refuses another user's sessions: 403 Problem rendered", async () => {
@@ -196,14 +232,41 @@ describe('Swagger UI in chromium (/docs)', () => {
     expect(result.body).not.toContain(bobSession);
     // The browser logs the failed fetch of a 4xx as a console error; nothing else may appear.
     expect(
-      log
-        .problems()
-        .filter(
-          (line) =>
-            !/^error: Failed to load resource: the server responded with a status of 403\b/.test(
-              line,
-            ),
-        ),
+      problems().filter(
+        (line) =>
+          !/^error: Failed to load resource: the server responded with a status of 403\b/.test(
+            line,
+          ),
+      ),
     ).toEqual([]);
+  });
+
+  it('lists every session from the admin list with nothing filled in: no example is sent', async () => {
+    await withBrowserLog('Authorizing as admin', () => authorize(adminToken()));
+    const admin = page.locator(`#${await operationDomId(ADMIN_LIST_PATH, 'get')}`);
+    const result = await withBrowserLog('Trying GET /api/sessions/all', async () => {
+      await admin.locator('.opblock-summary-control').click();
+      await admin.locator('.try-out__btn').click();
+      // Optional filters start empty: Try it out would send whatever they held.
+      const inputs = admin.locator('.parameters input[type="text"]');
+      expect(await inputs.count()).toBeGreaterThan(0);
+      for (const value of await inputs.evaluateAll((els) =>
+        els.map((el) => (el as unknown as { value: string }).value),
+      )) {
+        expect(value).toBe('');
+      }
+      const answered = page.waitForResponse(
+        (res) => new URL(res.url()).pathname === ADMIN_LIST_PATH,
+        { timeout: UI_TIMEOUT },
+      );
+      await admin.locator('.btn.execute').click();
+      const response = await answered;
+      expect(response.status()).toBe(200);
+      return { url: new URL(response.url()), body: (await response.json()) as { total: number } };
+    });
+    await screenshot(admin, '05-admin-list-200', TRIED_OPERATION_ONLY);
+    expect(result.url.origin).toBe(baseUrl);
+    expect(result.url.search).toBe('');
+    expect(result.body.total).toBe(aliceSessions.length + 1);
   });
 });

@@ -37,8 +37,9 @@ const CHROMIUM_ARGS = [
 /**
  * Launches Debian's chromium. A missing browser is a failure, never a skip,
  * on CI and on a developer's machine alike, with the command that fixes it.
+ * `extraArgs` are added to the switches above (e.g. `--host-resolver-rules`).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     const where = process.env.CI === 'true' ? 'CI (CI=true)' : 'this machine';
     throw new Error(
@@ -47,7 +48,11 @@ export async function launchChromium(): Promise<Browser> {
         '.ci/run does this) or point CHROMIUM_PATH at a Chromium binary.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    timeout: 30_000,
+  });
 }
 
 export interface BrowserLog {

@@ -1,18 +1,28 @@
+import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, BadRequestException, type INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  getSchemaPath,
+  type OpenAPIObject,
+  type ResponseObject,
+  type SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { BEARER_SCHEME } from '@app/auth';
 import {
   answerClientErrorsWithProblems,
+  DEFAULT_PROBLEM_EXAMPLES,
   Problem,
   PROBLEM_CONTENT_TYPE,
   PROBLEM_MODULE_OPTIONS,
   ProblemExceptionFilter,
   type ProblemModuleOptions,
+  problemExample,
   REQUEST_ID_HEADER,
   requestContext,
 } from '@app/problem';
@@ -43,6 +53,26 @@ function trustProxy(
 ): boolean | string | ((address: string, hop: number) => boolean) {
   if (typeof setting !== 'number') return setting;
   return (_address, hop) => hop < setting;
+}
+
+/**
+ * Adds CSP `upgrade-insecure-requests` to a response of a request served over
+ * https (`request.protocol`, which honours TRUST_PROXY and `X-Forwarded-Proto`).
+ * Over plain http the directive would make the browser fetch every asset of a
+ * page (Swagger UI's scripts and styles) over https from a host name that has
+ * no https listener, leaving the page blank; browsers only exempt localhost.
+ * Runs after Nest's security hook, which wrote the policy.
+ */
+export function upgradeInsecureRequestsOverHttps(
+  protocol: string,
+  response: Pick<ServerResponse, 'getHeader' | 'setHeader'>,
+): void {
+  if (protocol !== 'https') return;
+  const policy = response.getHeader('Content-Security-Policy');
+  if (typeof policy !== 'string' || /(^|;)\s*upgrade-insecure-requests\s*(;|$)/.test(policy)) {
+    return;
+  }
+  response.setHeader('Content-Security-Policy', `${policy};upgrade-insecure-requests`);
 }
 
 type FrameworkErrorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => void;
@@ -105,8 +135,15 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   forbidCaching(fastify);
-  // helmet 8's default headers, resolved once at start-up and written by Nest's request hook.
-  app.useSecurityHeaders();
+  // helmet 8's default headers, resolved once at start-up and written by Nest's request hook,
+  // with `upgrade-insecure-requests` only for requests served over https (see below).
+  app.useSecurityHeaders({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    upgradeInsecureRequestsOverHttps(request.protocol, reply.raw);
+    done();
+  });
   app.get(MetricsService).observeRequests(fastify);
   logRequests(fastify, app.get<PinoLogger>(ROOT_LOGGER));
   acceptBodies(fastify);
@@ -187,7 +224,40 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     ),
   ];
   documentRateLimits(document);
+  placeProblemExamples(document);
+  // A refused value is any JSON value (query and path values are strings, body
+  // values any type): the member has no `type`, like the contract's untyped
+  // `value` (a Go `interface{}`), rather than the `object` @nestjs/swagger infers.
+  const violation = document.components?.schemas?.['dto.FieldViolation'] as SchemaObject;
+  delete (violation.properties?.value as SchemaObject).type;
   return document;
+}
+
+/** Path parameters as the document's examples name them. */
+const EXAMPLE_PATH_PARAMETERS: Record<string, string> = {
+  user_id: '1001',
+  session_id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10',
+};
+
+/**
+ * Each Problem example's `instance` is the path of its own operation (the
+ * request path, as the service writes it), with the path parameters filled in.
+ */
+function placeProblemExamples(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const instance = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = EXAMPLE_PATH_PARAMETERS[name];
+      if (!value) throw new Error(`No example value for the path parameter ${name} of ${path}`);
+      return value;
+    });
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      for (const response of Object.values(item[method]?.responses ?? {})) {
+        const media = (response as ResponseObject).content?.[PROBLEM_CONTENT_TYPE];
+        const example = media?.example as Problem | undefined;
+        if (example) media!.example = { ...example, instance };
+      }
+    }
+  }
 }
 
 /**
@@ -242,7 +312,12 @@ function documentRateLimits(document: OpenAPIObject): void {
             schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 60 },
           },
         },
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(Problem) } } },
+        content: {
+          [PROBLEM_CONTENT_TYPE]: {
+            schema: { $ref: getSchemaPath(Problem) },
+            example: problemExample(DEFAULT_PROBLEM_EXAMPLES[429]),
+          },
+        },
       };
       for (const response of Object.values(operation.responses)) {
         if (!response || '$ref' in response) continue;

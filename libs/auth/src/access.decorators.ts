@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
-import { ApiProblemResponses } from '@app/problem';
+import { ApiProblemResponses, type ProblemExampleSpec } from '@app/problem';
 import type { Request } from 'express';
 import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
 import { type AuthenticatedUser, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from './authenticated-user';
@@ -8,7 +8,8 @@ import { JwtAuthGuard } from './jwt-auth.guard';
 import { OwnershipGuard } from './ownership.guard';
 import { RolesGuard } from './roles.guard';
 
-export const BEARER_SCHEME = 'bearer';
+/** The security scheme's name in the OpenAPI document, as seed 001 names it. */
+export const BEARER_SCHEME = 'bearerAuth';
 
 /** Any valid bearer token. */
 export function Authenticated(): MethodDecorator & ClassDecorator {
@@ -25,9 +26,18 @@ export function RequireRoles(...roles: AccessRole[]): MethodDecorator & ClassDec
     RequiredRoles(roles),
     UseGuards(JwtAuthGuard, RolesGuard),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiProblemResponses([401, 403], {
-      403: `The token lacks the ${roles.join(' or ')} role`,
-    }),
+    ApiProblemResponses(
+      [401, 403],
+      { 403: `The token lacks the ${roles.join(' or ')} role` },
+      {
+        403: {
+          kind: 'roleRequired',
+          ...(roles.length === 1
+            ? { variant: 'one_role', args: { role: roles[0] } }
+            : { variant: 'two_roles', args: { role: roles[0], other_role: roles[1] } }),
+        },
+      },
+    ),
   );
 }
 
@@ -36,8 +46,15 @@ export function AdminOnly(): MethodDecorator & ClassDecorator {
   return RequireRoles('admin');
 }
 
-/** The route's `param` (a user id) must be the token's own user. */
-export function OwnerOnly(param = 'user_id'): MethodDecorator & ClassDecorator {
+/**
+ * The route's `param` (a user id) must be the token's own user. `examples`
+ * replaces the documented Problem example of a status (e.g. a 400 naming a
+ * query parameter rather than the path's user id).
+ */
+export function OwnerOnly(
+  param = 'user_id',
+  examples: Record<number, ProblemExampleSpec> = {},
+): MethodDecorator & ClassDecorator {
   return applyDecorators(
     OwnerParam(param),
     UseGuards(JwtAuthGuard, OwnershipGuard),
@@ -48,9 +65,25 @@ export function OwnerOnly(param = 'user_id'): MethodDecorator & ClassDecorator {
       schema: { type: 'string', ...USER_ID_PARAM_SCHEMA },
       example: '1001',
     }),
-    ApiProblemResponses([400, 401, 403], {
-      403: 'JWT user does not match path parameter',
-    }),
+    ApiProblemResponses(
+      [400, 401, 403],
+      { 403: 'JWT user does not match path parameter' },
+      {
+        400: {
+          kind: 'invalidRequest',
+          violations: [
+            {
+              field: param,
+              code: 'format',
+              description: `${param} must be ${USER_ID_RULE}`,
+              value: '01',
+            },
+          ],
+        },
+        403: { kind: 'notResourceOwner' },
+        ...examples,
+      },
+    ),
   );
 }
 

@@ -24,7 +24,12 @@ export class OwnershipGuard implements CanActivate {
     const raw = req.params[param];
     const pathUserId = parseUserId(raw);
     if (!pathUserId) {
-      throw ValidationFailedError.forField(param, 'format', `${param} must be ${USER_ID_RULE}`);
+      throw ValidationFailedError.forField(
+        param,
+        'format',
+        `${param} must be ${USER_ID_RULE}`,
+        raw,
+      );
     }
     if (!req.user || req.user.userId !== pathUserId) throw new NotResourceOwnerError();
     return true;

@@ -3,6 +3,7 @@ export * from './client-error.handler';
 export * from './api-problem-responses.decorator';
 export * from './database-errors';
 export * from './problem-catalog';
+export * from './problem-examples';
 export * from './problem-i18n';
 export * from './problem-pages';
 export * from './problem-pages.controller';

@@ -1,5 +1,19 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+/**
+ * The machine-readable codes of a field error, the only ones the service sends
+ * (docs/errors.md lists what each means). `validation.ts` maps every validator to one.
+ */
+export const FIELD_VIOLATION_CODES = [
+  'required',
+  'type',
+  'format',
+  'range',
+  'enum',
+  'unknown',
+] as const;
+export type FieldViolationCode = (typeof FIELD_VIOLATION_CODES)[number];
+
 /** One invalid field of a request (`dto.FieldViolation` of the contract). */
 @ApiSchema({ name: 'dto.FieldViolation' })
 export class FieldViolation {
@@ -10,16 +24,25 @@ export class FieldViolation {
   field?: string;
 
   @ApiPropertyOptional({
-    description: 'Machine-readable rule that failed: required, type, format, range, enum, unknown',
+    description:
+      'Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (input the rules cannot read)',
+    enum: FIELD_VIOLATION_CODES,
     example: 'range',
   })
-  code?: string;
+  code?: FieldViolationCode;
 
   @ApiPropertyOptional({
     description: 'Which rule was violated, for humans',
     example: 'page_size must be between 1 and 100',
   })
   description?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The value that was refused: as the request carried it, except that a query parameter of plain decimal digits is given as the number it was read as; left out when the field was missing, or when its JSON text is longer than 256 characters',
+    example: 500,
+  })
+  value?: unknown;
 }
 
 /**
@@ -29,7 +52,8 @@ export class FieldViolation {
 @ApiSchema({ name: 'dto.Problem' })
 export class Problem {
   @ApiPropertyOptional({
-    description: 'URI reference identifying the problem type; it resolves to documentation',
+    description:
+      'URI reference identifying the problem type; it resolves to documentation (absent would mean `about:blank`)',
     example: '/problems/invalid-request',
     format: 'uri-reference',
   })
@@ -41,7 +65,14 @@ export class Problem {
   })
   title?: string;
 
-  @ApiPropertyOptional({ description: 'HTTP status code', example: 400, format: 'int32' })
+  @ApiPropertyOptional({
+    description: 'HTTP status code',
+    type: 'integer',
+    format: 'int32',
+    minimum: 100,
+    maximum: 599,
+    example: 400,
+  })
   status?: number;
 
   @ApiPropertyOptional({
@@ -58,7 +89,11 @@ export class Problem {
   instance?: string;
 
   @ApiPropertyOptional({
-    description: 'Stable numeric business code, one per problem type',
+    description:
+      'Stable numeric business code, one per problem type: 302, the HTTP status, a sequence number',
+    type: 'integer',
+    minimum: 30240000,
+    maximum: 30259999,
     example: 30240001,
   })
   code?: number;
@@ -109,7 +144,11 @@ export class Problem {
   i18n_args?: Record<string, string | number>;
 
   @ApiPropertyOptional({
-    description: 'Seconds to wait before retrying (RFC 6585), on 429 and 503',
+    description:
+      'Seconds to wait before retrying (RFC 6585), on 429 and 503; the same as the `Retry-After` header',
+    type: 'integer',
+    minimum: 1,
+    maximum: 60,
     example: 5,
   })
   retry_after?: number;

@@ -1,4 +1,4 @@
-import { FieldViolation } from './problem.dto';
+import { FieldViolation, type FieldViolationCode } from './problem.dto';
 import { PROBLEM_CATALOG, ProblemKind } from './problem-catalog';
 import { type DetailMessage, type I18nArgs, recogniseDetail, renderDetail } from './problem-i18n';
 
@@ -48,13 +48,34 @@ export class ProblemError extends Error {
   }
 }
 
+/** The longest refused value echoed in a violation, as JSON text. */
+export const MAX_ECHOED_VALUE_LENGTH = 256;
+
+/** `value` as a violation carries it: only a value that was sent, and not a long one. */
+export function echoedValue(value: unknown): { value?: unknown } {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return {};
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return {};
+  }
+  return text !== undefined && text.length <= MAX_ECHOED_VALUE_LENGTH ? { value } : {};
+}
+
 export class ValidationFailedError extends ProblemError {
   constructor(violations: FieldViolation[], detail?: string) {
     super('invalidRequest', detail ?? describeViolations(violations), violations);
   }
 
-  static forField(field: string, code: string, description: string): ValidationFailedError {
-    return new ValidationFailedError([{ field, code, description }]);
+  /** One bad field; `value` is the refused value when the service has it (see `echoedValue`). */
+  static forField(
+    field: string,
+    code: FieldViolationCode,
+    description: string,
+    value?: unknown,
+  ): ValidationFailedError {
+    return new ValidationFailedError([{ field, code, description, ...echoedValue(value) }]);
   }
 }
 
@@ -76,7 +97,7 @@ export class AmbiguousCredentialsError extends ValidationFailedError {
     super([
       {
         field: 'Authorization',
-        code: 'ambiguous',
+        code: 'range',
         description: 'Send exactly one Authorization header',
       },
     ]);

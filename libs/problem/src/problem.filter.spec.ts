@@ -9,7 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { type MockInstance, vi } from 'vitest';
-import type { Problem } from './problem.dto';
+import type { FieldViolation, Problem } from './problem.dto';
 import {
   AuthenticationError,
   NotResourceOwnerError,
@@ -114,7 +114,7 @@ describe('ProblemExceptionFilter', () => {
   });
 
   describe('ValidationFailedError', () => {
-    const violations = [
+    const violations: FieldViolation[] = [
       { field: 'page_size', code: 'range', description: 'page_size must be between 1 and 100' },
       { field: 'page', code: 'type', description: 'page must be an integer' },
     ];
@@ -461,7 +461,9 @@ describe('ProblemExceptionFilter in other languages', () => {
   });
 
   it('keeps validation messages in English, translates the title, and sends empty i18n_args', () => {
-    const violations = [{ field: 'page', code: 'type', description: 'page must be an integer' }];
+    const violations: FieldViolation[] = [
+      { field: 'page', code: 'type', description: 'page must be an integer' },
+    ];
     const { res } = run(new ValidationFailedError(violations), zh);
     expect(res.headers['Content-Language']).toBe('zh-CN');
     expect(res.problem()).toMatchObject({

@@ -34,14 +34,35 @@ describe('toFieldViolations', () => {
       { field: 'ip', code: 'format', description: 'ip must be an address' },
       { field: 'device_type', code: 'enum', description: 'device_type must be one of' },
       { field: 'extra', code: 'unknown', description: 'property extra should not exist' },
-      { field: 'amr', code: 'unique', description: 'amr must not repeat' },
+      { field: 'amr', code: 'format', description: 'amr must not repeat' },
     ]);
   });
 
-  it('keeps an unmapped constraint name as the code', () => {
+  it('answers a documented code, never the validator name, for a rule not in the table', () => {
     expect(toFieldViolations([validationError('x', { isLatLong: 'bad' })])).toEqual([
-      { field: 'x', code: 'isLatLong', description: 'bad' },
+      { field: 'x', code: 'format', description: 'bad' },
     ]);
+  });
+
+  it('maps the custom rules of the DTOs, whose names are not codes', () => {
+    const violations = toFieldViolations([
+      validationError('ip', { isIpOrCidr: 'ip!' }),
+      validationError('active_since', { isRfc3339: 'active_since!' }),
+      validationError('username', { maxChars: 'username!' }),
+      validationError('geoip', { noNul: 'geoip!' }),
+    ]);
+    expect(violations.map((v) => v.code)).toEqual(['format', 'format', 'range', 'format']);
+  });
+
+  it('carries the refused value when it was sent and is short', () => {
+    const withValue = (value: unknown) =>
+      toFieldViolations([Object.assign(validationError('x', { isInt: 'x!' }), { value })])[0];
+    expect(withValue('1.5')).toEqual({ field: 'x', code: 'type', description: 'x!', value: '1.5' });
+    expect(withValue(['a', 'b']).value).toEqual(['a', 'b']);
+    expect(withValue(0).value).toBe(0);
+    expect(withValue(null).value).toBeNull();
+    expect(withValue(undefined)).not.toHaveProperty('value');
+    expect(withValue('y'.repeat(300))).not.toHaveProperty('value');
   });
 
   it('emits one violation per failed constraint', () => {
@@ -125,7 +146,9 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   ])('rejects the out-of-range page_size=%j with one range violation', async (value, message) => {
     const error = await rejection({ page_size: value });
     expect(error.status).toBe(400);
-    expect(error.violations).toEqual([{ field: 'page_size', code: 'range', description: message }]);
+    expect(error.violations).toEqual([
+      { field: 'page_size', code: 'range', description: message, value: Number(value) },
+    ]);
   });
 
   // Only the field and the count are pinned for non-integers: with stopAtFirstError the
@@ -144,14 +167,19 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   it.each(['1.5', '1e1', ' 2', 'abc', '007'])('rejects the non-integer page=%j', async (value) => {
     const error = await rejection({ page: value });
     expect(error.violations).toEqual([
-      { field: 'page', code: 'type', description: 'page must be an integer' },
+      { field: 'page', code: 'type', description: 'page must be an integer', value },
     ]);
   });
 
   it('reports an out-of-range integer as a range violation', async () => {
     const error = await rejection({ page_size: '101' });
     expect(error.violations).toEqual([
-      { field: 'page_size', code: 'range', description: 'page_size must be between 1 and 100' },
+      {
+        field: 'page_size',
+        code: 'range',
+        description: 'page_size must be between 1 and 100',
+        value: 101,
+      },
     ]);
   });
 
@@ -169,7 +197,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   it('rejects a page beyond the maximum', async () => {
     const error = await rejection({ page: '1000001' });
     expect(error.violations).toEqual([
-      { field: 'page', code: 'range', description: 'page must be at most 1000000' },
+      { field: 'page', code: 'range', description: 'page must be at most 1000000', value: 1000001 },
     ]);
   });
 
@@ -180,6 +208,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
       field: 'page',
       code: 'range',
       description: 'page must be at least 1',
+      value: 0,
     });
     expect(error.detail).toContain('page must be at least 1');
     expect(error.detail).toContain('page_size must be');

@@ -1,32 +1,59 @@
 import { ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { FieldViolation } from './problem.dto';
-import { ValidationFailedError } from './problem.errors';
+import { FIELD_VIOLATION_CODES, FieldViolation, type FieldViolationCode } from './problem.dto';
+import { echoedValue, ValidationFailedError } from './problem.errors';
 
-/** class-validator constraint names grouped into the contract's violation codes. */
-const CODE_BY_CONSTRAINT: Record<string, string> = {
+/**
+ * The one place a failed rule becomes a field-error code: every class-validator
+ * constraint the DTOs use (built-in and custom, by name) maps to one of the
+ * documented codes (`FIELD_VIOLATION_CODES`, docs/errors.md). `validation.spec.ts`
+ * checks every constraint registered on a DTO is listed here.
+ */
+export const CODE_BY_CONSTRAINT: Readonly<Record<string, FieldViolationCode>> = {
+  // missing or empty
   isDefined: 'required',
   isNotEmpty: 'required',
   arrayNotEmpty: 'required',
+  // wrong JSON type
   isInt: 'type',
   isNumber: 'type',
   isString: 'type',
   isArray: 'type',
   isBoolean: 'type',
+  isObject: 'type',
+  nestedValidation: 'type',
+  // wrong form
   isDateString: 'format',
+  isRfc3339: 'format',
   isIp: 'format',
+  isIpOrCidr: 'format',
   isUUID: 'format',
   matches: 'format',
+  noNul: 'format',
+  arrayUnique: 'format',
+  // out of bounds
   min: 'range',
   max: 'range',
   minLength: 'range',
   maxLength: 'range',
+  maxChars: 'range',
+  arrayMinSize: 'range',
   arrayMaxSize: 'range',
-  arrayUnique: 'unique',
+  // not an allowed value
   isIn: 'enum',
   isEnum: 'enum',
+  // not allowed at all
   whitelistValidation: 'unknown',
+  unknownValue: 'unknown',
 };
+
+/** The code of a failed constraint; a rule not listed above still answers a documented code. */
+export function violationCode(constraint: string): FieldViolationCode {
+  return Object.hasOwn(CODE_BY_CONSTRAINT, constraint) ? CODE_BY_CONSTRAINT[constraint] : 'format';
+}
+
+const isFieldErrorCode = (code: string): code is FieldViolationCode =>
+  (FIELD_VIOLATION_CODES as readonly string[]).includes(code);
 
 /** Flattens nested class-validator errors into one violation per failed rule, dotted paths. */
 export function toFieldViolations(errors: ValidationError[], parent = ''): FieldViolation[] {
@@ -40,8 +67,12 @@ export function toFieldViolations(errors: ValidationError[], parent = ''): Field
     for (const [constraint, description] of Object.entries(error.constraints ?? {})) {
       // A rule may name its code in its validation context: `{ context: { code: 'range' } }`.
       const own = (error.contexts?.[constraint] as { code?: unknown } | undefined)?.code;
-      const code = typeof own === 'string' ? own : (CODE_BY_CONSTRAINT[constraint] ?? constraint);
-      violations.push({ field, code, description });
+      violations.push({
+        field,
+        code: typeof own === 'string' && isFieldErrorCode(own) ? own : violationCode(constraint),
+        description,
+        ...echoedValue(error.value),
+      });
     }
     if (error.children?.length) violations.push(...toFieldViolations(error.children, field));
   }
@@ -53,7 +84,7 @@ export const PROBLEM_VALIDATION_OPTIONS: ValidationPipeOptions = {
   whitelist: true,
   forbidUnknownValues: true,
   stopAtFirstError: true,
-  validationError: { target: false, value: false },
+  validationError: { target: false, value: true },
   exceptionFactory: (errors) => new ValidationFailedError(toFieldViolations(errors)),
 };
 

@@ -242,10 +242,7 @@ export interface components {
       session_id: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /**
-       * Format: int64
-       * @example 1001
-       */
+      /** @example 1001 */
       user_id: number;
       /** @example alice */
       username: string;
@@ -356,10 +353,7 @@ export interface components {
       tenant_id?: string;
       /** @example Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) ... */
       user_agent: string;
-      /**
-       * Format: int64
-       * @example 1001
-       */
+      /** @example 1001 */
       user_id: number;
       /** @example alice */
       username: string;
@@ -369,7 +363,6 @@ export interface components {
       next_cursor?: string | null;
       sessions: components['schemas']['AdminSession'][];
       /**
-       * Format: int64
        * @description Number of sessions in `sessions`
        * @example 1
        */
@@ -480,10 +473,11 @@ export interface components {
     };
     'dto.FieldViolation': {
       /**
-       * @description Machine-readable rule that failed: required, type, format, range, enum, unknown
+       * @description Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (input the rules cannot read)
        * @example range
+       * @enum {string}
        */
-      code?: string;
+      code?: 'required' | 'type' | 'format' | 'range' | 'enum' | 'unknown';
       /**
        * @description Which rule was violated, for humans
        * @example page_size must be between 1 and 100
@@ -494,10 +488,15 @@ export interface components {
        * @example page_size
        */
       field?: string;
+      /**
+       * @description The value that was refused: as the request carried it, except that a query parameter of plain decimal digits is given as the number it was read as; left out when the field was missing, or when its JSON text is longer than 256 characters
+       * @example 500
+       */
+      value?: unknown;
     };
     'dto.Problem': {
       /**
-       * @description Stable numeric business code, one per problem type
+       * @description Stable numeric business code, one per problem type: 302, the HTTP status, a sequence number
        * @example 30240001
        */
       code?: number;
@@ -534,7 +533,7 @@ export interface components {
        */
       request_id?: string;
       /**
-       * @description Seconds to wait before retrying (RFC 6585), on 429 and 503
+       * @description Seconds to wait before retrying (RFC 6585), on 429 and 503; the same as the `Retry-After` header
        * @example 5
        */
       retry_after?: number;
@@ -571,7 +570,7 @@ export interface components {
       trace_id?: string;
       /**
        * Format: uri-reference
-       * @description URI reference identifying the problem type; it resolves to documentation
+       * @description URI reference identifying the problem type; it resolves to documentation (absent would mean `about:blank`)
        * @example /problems/invalid-request
        */
       type?: string;
@@ -632,28 +631,27 @@ export interface components {
        * @description Business result code, 0 on success
        * @example 0
        */
-      code: number;
+      code?: number;
       /** @description Use items uniformly */
-      items: components['schemas']['dto.SessionResponse'][];
+      items?: components['schemas']['dto.SessionResponse'][];
       /**
        * @description Result message
        * @example success
        * @enum {string}
        */
-      message: 'success';
+      message?: 'success';
       /** @description Pagination Information (Nested Object) */
-      pagination: components['schemas']['gitee_com_linmes_authms_base_dto.PageInfo'];
+      pagination?: components['schemas']['gitee_com_linmes_authms_base_dto.PageInfo'];
       /**
-       * Format: date-time
-       * @description Response time (ISO 8601)
+       * @description Response time (RFC 3339)
        * @example 2026-04-15T10:30:00.000Z
        */
-      timestamp: string;
+      timestamp?: string;
       /**
        * @description Total Count (Flattened for Direct Reading)
        * @example 3
        */
-      total: number;
+      total?: number;
     };
     /** @description User Session Information */
     'dto.SessionResponse': {
@@ -661,19 +659,17 @@ export interface components {
        * @description Authentication Method Reference
        * @example password,totp
        */
-      amr: string;
+      amr?: string;
       /**
-       * Format: date-time
-       * @description Authentication Time
+       * @description Authentication Time (RFC 3339)
        * @example 2026-04-15T08:00:00Z
        */
-      authenticated_at: string;
+      authenticated_at?: string;
       /**
-       * Format: date-time
-       * @description Creation Time
+       * @description Creation Time (RFC 3339)
        * @example 2026-04-15T08:00:00Z
        */
-      created_at: string;
+      created_at?: string;
       /**
        * @description Device ID
        * @example dev_abc123
@@ -683,47 +679,43 @@ export interface components {
        * @description Device Type
        * @example desktop
        */
-      device_type: string;
+      device_type?: string;
       /**
-       * Format: date-time
-       * @description Expiration Time
+       * @description Expiration Time (RFC 3339)
        * @example 2026-04-16T08:00:00Z
        */
-      expires_at: string;
+      expires_at?: string;
       /**
        * @description GeoIP Location
        * @example Beijing, CN
        */
       geoip?: string;
       /**
-       * Format: uuid
-       * @description Session ID
+       * @description Session ID (a UUID)
        * @example 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10
        */
-      id: string;
+      id?: string;
       /**
-       * Format: date-time
-       * @description Idle Timeout
+       * @description Idle Timeout (RFC 3339)
        * @example 2026-04-15T12:00:00Z
        */
-      idle_expires_at: string;
+      idle_expires_at?: string;
       /**
        * @description IP
        * @example 192.168.1.1
        */
-      ip: string;
+      ip?: string;
       /**
-       * Format: date-time
-       * @description Last Activity
+       * @description Last Activity (RFC 3339)
        * @example 2026-04-15T10:30:00Z
        */
-      last_active_at: string;
+      last_active_at?: string;
       /**
        * @description Status
        * @example active
        * @enum {string}
        */
-      status: 'active' | 'revoked' | 'expired';
+      status?: 'active' | 'revoked' | 'expired';
       /**
        * @description Tenant ID
        * @example tnt_xyz789
@@ -733,12 +725,12 @@ export interface components {
        * @description UA
        * @example Mozilla/5.0...
        */
-      user_agent: string;
+      user_agent?: string;
       /**
        * @description User ID (decimal string)
        * @example 1001
        */
-      user_id: string;
+      user_id?: string;
     };
     'dto.SessionStatusResponse': {
       /** @example true */
@@ -765,32 +757,32 @@ export interface components {
        * @description HasNext indicates whether there is a next page
        * @example false
        */
-      has_next: boolean;
+      has_next?: boolean;
       /**
        * @description HasPrev indicates whether there is a previous page
        * @example false
        */
-      has_prev: boolean;
+      has_prev?: boolean;
       /**
        * @description Page is the current page number (1-based)
        * @example 1
        */
-      page: number;
+      page?: number;
       /**
        * @description PageSize is the number of items per page
        * @example 20
        */
-      page_size: number;
+      page_size?: number;
       /**
        * @description Total is the total number of items across all pages
        * @example 3
        */
-      total: number;
+      total?: number;
       /**
        * @description TotalPages is the total number of pages
        * @example 1
        */
-      total_pages: number;
+      total_pages?: number;
     };
   };
   responses: never;
@@ -838,6 +830,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be an integer",
+           *       "errors": [
+           *         {
+           *           "code": "type",
+           *           "description": "user_id must be an integer",
+           *           "field": "user_id",
+           *           "value": "1001"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -849,6 +866,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -860,6 +894,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role or the service role",
+           *       "i18n_args": {
+           *         "other_role": "service",
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -873,6 +927,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -888,6 +962,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -903,6 +994,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -915,9 +1024,9 @@ export interface operations {
         limit?: number;
         /** @description Opaque `next_cursor` of the previous page (needs `limit`) */
         cursor?: string;
-        /** @description Only this user */
+        /** @description Only this user, e.g. `1001` */
         user_id?: number;
-        /** @description Only this IP address, or addresses in this CIDR block */
+        /** @description Only this IP address, or addresses in this CIDR block, e.g. `198.51.100.7`, `203.0.113.0/24`, `2001:db8::/64` */
         ip?: string;
         /** @description Only sessions whose first method is this one; an alias finds the sessions of its RFC 8176 method (`password` and `pwd` alike) */
         auth_method?:
@@ -1002,6 +1111,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "limit must be between 1 and 1000",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "limit must be between 1 and 1000",
+           *           "field": "limit",
+           *           "value": 5000
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1013,6 +1147,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1024,6 +1175,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1037,6 +1207,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1052,6 +1242,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1067,6 +1274,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1103,6 +1328,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "after must be a cursor returned by this feed",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "after must be a cursor returned by this feed",
+           *           "field": "after",
+           *           "value": "not-a-cursor"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1114,6 +1364,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1125,6 +1392,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1138,6 +1425,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1153,6 +1460,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1168,6 +1492,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/revocations",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1206,6 +1548,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "after must be a cursor returned by this feed",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "after must be a cursor returned by this feed",
+           *           "field": "after",
+           *           "value": "not-a-cursor"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1217,6 +1584,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1228,6 +1612,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1241,6 +1645,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1256,6 +1680,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1271,6 +1712,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/revocations/stream",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1305,6 +1764,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1316,6 +1800,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1327,6 +1828,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1338,6 +1858,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1351,6 +1890,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1366,6 +1925,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1381,6 +1957,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1417,6 +2011,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1428,6 +2047,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1439,6 +2075,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1450,6 +2105,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1463,6 +2137,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1478,6 +2172,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1493,6 +2204,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1527,6 +2256,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1538,6 +2292,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1549,6 +2320,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1560,6 +2351,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1573,6 +2383,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1588,6 +2418,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1603,6 +2450,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1637,6 +2502,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "session_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "session_id must be a UUID",
+           *           "field": "session_id",
+           *           "value": "not-a-uuid"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1648,6 +2538,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1659,6 +2566,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the service role or the admin role",
+           *       "i18n_args": {
+           *         "other_role": "admin",
+           *         "role": "service"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1670,6 +2597,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1681,6 +2627,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240902,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 is revoked",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *         "status": "revoked"
+           *       },
+           *       "i18n_key": "error.session_not_active",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Active",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-active"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1694,6 +2660,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1709,6 +2695,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1724,6 +2727,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1774,6 +2795,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1785,6 +2831,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1796,6 +2859,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1807,6 +2889,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1820,6 +2921,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1835,6 +2956,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1850,6 +2988,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1891,6 +3047,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1902,6 +3083,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1913,6 +3111,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1924,6 +3139,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1937,6 +3171,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1952,6 +3206,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -1967,6 +3238,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2017,6 +3306,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2028,6 +3342,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2039,6 +3370,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2050,6 +3398,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2063,6 +3430,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2078,6 +3465,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2093,6 +3497,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2128,6 +3550,31 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2139,6 +3586,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2150,6 +3614,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240302,
+           *       "detail": "The token's user may only access their own resources",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.not_resource_owner",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Access To Another User Denied",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/not-resource-owner"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2161,6 +3642,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30240402,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 does not exist",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10"
+           *       },
+           *       "i18n_key": "error.session_not_found",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-found"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2174,6 +3674,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2189,6 +3709,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
@@ -2204,6 +3741,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };

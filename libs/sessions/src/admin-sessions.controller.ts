@@ -24,8 +24,9 @@ import {
 import { AdminOnly, type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
 import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
-import { AdminListQuery } from './dto/admin-list.query';
+import { AdminListQuery, MAX_ADMIN_PAGE } from './dto/admin-list.query';
 import { pgTimestampToIso } from './dto/input-rules';
+import { BAD_SESSION_ID, badField, SESSION_NOT_FOUND } from './api-examples';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { jsonListBody } from './json-list.stream';
 import { CreateSessionPipe } from './create-session.pipe';
@@ -56,7 +57,11 @@ export class AdminSessionsController {
     description: 'Returns all active sessions (admin).',
     type: AdminSessionListResponse,
   })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses(
+    [400],
+    {},
+    { 400: badField('limit', 'range', `limit must be between 1 and ${MAX_ADMIN_PAGE}`, 5000) },
+  )
   async listAll(
     @Query() query: AdminListQuery,
     // Node's response (Express extends it) or a Fastify reply wrapping it.
@@ -72,7 +77,13 @@ export class AdminSessionsController {
     };
     if (query.limit === undefined) {
       if (query.cursor !== undefined) {
-        throw ValidationFailedError.forField('cursor', 'requires', 'cursor needs limit');
+        // `limit` is missing: required with a cursor.
+        throw ValidationFailedError.forField(
+          'cursor',
+          'required',
+          'cursor needs limit',
+          query.cursor,
+        );
       }
       const { batches, release } = await this.sessions.streamActive(filter);
       const body = await jsonListBody(
@@ -104,7 +115,11 @@ export class AdminSessionsController {
       'Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction.',
   })
   @ApiCreatedResponse({ description: 'The new session', type: SessionResponse })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses(
+    [400],
+    {},
+    { 400: badField('user_id', 'type', 'user_id must be an integer', '1001') },
+  )
   // `Readonly<...>` carries no runtime type, so the global pipe leaves the body to
   // CreateSessionPipe, which also checks the configured lifetime bounds and so names every
   // bad field in one answer.
@@ -120,7 +135,11 @@ export class AdminSessionsController {
   @ApiOperation({ summary: 'One session of any status, with its revocation record (admin)' })
   @ApiParam(SESSION_ID)
   @ApiOkResponse({ type: AdminSessionDetail })
-  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'No such session' },
+    { 400: BAD_SESSION_ID, 404: SESSION_NOT_FOUND },
+  )
   async get(@Param('session_id', SessionIdPipe) sessionId: string): Promise<AdminSessionDetail> {
     return toAdminSessionDetail(await this.sessions.getDetail(sessionId));
   }
@@ -134,7 +153,11 @@ export class AdminSessionsController {
   })
   @ApiParam(SESSION_ID)
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'No such session' },
+    { 400: BAD_SESSION_ID, 404: SESSION_NOT_FOUND },
+  )
   async revoke(
     @Param('session_id', SessionIdPipe) sessionId: string,
     @Query() query: RevokeReasonQuery,
@@ -157,10 +180,14 @@ export class AdminSessionsController {
   })
   @ApiParam(SESSION_ID)
   @ApiOkResponse({ type: SessionResponse })
-  @ApiProblemResponses([400, 404, 409], {
-    404: 'No such session',
-    409: 'The session is revoked or expired',
-  })
+  @ApiProblemResponses(
+    [400, 404, 409],
+    {
+      404: 'No such session',
+      409: 'The session is revoked or expired',
+    },
+    { 400: BAD_SESSION_ID, 404: SESSION_NOT_FOUND },
+  )
   async touch(@Param('session_id', SessionIdPipe) sessionId: string): Promise<SessionResponse> {
     return toSessionResponse(await this.sessions.touch(sessionId));
   }
@@ -174,7 +201,11 @@ export class AdminSessionsController {
   })
   @ApiParam(SESSION_ID)
   @ApiOkResponse({ type: SessionStatusResponse })
-  @ApiProblemResponses([400, 404], { 404: 'No such session' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'No such session' },
+    { 400: BAD_SESSION_ID, 404: SESSION_NOT_FOUND },
+  )
   async status(
     @Param('session_id', SessionIdPipe) sessionId: string,
   ): Promise<SessionStatusResponse> {

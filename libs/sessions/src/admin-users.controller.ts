@@ -14,6 +14,7 @@ import {
   USER_ID_RULE,
 } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
+import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import {
   bulkRevocationAnswer,
@@ -43,7 +44,11 @@ export class AdminUsersController {
       'A large account: the request budget ran out; how many ended so far and how many remain, ended in the background. Repeat the request to follow it: 200 once none remains.',
     type: RevokeSessionsProgress,
   })
-  @ApiProblemResponses([400, 404], { 404: 'User not found' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'User not found' },
+    { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
+  )
   async revokeAll(
     @Param('user_id', UserIdPipe) userId: string,
     @Query() query: RevokeReasonQuery,

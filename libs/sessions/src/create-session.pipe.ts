@@ -35,7 +35,7 @@ export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateS
       whitelist: PROBLEM_VALIDATION_OPTIONS.whitelist,
       forbidUnknownValues: PROBLEM_VALIDATION_OPTIONS.forbidUnknownValues,
       stopAtFirstError: PROBLEM_VALIDATION_OPTIONS.stopAtFirstError,
-      validationError: { target: false, value: false },
+      validationError: PROBLEM_VALIDATION_OPTIONS.validationError,
     });
     const violations = toFieldViolations(errors);
     const invalid = new Set(violations.map((v) => v.field));

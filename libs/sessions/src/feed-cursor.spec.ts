@@ -76,7 +76,7 @@ describe('feed cursor', () => {
     const error = decodeError(cursor);
     expect(error).toBeInstanceOf(ValidationFailedError);
     expect((error as ValidationFailedError).violations).toEqual([
-      { field: 'after', code: 'format', description: expect.any(String) },
+      { field: 'after', code: 'format', description: expect.any(String), value: cursor },
     ]);
     expect((error as ValidationFailedError).status).toBe(400);
   });
@@ -89,7 +89,7 @@ describe('feed cursor', () => {
     const error = decodeError(padded);
     expect(error).toBeInstanceOf(ValidationFailedError);
     expect((error as ValidationFailedError).violations).toEqual([
-      { field: 'after', code: 'format', description: expect.any(String) },
+      { field: 'after', code: 'format', description: expect.any(String), value: padded },
     ]);
   });
 
@@ -97,7 +97,12 @@ describe('feed cursor', () => {
     const error = decodeError('abc', 'cursor') as ValidationFailedError;
     expect(error).toBeInstanceOf(ValidationFailedError);
     expect(error.violations).toEqual([
-      { field: 'cursor', code: 'format', description: expect.stringContaining('cursor') },
+      {
+        field: 'cursor',
+        code: 'format',
+        description: expect.stringContaining('cursor'),
+        value: 'abc',
+      },
     ]);
     expect(error.violations[0]?.description).not.toContain('after');
   });

@@ -22,6 +22,7 @@ export function decodeFeedCursor(cursor: string | undefined, field = 'after'): F
       field,
       'format',
       `${field} must be a cursor returned by this feed`,
+      cursor,
     );
   if (!cursor.startsWith(PREFIX) || cursor.length > 80) throw invalid();
   const [xid, id, ...rest] = Buffer.from(cursor.slice(PREFIX.length), 'base64url')

@@ -48,6 +48,7 @@ export function decodeListCursor(cursor: string): ListPosition {
       'cursor',
       'format',
       'cursor must be a next_cursor returned by this list',
+      cursor,
     );
   if (!cursor.startsWith(PREFIX) || cursor.length > 200) throw invalid();
   const [lastActiveAt, id, ...rest] = Buffer.from(cursor.slice(PREFIX.length), 'base64url')

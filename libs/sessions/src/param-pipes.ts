@@ -12,7 +12,7 @@ export class SessionIdPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
     if (isUuid(value)) return value.toLowerCase();
     const field = metadata.data ?? 'session_id';
-    throw ValidationFailedError.forField(field, 'format', `${field} must be a UUID`);
+    throw ValidationFailedError.forField(field, 'format', `${field} must be a UUID`, value);
   }
 }
 
@@ -23,6 +23,11 @@ export class UserIdPipe implements PipeTransform<string, string> {
     const parsed = parseUserId(value);
     if (parsed) return parsed;
     const field = metadata.data ?? 'user_id';
-    throw ValidationFailedError.forField(field, 'format', `${field} must be ${USER_ID_RULE}`);
+    throw ValidationFailedError.forField(
+      field,
+      'format',
+      `${field} must be ${USER_ID_RULE}`,
+      value,
+    );
   }
 }

@@ -3,6 +3,7 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@n
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
 import { ApiProblemResponses } from '@app/problem';
 import { endWith, map, merge, type Observable, takeWhile, timer } from 'rxjs';
+import { badField } from './api-examples';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
 import { decodeFeedCursor } from './feed-cursor';
@@ -31,6 +32,13 @@ export const TOKEN_EXPIRED_EVENT = 'token-expired';
  * deny a revoked `sid` within seconds instead of waiting for the token's `exp`.
  * Any instance serves every revocation: the feed is a table, not memory.
  */
+const BAD_AFTER = badField(
+  'after',
+  'format',
+  'after must be a cursor returned by this feed',
+  'not-a-cursor',
+);
+
 @ApiTags('Revocation feed')
 @Controller('api/sessions/revocations')
 export class RevocationFeedController {
@@ -44,7 +52,7 @@ export class RevocationFeedController {
       'Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time.',
   })
   @ApiOkResponse({ type: RevocationFeedResponse })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   async page(@Query() query: RevocationFeedQuery): Promise<RevocationFeedResponse> {
     const page = await this.sessions.readRevocations(query.after, query.limit);
     return {
@@ -72,7 +80,7 @@ export class RevocationFeedController {
     schema: { type: 'string', maxLength: FEED_CURSOR_MAX_LENGTH },
   })
   @ApiOkResponse({ description: 'A stream of revocation events' })
-  @ApiProblemResponses([400])
+  @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   stream(
     @Query() query: RevocationFeedQuery,
     @CurrentUser() caller: AuthenticatedUser,

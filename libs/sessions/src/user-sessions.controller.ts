@@ -9,7 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@app/auth';
 import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
-import { ListUserSessionsQuery } from './dto/list-user-sessions.query';
+import { ListUserSessionsQuery, MAX_PAGE_SIZE } from './dto/list-user-sessions.query';
+import { badField, SESSION_NOT_FOUND } from './api-examples';
 import { RevokeOwnSessionsQuery } from './dto/revoke.query';
 import {
   bulkRevocationAnswer,
@@ -27,7 +28,9 @@ export class UserSessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
-  @OwnerOnly('user_id')
+  @OwnerOnly('user_id', {
+    400: badField('page_size', 'range', `page_size must be between 1 and ${MAX_PAGE_SIZE}`, 500),
+  })
   @ApiOperation({
     summary: "List the caller's active sessions",
     description:
@@ -54,7 +57,7 @@ export class UserSessionsController {
   })
   @ApiParam({ name: 'session_id', schema: SESSION_ID_PARAM_SCHEMA })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblemResponses([404], { 404: 'No such session among yours' })
+  @ApiProblemResponses([404], { 404: 'No such session among yours' }, { 404: SESSION_NOT_FOUND })
   async revokeOne(
     @Param('user_id') userId: string,
     @Param('session_id', SessionIdPipe) sessionId: string,
@@ -86,8 +89,10 @@ export class UserSessionsController {
     if (keepCurrent && !caller.sessionId) {
       throw ValidationFailedError.forField(
         'keep_current',
-        'unsupported',
+        // true is not a value this token can use: it names no session to keep.
+        'enum',
         'keep_current needs a token bound to a session (sid claim)',
+        query.keep_current,
       );
     }
     const reason = keepCurrent ? 'signed out other devices' : 'signed out everywhere';

@@ -24,11 +24,15 @@ export function isIpOrCidr(value: unknown): boolean {
 
 /**
  * Optional paging and filters of the admin list. With none of them the list is
- * the seed contract: every active session, streamed.
+ * the seed contract: every active session, streamed. None carries an `example`:
+ * Swagger UI's "Try it out" fills a parameter with its example and sends it, so
+ * an example here would silently filter the list; examples go in the description.
  */
 export class AdminListQuery {
   @ApiPropertyOptional({
     description: 'Page size; with it the answer carries `next_cursor` (keyset paging)',
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_ADMIN_PAGE,
   })
@@ -50,11 +54,10 @@ export class AdminListQuery {
   cursor?: string;
 
   @ApiPropertyOptional({
-    description: 'Only this user',
+    description: 'Only this user, e.g. `1001`',
     type: 'integer',
     minimum: 1,
     ...SAFE_INTEGER,
-    example: 1001,
   })
   @IsOptional()
   @Min(1, { message: 'user_id must be a positive integer' })
@@ -64,8 +67,8 @@ export class AdminListQuery {
   user_id?: number;
 
   @ApiPropertyOptional({
-    description: 'Only this IP address, or addresses in this CIDR block',
-    example: '203.0.113.0/24',
+    description:
+      'Only this IP address, or addresses in this CIDR block, e.g. `198.51.100.7`, `203.0.113.0/24`, `2001:db8::/64`',
     // The longest IPv6 text form (45) plus a /128 prefix; isIpOrCidr refuses anything longer.
     maxLength: 49,
   })
@@ -94,7 +97,6 @@ export class AdminListQuery {
       'Only sessions active at or after this time (RFC 3339, with a time zone within ±15:59; 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)',
     format: 'date-time',
     maxLength: PG_TIMESTAMP_MAX_LENGTH,
-    example: '2026-04-15T00:00:00Z',
   })
   @IsOptional()
   @PgTimestamp()

@@ -5,7 +5,6 @@ import {
   IP_ADDRESS_MAX_LENGTH,
   ISO_DATE_TIME_MAX_LENGTH,
   LIST_CURSOR_MAX_LENGTH,
-  SAFE_INTEGER,
   UUID_LENGTH,
 } from './doc-bounds';
 
@@ -18,7 +17,8 @@ export class AdminSession {
   })
   session_id: string;
 
-  @ApiProperty({ type: 'integer', minimum: 1, ...SAFE_INTEGER, example: 1001 })
+  // Seed 000 gives no format for its integers.
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 1001 })
   user_id: number;
 
   @ApiProperty({
@@ -73,7 +73,7 @@ export class AdminSessionListResponse {
   @ApiProperty({
     type: 'integer',
     minimum: 0,
-    ...SAFE_INTEGER,
+    maximum: Number.MAX_SAFE_INTEGER,
     description: 'Number of sessions in `sessions`',
     example: 1,
   })

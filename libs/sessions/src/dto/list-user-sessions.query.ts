@@ -11,7 +11,13 @@ export const MAX_PAGE_SIZE = 100;
  * non-integer is reported as such, not as out of range.
  */
 export class ListUserSessionsQuery {
-  @ApiPropertyOptional({ description: 'Page number', default: 1, minimum: 1, maximum: MAX_PAGE })
+  @ApiPropertyOptional({
+    description: 'Page number',
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    maximum: MAX_PAGE,
+  })
   @Min(1, { message: 'page must be at least 1' })
   @Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` })
   @IsInt({ message: 'page must be an integer' })
@@ -20,6 +26,7 @@ export class ListUserSessionsQuery {
 
   @ApiPropertyOptional({
     description: 'Items per page',
+    type: 'integer',
     default: 20,
     minimum: 1,
     maximum: MAX_PAGE_SIZE,

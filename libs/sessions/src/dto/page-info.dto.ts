@@ -1,24 +1,56 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { MAX_PAGE, MAX_PAGE_SIZE } from './list-user-sessions.query';
 
-/** `gitee_com_linmes_authms_base_dto.PageInfo`: the contract keeps the upstream schema name. */
+/**
+ * `gitee_com_linmes_authms_base_dto.PageInfo`: the contract keeps the upstream schema name.
+ * As seed 001 documents it: every member optional (the service always sends all
+ * six), integers without a format.
+ */
 @ApiSchema({ name: 'gitee_com_linmes_authms_base_dto.PageInfo' })
 export class PageInfo {
-  @ApiProperty({ description: 'Page is the current page number (1-based)', example: 1 })
+  @ApiPropertyOptional({
+    description: 'Page is the current page number (1-based)',
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    example: 1,
+  })
   page: number;
 
-  @ApiProperty({ description: 'PageSize is the number of items per page', example: 20 })
+  @ApiPropertyOptional({
+    description: 'PageSize is the number of items per page',
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    example: 20,
+  })
   page_size: number;
 
-  @ApiProperty({ description: 'Total is the total number of items across all pages', example: 3 })
+  @ApiPropertyOptional({
+    description: 'Total is the total number of items across all pages',
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 3,
+  })
   total: number;
 
-  @ApiProperty({ description: 'TotalPages is the total number of pages', example: 1 })
+  @ApiPropertyOptional({
+    description: 'TotalPages is the total number of pages',
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 1,
+  })
   total_pages: number;
 
-  @ApiProperty({ description: 'HasNext indicates whether there is a next page', example: false })
+  @ApiPropertyOptional({
+    description: 'HasNext indicates whether there is a next page',
+    example: false,
+  })
   has_next: boolean;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     description: 'HasPrev indicates whether there is a previous page',
     example: false,
   })

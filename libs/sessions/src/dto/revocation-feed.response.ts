@@ -62,7 +62,13 @@ export class RevocationFeedQuery {
   })
   after?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: MAX_FEED_LIMIT })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    default: 100,
+    minimum: 1,
+    maximum: MAX_FEED_LIMIT,
+  })
   @Min(1, { message: `limit must be between 1 and ${MAX_FEED_LIMIT}` })
   @Max(MAX_FEED_LIMIT, { message: `limit must be between 1 and ${MAX_FEED_LIMIT}` })
   @IsInt({ message: 'limit must be an integer' })

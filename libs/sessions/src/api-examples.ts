@@ -1,0 +1,31 @@
+import { USER_ID_RULE } from '@app/auth';
+import type { FieldViolationCode, ProblemExampleSpec } from '@app/problem';
+
+/** The session id the document's examples use. */
+export const EXAMPLE_SESSION_ID = '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10';
+
+/** A 400 naming one bad field, as the validation answers it. */
+export function badField(
+  field: string,
+  code: FieldViolationCode,
+  description: string,
+  value: unknown,
+): ProblemExampleSpec {
+  return { kind: 'invalidRequest', violations: [{ field, code, description, value }] };
+}
+
+export const BAD_SESSION_ID = badField(
+  'session_id',
+  'format',
+  'session_id must be a UUID',
+  'not-a-uuid',
+);
+export const BAD_USER_ID = badField('user_id', 'format', `user_id must be ${USER_ID_RULE}`, '01');
+export const SESSION_NOT_FOUND: ProblemExampleSpec = {
+  kind: 'sessionNotFound',
+  args: { session_id: EXAMPLE_SESSION_ID },
+};
+export const USER_NOT_FOUND: ProblemExampleSpec = {
+  kind: 'userNotFound',
+  args: { user_id: '1001' },
+};
