@@ -47,11 +47,20 @@ describe('toFieldViolations', () => {
   it('maps the custom rules of the DTOs, whose names are not codes', () => {
     const violations = toFieldViolations([
       validationError('ip', { isIpOrCidr: 'ip!' }),
-      validationError('active_since', { isRfc3339: 'active_since!' }),
-      validationError('username', { maxChars: 'username!' }),
-      validationError('geoip', { noNul: 'geoip!' }),
+      validationError('active_since', { rfc3339: 'active_since!' }),
+      validationError('active_since', { pgTimestampRange: 'active_since!' }),
+      validationError('username', { textLength: 'username!' }),
+      validationError('geoip', { storableText: 'geoip!' }),
+      validationError('reason', { isText: 'reason!' }),
     ]);
-    expect(violations.map((v) => v.code)).toEqual(['format', 'format', 'range', 'format']);
+    expect(violations.map((v) => v.code)).toEqual([
+      'format',
+      'format',
+      'range',
+      'range',
+      'format',
+      'type',
+    ]);
   });
 
   it('carries the refused value when it was sent and is short', () => {

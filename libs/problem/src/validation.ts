@@ -1,6 +1,6 @@
 import { ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { FIELD_VIOLATION_CODES, FieldViolation, type FieldViolationCode } from './problem.dto';
+import { FieldViolation, type FieldViolationCode } from './problem.dto';
 import { echoedValue, ValidationFailedError } from './problem.errors';
 
 /**
@@ -21,22 +21,24 @@ export const CODE_BY_CONSTRAINT: Readonly<Record<string, FieldViolationCode>> = 
   isArray: 'type',
   isBoolean: 'type',
   isObject: 'type',
+  isText: 'type',
   nestedValidation: 'type',
   // wrong form
   isDateString: 'format',
-  isRfc3339: 'format',
+  rfc3339: 'format',
   isIp: 'format',
   isIpOrCidr: 'format',
   isUUID: 'format',
   matches: 'format',
-  noNul: 'format',
+  storableText: 'format',
   arrayUnique: 'format',
   // out of bounds
   min: 'range',
   max: 'range',
   minLength: 'range',
   maxLength: 'range',
-  maxChars: 'range',
+  textLength: 'range',
+  pgTimestampRange: 'range',
   arrayMinSize: 'range',
   arrayMaxSize: 'range',
   // not an allowed value
@@ -52,9 +54,6 @@ export function violationCode(constraint: string): FieldViolationCode {
   return Object.hasOwn(CODE_BY_CONSTRAINT, constraint) ? CODE_BY_CONSTRAINT[constraint] : 'format';
 }
 
-const isFieldErrorCode = (code: string): code is FieldViolationCode =>
-  (FIELD_VIOLATION_CODES as readonly string[]).includes(code);
-
 /** Flattens nested class-validator errors into one violation per failed rule, dotted paths. */
 export function toFieldViolations(errors: ValidationError[], parent = ''): FieldViolation[] {
   const violations: FieldViolation[] = [];
@@ -65,11 +64,9 @@ export function toFieldViolations(errors: ValidationError[], parent = ''): Field
         : `${parent}.${error.property}`
       : error.property;
     for (const [constraint, description] of Object.entries(error.constraints ?? {})) {
-      // A rule may name its code in its validation context: `{ context: { code: 'range' } }`.
-      const own = (error.contexts?.[constraint] as { code?: unknown } | undefined)?.code;
       violations.push({
         field,
-        code: typeof own === 'string' && isFieldErrorCode(own) ? own : violationCode(constraint),
+        code: violationCode(constraint),
         description,
         ...echoedValue(error.value),
       });

@@ -51,9 +51,11 @@ describe('field-error codes of the request DTOs', () => {
       'max',
       'isIn',
       'isIpOrCidr',
-      'isRfc3339',
-      'maxChars',
-      'noNul',
+      'isText',
+      'storableText',
+      'textLength',
+      'rfc3339',
+      'pgTimestampRange',
     ]) {
       expect([...used.keys()]).toContain(name);
     }

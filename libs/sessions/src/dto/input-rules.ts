@@ -15,17 +15,13 @@ import { registerDecorator, type ValidationArguments } from 'class-validator';
  *   falls in the years 0001..9999 in UTC (what an ISO 8601 timestamp with a
  *   four-digit year can name, inside PostgreSQL's range).
  *
- * Each failed check reports one of the documented field-error codes
- * (docs/errors.md) through the rule's validation context: `type` for a value
- * that is not a string, `format` for NUL, unpaired surrogates or a malformed
- * date-time, `range` for a length or an instant out of bounds.
+ * Each check is a rule of its own name, mapped to its documented field-error
+ * code in `CODE_BY_CONSTRAINT` (@app/problem): `isText` a type, `storableText`
+ * and `rfc3339` a format, `textLength` and `pgTimestampRange` a range.
  */
-
-type FieldErrorCode = 'type' | 'format' | 'range';
 
 function rule(
   name: string,
-  code: FieldErrorCode,
   validate: (value: unknown) => boolean,
   message: (field: string) => string,
 ): PropertyDecorator {
@@ -35,7 +31,6 @@ function rule(
       target: target.constructor,
       propertyName: propertyName as string,
       options: {
-        context: { code },
         message: (args: ValidationArguments) => message(args.property),
       },
       validator: { validate },
@@ -88,19 +83,16 @@ export function BoundedText(max: number, options: BoundedTextOptions = {}): Prop
   return inOrder(
     rule(
       'isText',
-      'type',
       (v) => typeof v === 'string',
       (f) => `${f} must be a string`,
     ),
     rule(
       'storableText',
-      'format',
       (v) => typeof v === 'string' && isStorableText(v),
       (f) => `${f} must not contain NUL characters or unpaired surrogates`,
     ),
     rule(
       'textLength',
-      'range',
       (v) =>
         typeof v === 'string' &&
         codePointLength(v) <= max &&
@@ -176,19 +168,16 @@ export function PgTimestamp(): PropertyDecorator {
   return inOrder(
     rule(
       'isText',
-      'type',
       (v) => typeof v === 'string',
       (f) => `${f} must be a string`,
     ),
     rule(
       'rfc3339',
-      'format',
       (v) => parseRfc3339(v) !== undefined,
       (f) => `${f} must be an RFC 3339 date-time with a time zone, e.g. 2026-04-15T00:00:00Z`,
     ),
     rule(
       'pgTimestampRange',
-      'range',
       isPgTimestamp,
       (f) =>
         `${f} must have an offset within ±15:59 and lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z`,
