@@ -544,6 +544,7 @@ describe('connection pool exhaustion', () => {
       DATABASE_POOL_SIZE: '2',
       DATABASE_CONNECT_TIMEOUT_MS: '500',
       DATABASE_STATEMENT_TIMEOUT_MS: '3000',
+      DATABASE_QUERY_TIMEOUT_MS: '3500',
     });
     http = httpOf(t);
     await resetDatabase(t.dataSource);

@@ -162,7 +162,7 @@ describe('graceful shutdown of the real process', () => {
         SHUTDOWN_DRAIN_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '1500',
         DATABASE_STATEMENT_TIMEOUT_MS: '30000',
-        DATABASE_QUERY_TIMEOUT_MS: '30000',
+        DATABASE_QUERY_TIMEOUT_MS: '31000',
       }),
     );
     const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });

@@ -4,8 +4,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
-import { buildDataSourceOptions } from '@app/database';
+import { buildDataSourceOptions, runMigrations } from '@app/database';
 import { ProblemModule } from '@app/problem';
 import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@app/sessions';
 import type { AppConfig } from './config/app.config';
@@ -60,6 +61,11 @@ export class AppModule {
               SESSIONS_ENTITIES,
               SESSIONS_MIGRATIONS,
             ),
+          // The schema first, on a connection without request deadlines; then the pool.
+          dataSourceFactory: async (options) => {
+            await runMigrations(options!);
+            return new DataSource(options!).initialize();
+          },
         }),
         SessionsModule.forRoot({ ...config.sessions, auth: config.auth }),
         OpsModule,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
 import { DeadlineClient } from './deadline-client';
 
 /** Idle time before TCP keepalive probes start on a pooled connection. */
@@ -36,7 +36,7 @@ type Migration = new () => unknown;
 /**
  * The one place TypeORM's PostgreSQL options are built, shared by the service
  * and the TypeORM CLI data source. Schema changes only ever come from the
- * migrations, which run at start-up; `synchronize` stays off.
+ * migrations, which run at start-up (`runMigrations`); `synchronize` stays off.
  */
 export function buildDataSourceOptions(
   settings: DatabaseSettings,
@@ -59,7 +59,8 @@ export function buildDataSourceOptions(
     ...endpoints,
     entities,
     migrations,
-    migrationsRun: true,
+    // Run before the pool opens, by `runMigrations` below, without the request-sized deadlines.
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     applicationName: settings.applicationName,
@@ -82,4 +83,26 @@ export function buildDataSourceOptions(
       keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     },
   };
+}
+
+/**
+ * Runs the pending migrations on one connection of their own, before the
+ * service's pool opens, with neither the server-side `statement_timeout` nor
+ * the client-side query deadline: those are sized for requests, and a
+ * migration may rewrite a large table. Each migration is its own transaction.
+ */
+export async function runMigrations(options: DataSourceOptions): Promise<void> {
+  const extra = (options as { extra?: Record<string, unknown> }).extra ?? {};
+  const migrator = new DataSource({
+    ...options,
+    poolSize: 1,
+    migrationsRun: false,
+    extra: { ...extra, statement_timeout: 0, query_timeout: undefined },
+  } as DataSourceOptions);
+  await migrator.initialize();
+  try {
+    await migrator.runMigrations({ transaction: 'each' });
+  } finally {
+    await migrator.destroy();
+  }
 }

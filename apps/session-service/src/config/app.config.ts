@@ -152,6 +152,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       `JWT_ALGORITHMS: ${algorithms.join(',')} is not allowed with JWKS keys (RS*, PS* and ES* only)`,
     );
   }
+  // PostgreSQL cancels a slow statement first (a query-timeout Problem, a batch that can be
+  // retried smaller); the client-side deadline only catches a network that went silent.
+  if (
+    vars.DATABASE_QUERY_TIMEOUT_MS !== 0 &&
+    vars.DATABASE_QUERY_TIMEOUT_MS <= vars.DATABASE_STATEMENT_TIMEOUT_MS
+  ) {
+    problems.push(
+      'DATABASE_QUERY_TIMEOUT_MS: must be 0 or greater than DATABASE_STATEMENT_TIMEOUT_MS',
+    );
+  }
   if (problems.length || !(key || jwks)) throw new ConfigError(problems);
 
   return {

@@ -87,7 +87,7 @@ export class EnvironmentVariables {
   @IsInt(INT)
   @Min(100)
   @Max(600_000)
-  DATABASE_STATEMENT_TIMEOUT_MS = 5000;
+  DATABASE_STATEMENT_TIMEOUT_MS = 1000;
 
   @IsString()
   EMBEDDED_DB_DIR = '.data/pglite';
