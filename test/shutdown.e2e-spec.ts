@@ -87,6 +87,7 @@ describe('graceful shutdown of the real process', () => {
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_TIMEOUT_MS: '10000',
         // The request held on a lock stays in flight past the default query deadline.
+        DATABASE_STATEMENT_TIMEOUT_MS: '9000',
         DATABASE_QUERY_TIMEOUT_MS: '10000',
       }),
     );
@@ -249,7 +250,9 @@ describe('graceful shutdown of the real process', () => {
     }, 90_000);
 
     it('with a half-sent body, and a 503 Problem with Connection: close on a kept-alive connection during the close', async () => {
-      const service = await startService(env({ DATABASE_QUERY_TIMEOUT_MS: '10000' }));
+      const service = await startService(
+        env({ DATABASE_STATEMENT_TIMEOUT_MS: '9000', DATABASE_QUERY_TIMEOUT_MS: '10000' }),
+      );
       const lock = new Client({ connectionString: process.env.TEST_DATABASE_URL });
       try {
         await seed();
