@@ -1,2 +1,4 @@
+export * from './data-dir-lock';
 export * from './data-source-options';
 export * from './embedded-postgres';
+export * from './embedded-server';
