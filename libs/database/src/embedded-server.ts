@@ -151,6 +151,8 @@ export class EmbeddedPostgresServer {
   private owner?: Client;
   private readonly waiting: { client: Client; grant: (granted: boolean) => void }[] = [];
   private nextId = 1;
+  /** PGlite's answer to a StartupMessage (authentication, parameters, ReadyForQuery). */
+  private startupReply?: Buffer;
 
   constructor(private readonly options: EmbeddedServerOptions) {}
 
@@ -233,6 +235,12 @@ export class EmbeddedPostgresServer {
         return;
       }
       clearIdle();
+      if (!typed && this.startupReply && this.owner !== undefined && this.owner !== client) {
+        // Another connection holds the backend (maybe for a long transaction):
+        // a new connection is let in with the reply PGlite gave an earlier one.
+        socket.write(this.startupReply);
+        return;
+      }
       if (!(await this.acquire(client))) {
         // Timed out waiting for its turn: fail this statement as the backend would.
         socket.write(timeoutReply());
@@ -250,14 +258,17 @@ export class EmbeddedPostgresServer {
       const db = this.options.db;
       try {
         const bytes = typed ? this.rename(client, raw) : raw;
+        const reply: Buffer[] = [];
         await db.runExclusive(() =>
           db.execProtocolRawStream(new Uint8Array(bytes), {
             onRawData: (data) => {
               scanner.push(data);
+              if (!typed) reply.push(Buffer.from(data));
               if (!socket.destroyed) socket.write(Buffer.from(data));
             },
           }),
         );
+        if (!typed && scanner.status === IDLE) this.startupReply = Buffer.concat(reply);
       } catch {
         socket.destroy();
         return;
