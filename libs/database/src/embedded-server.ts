@@ -382,7 +382,7 @@ export class EmbeddedPostgresServer {
   private async cleanUp(client: Client): Promise<void> {
     this.clients.delete(client);
     const db = this.options.db;
-    if (!client.midTurn && client.statements.size === 0) return;
+    if (!client.midTurn && client.statements.size === 0) return this.handOn(client);
     if (this.owner !== client && !(await this.acquire(client))) {
       // The backend stayed busy: clean up later, when it is free.
       setTimeout(() => void this.cleanUp(client), 1000).unref();
