@@ -1,3 +1,4 @@
+import type { TestProject } from 'vitest/node';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@app/database';
 import { canConnect, DEFAULT_ADMIN_URL, runSql, withDatabase } from './test-database';
 
@@ -7,7 +8,7 @@ import { canConnect, DEFAULT_ADMIN_URL, runSql, withDatabase } from './test-data
  * PostgreSQL reachable, a developer's run falls back to the embedded
  * PostgreSQL and says so; CI (CI=true) refuses the fallback and fails.
  */
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const display = new URL(adminUrl);
   const where = `${display.hostname}:${display.port || 5432}`;
@@ -15,7 +16,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (await canConnect(adminUrl)) {
     const database = `sessions_test_${Date.now()}_${process.pid}`;
     await runSql(adminUrl, `CREATE DATABASE ${database}`);
-    process.env.TEST_DATABASE_URL = withDatabase(adminUrl, database);
+    project.provide('testDatabaseUrl', withDatabase(adminUrl, database));
+    project.provide('testDatabaseEmbedded', false);
     console.log(`Test database: ${database} on PostgreSQL at ${where} (dropped after the run)`);
     return () => runSql(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
@@ -29,7 +31,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     dataDir: 'memory://',
     maxConnections: 40,
   });
-  process.env.TEST_DATABASE_URL = embedded.url;
+  project.provide('testDatabaseUrl', embedded.url);
+  project.provide('testDatabaseEmbedded', true);
   console.log(
     `No PostgreSQL reachable at ${where}: running the suite on the embedded PostgreSQL (PGlite, in memory).`,
   );

@@ -1,7 +1,27 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '@app/database';
+import {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from '@app/database';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
+
+/**
+ * How the service starts its embedded PostgreSQL from its configuration (the
+ * e2e-embedded test project starts its own the same way). The embedded server
+ * stands in for PostgreSQL's timeouts: a statement waiting longer than
+ * `statement_timeout` for its turn fails, a transaction left idle is ended.
+ */
+export function embeddedPostgresOptions(config: AppConfig): EmbeddedPostgresOptions {
+  return {
+    dataDir: config.database.embeddedDbDir,
+    // The service's pool, and a few more for psql and other tools.
+    maxConnections: config.database.poolSize + 10,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+  };
+}
 
 /**
  * Where the database is: `DATABASE_URL` when given, otherwise an embedded
@@ -16,10 +36,7 @@ export class DatabaseUrlProvider implements OnApplicationShutdown {
 
   async url(): Promise<string> {
     if (this.config.database.url) return this.config.database.url;
-    this.embedded ??= startEmbeddedPostgres({
-      dataDir: this.config.database.embeddedDbDir,
-      maxConnections: this.config.database.poolSize + 2,
-    });
+    this.embedded ??= startEmbeddedPostgres(embeddedPostgresOptions(this.config));
     const embedded = await this.embedded;
     this.logger.log(
       `No DATABASE_URL: using embedded PostgreSQL (PGlite) in ${this.config.database.embeddedDbDir}`,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { DataDirInUseError } from '@app/database';
 import { startService } from './bootstrap';
 import { ConfigError } from './config/environment';
 
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A configuration error is the operator's to fix: say what is wrong, without a stack trace.
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A configuration error or a busy data folder is the operator's to fix: say what is wrong, without a stack trace.
+  const operators = error instanceof ConfigError || error instanceof DataDirInUseError;
+  console.error(operators ? (error as Error).message : error);
   process.exit(1);
 });

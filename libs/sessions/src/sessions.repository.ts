@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, QueryResultRow } from 'pg';
@@ -172,6 +173,8 @@ const REVOKE = (target: string, extraColumns = '') => `
  */
 @Injectable()
 export class SessionsRepository {
+  private singleBackend?: Promise<boolean>;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
@@ -214,6 +217,9 @@ export class SessionsRepository {
    * bounds each FETCH rather than the whole list. PostgreSQL writes each item's
    * JSON (`StreamedAdminItem`): the driver parses three text columns per row
    * instead of a dozen typed ones, and Node serialises nothing but the name.
+   * On the embedded PostgreSQL the cursor is declared WITH HOLD outside a
+   * transaction instead: PGlite computes the list as it declares it, and other
+   * requests take their turns on its one backend between the FETCHes.
    */
   async streamActive(filter: AdminListFilter = {}): Promise<BatchStream<StreamedAdminItem>> {
     const params: unknown[] = [];
@@ -221,18 +227,26 @@ export class SessionsRepository {
          FROM sessions s JOIN users u ON u.id = s.user_id CROSS JOIN ${ADMIN_ITEM}
         WHERE ${adminWhere(filter, params)}
         ORDER BY s.last_active_at DESC, s.id DESC`;
+    const held = await this.onSingleBackend();
+    // One backend for every connection (embedded PostgreSQL): a cursor name of
+    // its own, WITH HOLD so no transaction stays open between FETCHes.
+    const cursor = held ? `admin_list_${randomUUID().replace(/-/g, '')}` : 'admin_list';
     const runner = this.dataSource.createQueryRunner('slave');
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
-      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.query(held ? `CLOSE ${cursor}` : 'ROLLBACK').catch(() => undefined);
       await runner.release();
     };
     try {
       await runner.connect();
-      await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await runner.query(`DECLARE admin_list NO SCROLL CURSOR FOR ${sql}`, params);
+      if (held) {
+        await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, params);
+      } else {
+        await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
+      }
     } catch (error) {
       await close();
       throw error;
@@ -241,7 +255,7 @@ export class SessionsRepository {
       try {
         for (;;) {
           const batch = (await runner.query(
-            `FETCH ${STREAM_BATCH} FROM admin_list`,
+            `FETCH ${STREAM_BATCH} FROM ${cursor}`,
           )) as StreamedAdminItem[];
           if (batch.length > 0) yield batch;
           if (batch.length < STREAM_BATCH) return;
@@ -251,6 +265,22 @@ export class SessionsRepository {
       }
     }
     return { batches: fetchAll(), release: () => void close() };
+  }
+
+  /**
+   * Whether the database is PGlite (the embedded PostgreSQL), whose one
+   * backend serves every connection in turns: a transaction held open across
+   * a whole streamed list would keep every other request waiting.
+   */
+  private onSingleBackend(): Promise<boolean> {
+    this.singleBackend ??= this.dataSource
+      .query<{ version: string }[]>('SELECT version() AS version')
+      .then(([row]) => /\bPGlite\b/.test(row.version))
+      .catch(() => {
+        this.singleBackend = undefined;
+        return false;
+      });
+    return this.singleBackend;
   }
 
   /** One keyset page of the admin list: `limit` rows after `after`. */
