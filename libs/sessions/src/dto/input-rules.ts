@@ -1,4 +1,5 @@
-import { registerDecorator, type ValidationArguments } from 'class-validator';
+import type { ValidationArguments } from 'class-validator';
+import { customRule } from './custom-rules';
 
 /**
  * The rules every text and time parameter of every route follows, whatever
@@ -20,22 +21,21 @@ import { registerDecorator, type ValidationArguments } from 'class-validator';
  * and `rfc3339` a format, `textLength` and `pgTimestampRange` a range.
  */
 
-function rule(
+/** A named rule whose message names the field. */
+const rule = (
   name: string,
   validate: (value: unknown) => boolean,
   message: (field: string) => string,
-): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name,
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: {
-        message: (args: ValidationArguments) => message(args.property),
-      },
-      validator: { validate },
-    });
-}
+): PropertyDecorator =>
+  customRule(name, validate, { message: (args: ValidationArguments) => message(args.property) });
+
+/** The first check of every text and time rule: a string, or the `type` error. */
+const isText = (): PropertyDecorator =>
+  rule(
+    'isText',
+    (v) => typeof v === 'string',
+    (f) => `${f} must be a string`,
+  );
 
 /** Applies rules in the order given: with `stopAtFirstError` the first failure is reported. */
 function inOrder(...rules: PropertyDecorator[]): PropertyDecorator {
@@ -81,11 +81,7 @@ export interface BoundedTextOptions {
 export function BoundedText(max: number, options: BoundedTextOptions = {}): PropertyDecorator {
   const maxBytes = options.maxBytes ?? 4 * max;
   return inOrder(
-    rule(
-      'isText',
-      (v) => typeof v === 'string',
-      (f) => `${f} must be a string`,
-    ),
+    isText(),
     rule(
       'storableText',
       (v) => typeof v === 'string' && isStorableText(v),
@@ -166,11 +162,7 @@ export function pgTimestampToIso(value: string): string {
  */
 export function PgTimestamp(): PropertyDecorator {
   return inOrder(
-    rule(
-      'isText',
-      (v) => typeof v === 'string',
-      (f) => `${f} must be a string`,
-    ),
+    isText(),
     rule(
       'rfc3339',
       (v) => parseRfc3339(v) !== undefined,
