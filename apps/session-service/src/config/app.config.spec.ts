@@ -98,7 +98,7 @@ describe('loadConfig', () => {
           poolSize: 10,
           connectTimeoutMs: 1500,
           queryTimeoutMs: 1500,
-          statementTimeoutMs: 5000,
+          statementTimeoutMs: 1000,
           applicationName: 'session-service',
         },
         auth: {
@@ -201,6 +201,28 @@ describe('loadConfig', () => {
       JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----',
     });
     expect(error.problems).toEqual(['JWT_PUBLIC_KEY: not a readable PEM public key']);
+  });
+
+  it('refuses a client-side query deadline not above the statement timeout, naming both', () => {
+    for (const [query, statement] of [
+      ['1000', '1000'],
+      ['800', '1000'],
+    ]) {
+      const error = configError({
+        DATABASE_QUERY_TIMEOUT_MS: query,
+        DATABASE_STATEMENT_TIMEOUT_MS: statement,
+      });
+      expect(error.problems).toEqual([
+        'DATABASE_QUERY_TIMEOUT_MS: must be 0 or greater than DATABASE_STATEMENT_TIMEOUT_MS',
+      ]);
+    }
+    // 0 turns the client-side deadline off; a greater one is accepted.
+    for (const query of ['0', '1001']) {
+      expect(
+        loadConfig({ DATABASE_QUERY_TIMEOUT_MS: query, DATABASE_STATEMENT_TIMEOUT_MS: '1000' })
+          .database.queryTimeoutMs,
+      ).toBe(Number(query));
+    }
   });
 
   it('refuses default lifetimes above their maximums', () => {
