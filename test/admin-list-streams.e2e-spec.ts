@@ -83,14 +83,26 @@ describe('streamed admin list: readers that stop reading', () => {
     await t?.close();
   });
 
-  const openTransactions = async (): Promise<number> =>
+  /**
+   * Streams the service holds open on the database. On PostgreSQL each one is a
+   * transaction of its own connection, idle between FETCHes (pg_stat_activity).
+   * On the embedded PostgreSQL each one is a WITH HOLD cursor outside any
+   * transaction, and pg_stat_activity lists only PGlite's one backend; but
+   * every connection shares that backend's session, so the observer sees the
+   * service's cursors in pg_cursors.
+   */
+  const openStreams = async (): Promise<number> =>
     (
-      await observer.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = $1
-            AND state = 'idle in transaction'`,
-        [t.config.serviceName],
-      )
+      await (process.env.TEST_DATABASE_EMBEDDED === 'true'
+        ? observer.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_cursors WHERE name LIKE 'admin\\_list\\_%'`,
+          )
+        : observer.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name = $1
+                AND state = 'idle in transaction'`,
+            [t.config.serviceName],
+          ))
     ).rows[0].n;
 
   it('keeps the user routes answering, refuses streams past the budget, and cuts stalled ones', async () => {
@@ -117,8 +129,10 @@ describe('streamed admin list: readers that stop reading', () => {
       expect(Date.now() - started).toBeLessThan(2000);
     }
 
-    // Past the write deadline the stalled streams are ended and their transactions closed.
-    await pollUntil(openTransactions, (n) => n === 0, 15_000, 'the stalled streams to let go');
+    // Both streams hold their place on the database until the write deadline...
+    await pollUntil(openStreams, (n) => n === STREAMS, 2000, 'the stalled streams to be open');
+    // ...past which they are ended and their transactions (cursors) closed.
+    await pollUntil(openStreams, (n) => n === 0, 15_000, 'the stalled streams to let go');
     const stalled = streams.filter((s) => s.received().startsWith('HTTP/1.1 200'));
     for (const s of stalled) {
       const closed = once(s.socket, 'close');

@@ -363,20 +363,44 @@ describe('faults on the real PostgreSQL', () => {
       for (const { res } of burst) expectList(res, sessionId);
       // The connections given up on were closed, not kept: the pool holds only live ones, and
       // every connection through the proxy is one of them.
-      const observer = await newClient();
-      const backends = await appBackends(observer, t.config.serviceName);
       expect(pool().totalCount).toBeLessThanOrEqual(t.config.database.poolSize);
       await pollUntil(
-        async () => ({
-          proxied: proxy.connections,
-          backends: (await appBackends(observer, t.config.serviceName)).length,
-        }),
-        (n) => n.proxied === pool().totalCount && n.backends === pool().totalCount,
+        () => Promise.resolve(proxy.connections),
+        (proxied) => proxied === pool().totalCount,
         2000,
         'only the live pooled connections to remain',
       );
-      expect(backends.length).toBeGreaterThanOrEqual(1);
       await request(http).get('/health/ready').expect(200);
+    });
+
+    it('leaves PostgreSQL a backend for each live pooled connection only, none for those given up on', async () => {
+      for (const res of await Promise.all(Array.from({ length: 4 }, () => userList(http)))) {
+        expectList(res, sessionId);
+      }
+      proxy.stall();
+      // Given up on: pooled connections in the first round, connections being opened in the second.
+      for (let round = 0; round < 2; round++) {
+        for (const { res } of await Promise.all([
+          timed(() => userList(http)),
+          timed(() => signIn(http)),
+        ])) {
+          expectDatabaseUnavailable(res);
+        }
+      }
+      proxy.unstall();
+      const burst = await Promise.all(
+        Array.from({ length: t.config.database.poolSize }, () => timed(() => userList(http))),
+      );
+      for (const { res } of burst) expectList(res, sessionId);
+
+      const observer = await newClient();
+      const backends = await pollUntil(
+        () => appBackends(observer, t.config.serviceName),
+        (pids) => pids.length === pool().totalCount && proxy.connections === pool().totalCount,
+        2000,
+        'a backend for each live pooled connection only',
+      );
+      expect(backends.length).toBeGreaterThanOrEqual(1);
     });
   });
 });
