@@ -116,7 +116,7 @@ describe('streamed admin list: readers that stop reading', () => {
     for (const s of streams.filter((s) => !s.received().startsWith('HTTP/1.1 200'))) {
       expect(s.received()).toMatch(/^HTTP\/1\.1 503/);
       expect(s.received()).toMatch(/\r\nretry-after: [1-9][0-9]*\r\n/i);
-      expect(s.received()).toContain('/problems/database-unavailable');
+      expect(s.received()).toContain('/problems/streams-busy');
     }
 
     // The user's own list is served from the connections the streams may not take.

@@ -359,6 +359,23 @@ export const PROBLEM_CATALOG = {
       ),
     },
   }),
+  streamsBusy: define(503, 4, 'streams-busy', {
+    title: t('Too Many Streamed Lists', '流式列表过多'),
+    when: t(
+      'As many full lists are streaming from this instance as it allows at once (`DATABASE_STREAM_POOL_SIZE`); the database is fine, the other routes keep answering.',
+      '此实例同时进行的完整列表流已达上限（`DATABASE_STREAM_POOL_SIZE`）；数据库正常，其他接口照常响应。',
+    ),
+    action: t(
+      'Retry after `Retry-After`, or page through the list with `limit` and `cursor` instead.',
+      '等待 `Retry-After` 后重试，或改用 `limit` 和 `cursor` 分页读取列表。',
+    ),
+    details: {
+      default: t(
+        'Too many full lists are streaming at once; retry shortly or page with limit',
+        '同时进行的完整列表流过多，请稍后重试或使用 limit 分页',
+      ),
+    },
+  }),
   notReady: define(503, 2, 'not-ready', {
     title: t('Service Not Ready', '服务未就绪'),
     when: t(

@@ -129,7 +129,10 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     const resolved = this.resolve(exception, req);
     const { definition } = resolved;
 
-    if (definition.status >= 500) {
+    if (definition.status === 503 && exception instanceof ProblemError) {
+      // Shed on purpose (a limit of this instance), not a fault: one line, no stack.
+      this.logger.warn(`${req.method} ${req.originalUrl} -> 503 ${definition.slug}`);
+    } else if (definition.status >= 500) {
       this.logger.error(
         `${req.method} ${req.originalUrl} -> ${definition.status}`,
         exception instanceof Error ? exception.stack : String(exception),

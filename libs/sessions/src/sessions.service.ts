@@ -122,7 +122,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    */
   async streamActive(filter: AdminListFilter): Promise<BatchStream<string>> {
     if (this.openStreams >= this.options.streamConnections) {
-      throw ProblemError.fromTemplate('databaseUnavailable', 'default');
+      throw ProblemError.fromTemplate('streamsBusy', 'default');
     }
     this.openStreams++;
     let released = false;
