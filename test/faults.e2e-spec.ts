@@ -17,14 +17,9 @@ import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { bearer, serviceToken, tokenFor } from './support/tokens';
 import { pollUntil, sleep } from './support/wait';
+import { testDatabaseUrl } from './support/test-database';
 
 const USER = 71;
-
-const databaseUrl = (): string => {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set');
-  return url;
-};
 
 type Res = request.Response;
 
@@ -60,7 +55,7 @@ describe('faults on the real PostgreSQL', () => {
   const clients: Client[] = [];
 
   const newClient = async (): Promise<Client> => {
-    const client = new Client({ connectionString: databaseUrl() });
+    const client = new Client({ connectionString: testDatabaseUrl() });
     clients.push(client);
     await client.connect();
     return client;
@@ -287,10 +282,10 @@ describe('faults on the real PostgreSQL', () => {
     let nextUser = 7300;
 
     beforeAll(async () => {
-      const target = new URL(databaseUrl());
+      const target = new URL(testDatabaseUrl());
       proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
       await proxy.start();
-      t = await createTestApp({ DATABASE_URL: proxy.rewrite(databaseUrl()) });
+      t = await createTestApp({ DATABASE_URL: proxy.rewrite(testDatabaseUrl()) });
       http = t.app.getHttpServer();
       await resetDatabase(t.dataSource);
       await insertUser(t.dataSource, USER, 'fay');

@@ -9,12 +9,7 @@ import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, tokenFor } from './support/tokens';
 import { pollUntil } from './support/wait';
-
-const databaseUrl = (): string => {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set');
-  return url;
-};
+import { testDatabaseUrl } from './support/test-database';
 
 const httpOf = (t: TestApp): App => t.app.getHttpServer();
 
@@ -469,7 +464,7 @@ describe('health while PostgreSQL goes away and comes back', () => {
   let http: App;
 
   beforeAll(async () => {
-    const target = new URL(databaseUrl());
+    const target = new URL(testDatabaseUrl());
     proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
     t = await createTestApp({
@@ -557,7 +552,7 @@ describe('connection pool exhaustion', () => {
   });
 
   const newClient = async (): Promise<Client> => {
-    const client = new Client({ connectionString: databaseUrl() });
+    const client = new Client({ connectionString: testDatabaseUrl() });
     clients.push(client);
     await client.connect();
     return client;

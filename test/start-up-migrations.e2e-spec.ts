@@ -8,15 +8,10 @@
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { buildDataSourceOptions, runMigrations } from '@app/database';
 import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@app/sessions';
-
-const databaseUrl = (): string => {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set');
-  return url;
-};
+import { testDatabaseUrl } from './support/test-database';
 
 const settings = () => ({
-  url: databaseUrl(),
+  url: testDatabaseUrl(),
   poolSize: 2,
   connectTimeoutMs: 1500,
   statementTimeoutMs: 100,
