@@ -463,10 +463,13 @@ describe('GET /api/sessions/all (admin list)', () => {
       ['cursor without limit', () => ({ cursor: realCursor }), 'cursor'],
       ['garbled cursor', () => ({ limit: 2, cursor: 'not-a-cursor' }), 'cursor'],
       [
-        'cursor with one character changed',
+        // The first payload character carries the top bits of the timestamp's first digit,
+        // so changing it can never land on another valid position (a changed last
+        // character may decode to another well-formed id, which is a valid cursor).
+        'cursor with its first payload character changed',
         () => ({
           limit: 2,
-          cursor: `${realCursor.slice(0, -1)}${realCursor.endsWith('A') ? 'B' : 'A'}`,
+          cursor: `k1.${realCursor[3] === 'A' ? 'B' : 'A'}${realCursor.slice(4)}`,
         }),
         'cursor',
       ],
