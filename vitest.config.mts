@@ -14,11 +14,11 @@ export default defineConfig({
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: {
     alias: {
-      '@app/problem': lib('problem'),
-      '@app/auth': lib('auth'),
-      '@app/sessions': lib('sessions'),
-      '@app/database': lib('database'),
-      '@app/sessions-client': lib('sessions-client'),
+      '@session-service/problem': lib('problem'),
+      '@session-service/auth': lib('auth'),
+      '@session-service/sessions': lib('sessions'),
+      '@session-service/database': lib('database'),
+      '@session-service/sessions-client': lib('sessions-client'),
     },
   },
   test: {

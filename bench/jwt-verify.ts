@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import type { ModuleRef } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
-import { type AuthenticatedUser, JwtStrategy } from '@app/auth';
+import { type AuthenticatedUser, JwtStrategy } from '@session-service/auth';
 import { JWT, median, secretKey, signToken } from './lib/common';
 
 const RUNS = Number(process.env.BENCH_JWT_RUNS ?? 7);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when the committed @app/sessions-client (openapi.json, src/schema.ts) is not
+# Fails when the committed @session-service/sessions-client (openapi.json, src/schema.ts) is not
 # what `npm run client:generate` makes from the app as it is now.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates @app/sessions-client from the OpenAPI document the app serves:
+# Regenerates @session-service/sessions-client from the OpenAPI document the app serves:
 #   libs/sessions-client/openapi.json   the document (keys sorted, stable)
 #   libs/sessions-client/src/schema.ts  its types (openapi-typescript)
 # Usage: scripts/generate-sessions-client.sh [OUT_DIR]   (default libs/sessions-client;

@@ -1,6 +1,6 @@
 /**
  * Builds the service's OpenAPI document (the one served at `/docs-json`) as
- * stable JSON text, for `@app/sessions-client`; `export-openapi.ts` writes it.
+ * stable JSON text, for `@session-service/sessions-client`; `export-openapi.ts` writes it.
  *
  * The real application module is built in Nest's preview mode: modules,
  * controllers and their metadata are scanned, but no provider is instantiated,

@@ -17,13 +17,13 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
-import { ProblemModule, requestIdMiddleware } from '@app/problem';
+import { ProblemModule, requestIdMiddleware } from '@session-service/problem';
 import {
   SESSIONS_ENTITIES,
   SESSIONS_MIGRATIONS,
   SessionsModule,
   type UserDirectory,
-} from '@app/sessions';
+} from '@session-service/sessions';
 import { insertSession, insertUser } from './support/factories';
 import { expectProblem, expectSchema } from './support/schemas';
 import {

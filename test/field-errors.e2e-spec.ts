@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { FIELD_VIOLATION_CODES } from '@app/problem';
+import { FIELD_VIOLATION_CODES } from '@session-service/problem';
 import { expectProblem } from './support/schemas';
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { FIELD_VIOLATION_CODES } from '@app/problem';
+import { FIELD_VIOLATION_CODES } from '@session-service/problem';
 import { createTestApp, type TestApp } from './support/test-app';
 
 type Schema = OpenAPIV3.SchemaObject;

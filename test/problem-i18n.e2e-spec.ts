@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { interpolate, PROBLEM_CATALOG, type ProblemDefinition } from '@app/problem';
+import { interpolate, PROBLEM_CATALOG, type ProblemDefinition } from '@session-service/problem';
 import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';

@@ -4,7 +4,7 @@ import {
   SessionsApiError,
   type SessionsClient,
   type SessionListResponse,
-} from '@app/sessions-client';
+} from '@session-service/sessions-client';
 import { buildServedOpenApiDocument, stableJson } from '../scripts/openapi-document';
 import { insertSession, insertUser } from './support/factories';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
@@ -27,7 +27,7 @@ async function rejection(promise: Promise<unknown>): Promise<SessionsApiError> {
   return error as SessionsApiError;
 }
 
-describe('@app/sessions-client against the running service', () => {
+describe('@session-service/sessions-client against the running service', () => {
   let t: TestApp;
   let url: string;
   const as = (token: string): SessionsClient => createSessionsClient({ baseUrl: url, token });
@@ -312,7 +312,7 @@ describe('@app/sessions-client against the running service', () => {
   });
 });
 
-describe('@app/sessions-client when the service rate-limits', () => {
+describe('@session-service/sessions-client when the service rate-limits', () => {
   let t: TestApp;
   let url: string;
 

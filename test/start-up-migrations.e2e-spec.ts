@@ -6,8 +6,8 @@
  * stands in for one.
  */
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { buildDataSourceOptions, runMigrations } from '@app/database';
-import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@app/sessions';
+import { buildDataSourceOptions, runMigrations } from '@session-service/database';
+import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@session-service/sessions';
 import { testDatabaseUrl } from './support/test-database';
 
 const settings = () => ({

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { SessionsSweeper, type SweepResult, SWEEP_LOCK_KEY } from '@app/sessions';
+import { SessionsSweeper, type SweepResult, SWEEP_LOCK_KEY } from '@session-service/sessions';
 import { insertSession, insertUser, type SessionSeed } from './support/factories';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, tokenFor } from './support/tokens';

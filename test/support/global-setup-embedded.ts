@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '@app/database';
+import { startEmbeddedPostgres } from '@session-service/database';
 import { loadConfig } from '../../apps/session-service/src/config/app.config';
 import { embeddedPostgresOptions } from '../../apps/session-service/src/database-url.provider';
 import { TEST_JWT_SECRET } from './tokens';

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '@app/database';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '@session-service/database';
 import { canConnect, DEFAULT_ADMIN_URL, runSql, withDatabase } from './test-database';
 
 /**

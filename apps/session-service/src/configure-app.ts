@@ -13,7 +13,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
-import { BEARER_SCHEME } from '@app/auth';
+import { BEARER_SCHEME } from '@session-service/auth';
 import {
   answerClientErrorsWithProblems,
   DEFAULT_PROBLEM_EXAMPLES,
@@ -25,7 +25,7 @@ import {
   problemExample,
   REQUEST_ID_HEADER,
   requestContext,
-} from '@app/problem';
+} from '@session-service/problem';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
@@ -179,7 +179,7 @@ export function setupSwagger(app: INestApplication): void {
 
 /**
  * The OpenAPI document served at `/docs-json`; `scripts/export-openapi.ts`
- * builds it the same way (without a database) to generate `@app/sessions-client`.
+ * builds it the same way (without a database) to generate `@session-service/sessions-client`.
  * `npm run lint:openapi` checks it against the OWASP API Security ruleset (`.spectral.yaml`).
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

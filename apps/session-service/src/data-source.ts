@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/database';
-import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@app/sessions';
+import { buildDataSourceOptions } from '@session-service/database';
+import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@session-service/sessions';
 import { loadConfig } from './config/app.config';
 import { ConfigError } from './config/environment';
 

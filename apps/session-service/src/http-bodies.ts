@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ValidationFailedError } from '@app/problem';
+import { ValidationFailedError } from '@session-service/problem';
 
 /** body-parser's default limit, which the API has always had: a larger body is a 413. */
 export const BODY_LIMIT_BYTES = 100 * 1024;

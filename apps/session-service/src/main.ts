@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataDirInUseError } from '@app/database';
+import { DataDirInUseError } from '@session-service/database';
 import { startService } from './bootstrap';
 import { ConfigError } from './config/environment';
 

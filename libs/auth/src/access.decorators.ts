@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
-import { ApiProblemResponses, type ProblemExampleSpec } from '@app/problem';
+import { ApiProblemResponses, type ProblemExampleSpec } from '@session-service/problem';
 import type { Request } from 'express';
 import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
 import { type AuthenticatedUser, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from './authenticated-user';

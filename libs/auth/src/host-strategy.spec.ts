@@ -4,7 +4,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { sign } from 'jsonwebtoken';
 import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AuthenticationError } from '@app/problem';
+import { AuthenticationError } from '@session-service/problem';
 import { type HostStrategyAuthOptions, resolveAuthOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';
 import { JwtAuthGuard } from './jwt-auth.guard';

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import { AuthenticationError } from '@app/problem';
+import { AuthenticationError } from '@session-service/problem';
 import type { AuthenticatedUser } from './authenticated-user';
 import { InvalidTokenClaimsError } from './jwt.strategy';
 import { JwtAuthGuard } from './jwt-auth.guard';

@@ -11,7 +11,7 @@ import {
   AmbiguousCredentialsError,
   AuthenticationError,
   isDatabaseUnavailable,
-} from '@app/problem';
+} from '@session-service/problem';
 import type { Request } from 'express';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { NotResourceOwnerError, ValidationFailedError } from '@app/problem';
+import { NotResourceOwnerError, ValidationFailedError } from '@session-service/problem';
 import { OwnerParam } from './access.metadata';
 import type { AuthenticatedUser } from './authenticated-user';
 import { OwnershipGuard } from './ownership.guard';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { NotResourceOwnerError, ValidationFailedError } from '@app/problem';
+import { NotResourceOwnerError, ValidationFailedError } from '@session-service/problem';
 import type { Request } from 'express';
 import { OwnerParam } from './access.metadata';
 import { type AuthenticatedUser, parseUserId, USER_ID_RULE } from './authenticated-user';

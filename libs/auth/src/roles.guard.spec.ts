@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createSecretKey } from 'node:crypto';
-import { RoleRequiredError } from '@app/problem';
+import { RoleRequiredError } from '@session-service/problem';
 import { RequiredRoles } from './access.metadata';
 import type { AuthModuleOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RoleRequiredError } from '@app/problem';
+import { RoleRequiredError } from '@session-service/problem';
 import type { Request } from 'express';
 import { RequiredRoles, type AccessRole } from './access.metadata';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';

@@ -1,6 +1,6 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
-import { ListUserSessionsQuery } from '@app/sessions/dto/list-user-sessions.query';
+import { ListUserSessionsQuery } from '@session-service/sessions/dto/list-user-sessions.query';
 import { ValidationFailedError } from './problem.errors';
 import { createProblemValidationPipe, toFieldViolations } from './validation';
 

@@ -21,8 +21,13 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
-import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
+import {
+  AdminOnly,
+  type AuthenticatedUser,
+  CurrentUser,
+  RequireRoles,
+} from '@session-service/auth';
+import { ApiProblemResponses, ValidationFailedError } from '@session-service/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery, MAX_ADMIN_PAGE } from './dto/admin-list.query';
 import { pgTimestampToIso } from './dto/input-rules';

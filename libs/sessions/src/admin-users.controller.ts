@@ -12,8 +12,8 @@ import {
   CurrentUser,
   USER_ID_PARAM_SCHEMA,
   USER_ID_RULE,
-} from '@app/auth';
-import { ApiProblemResponses } from '@app/problem';
+} from '@session-service/auth';
+import { ApiProblemResponses } from '@session-service/problem';
 import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import {

@@ -1,5 +1,5 @@
-import { USER_ID_RULE } from '@app/auth';
-import type { FieldViolationCode, ProblemExampleSpec } from '@app/problem';
+import { USER_ID_RULE } from '@session-service/auth';
+import type { FieldViolationCode, ProblemExampleSpec } from '@session-service/problem';
 
 /** The session id the document's examples use. */
 export const EXAMPLE_SESSION_ID = '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10';

@@ -1,7 +1,11 @@
 import { Inject, Injectable, PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { PROBLEM_VALIDATION_OPTIONS, toFieldViolations, ValidationFailedError } from '@app/problem';
+import {
+  PROBLEM_VALIDATION_OPTIONS,
+  toFieldViolations,
+  ValidationFailedError,
+} from '@session-service/problem';
 import { CreateSessionRequest } from './dto/create-session.request';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {

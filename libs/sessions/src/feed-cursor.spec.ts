@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '@app/problem';
+import { ValidationFailedError } from '@session-service/problem';
 import { decodeFeedCursor, encodeFeedCursor, FEED_START } from './feed-cursor';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');

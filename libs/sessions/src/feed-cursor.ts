@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '@app/problem';
+import { ValidationFailedError } from '@session-service/problem';
 import type { FeedPosition } from './sessions.repository';
 
 /** The start of the feed: before every revocation still retained. */

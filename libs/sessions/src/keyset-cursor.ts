@@ -1,5 +1,5 @@
-import { isUuid } from '@app/auth';
-import { ValidationFailedError } from '@app/problem';
+import { isUuid } from '@session-service/auth';
+import { ValidationFailedError } from '@session-service/problem';
 
 /** Position in the admin list, ordered by last activity (newest first), then id. */
 export interface ListPosition {

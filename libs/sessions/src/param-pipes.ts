@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { isUuid, parseUserId, USER_ID_RULE } from '@app/auth';
-import { ValidationFailedError } from '@app/problem';
+import { isUuid, parseUserId, USER_ID_RULE } from '@session-service/auth';
+import { ValidationFailedError } from '@session-service/problem';
 import type { ArgumentMetadata } from '@nestjs/common';
 
 /** What `SessionIdPipe` accepts, as an OpenAPI schema: a UUID (36 characters). */

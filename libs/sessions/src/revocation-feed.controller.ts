@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@app/auth';
-import { ApiProblemResponses } from '@app/problem';
+import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
+import { ApiProblemResponses } from '@session-service/problem';
 import { endWith, map, merge, type Observable, takeWhile, timer } from 'rxjs';
 import { badField } from './api-examples';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';

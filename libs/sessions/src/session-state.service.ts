@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SessionStateChecker } from '@app/auth';
+import type { SessionStateChecker } from '@session-service/auth';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import { resolveSessionsOptions, type SessionsSettings } from './sessions.options';
 import { SessionsRepository } from './sessions.repository';

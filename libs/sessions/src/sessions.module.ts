@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AUTH_GUARDS, AUTH_MODULE_OPTIONS, AUTH_PROVIDERS, SESSION_STATE_CHECKER } from '@app/auth';
+import {
+  AUTH_GUARDS,
+  AUTH_MODULE_OPTIONS,
+  AUTH_PROVIDERS,
+  SESSION_STATE_CHECKER,
+} from '@session-service/auth';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { RevocationFeedController } from './revocation-feed.controller';

@@ -1,4 +1,4 @@
-import type { AuthModuleOptions } from '@app/auth';
+import type { AuthModuleOptions } from '@session-service/auth';
 import type { UserDirectory } from './user-directory';
 
 /**

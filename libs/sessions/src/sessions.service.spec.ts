@@ -1,4 +1,4 @@
-import { UserNotFoundError, ValidationFailedError } from '@app/problem';
+import { UserNotFoundError, ValidationFailedError } from '@session-service/problem';
 import type { CreateSessionRequest } from './dto/create-session.request';
 import type { SessionRow } from './session.row';
 import { decodeListCursor, encodeListCursor, type ListPosition } from './keyset-cursor';

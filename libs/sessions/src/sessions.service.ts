@@ -17,8 +17,8 @@ import {
   SessionNotFoundError,
   UserNotFoundError,
   ValidationFailedError,
-} from '@app/problem';
-import type { AuthenticatedUser } from '@app/auth';
+} from '@session-service/problem';
+import type { AuthenticatedUser } from '@session-service/auth';
 import { canonicalAmrList } from './amr';
 import { deriveDeviceType } from './device-type';
 import type { CreateSessionRequest } from './dto/create-session.request';

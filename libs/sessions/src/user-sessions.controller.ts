@@ -7,8 +7,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@app/auth';
-import { ApiProblemResponses, ValidationFailedError } from '@app/problem';
+import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@session-service/auth';
+import { ApiProblemResponses, ValidationFailedError } from '@session-service/problem';
 import { ListUserSessionsQuery, MAX_PAGE_SIZE } from './dto/list-user-sessions.query';
 import { badField, SESSION_NOT_FOUND } from './api-examples';
 import { RevokeOwnSessionsQuery } from './dto/revoke.query';

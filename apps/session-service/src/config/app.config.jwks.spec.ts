@@ -1,4 +1,4 @@
-import { resolveAuthOptions } from '@app/auth';
+import { resolveAuthOptions } from '@session-service/auth';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from './app.config';
 import { ConfigError } from './environment';

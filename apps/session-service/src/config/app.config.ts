@@ -1,8 +1,8 @@
 import { createPublicKey, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
-import type { JwksOptions, TokenAuthOptions } from '@app/auth';
-import type { DatabaseSettings } from '@app/database';
-import type { SessionsSettings } from '@app/sessions';
+import type { JwksOptions, TokenAuthOptions } from '@session-service/auth';
+import type { DatabaseSettings } from '@session-service/database';
+import type { SessionsSettings } from '@session-service/sessions';
 import { ConfigError, type EnvironmentVariables, validateEnvironment } from './environment';
 
 /** The typed configuration the application is built from. */

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { sign } from 'jsonwebtoken';
-import { SessionsService } from '@app/sessions';
+import { SessionsService } from '@session-service/sessions';
 import type { AppConfig } from '../config/app.config';
 
 const DEMO_ADMIN_ID = 1;

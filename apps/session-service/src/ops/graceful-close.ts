@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemError } from '@app/problem';
+import { ProblemError } from '@session-service/problem';
 import type { ShutdownState } from './shutdown-state';
 
 /** How often connections that became idle are closed while the server closes, ms. */

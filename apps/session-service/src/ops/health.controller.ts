@@ -6,7 +6,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ProblemError } from '@app/problem';
+import { ProblemError } from '@session-service/problem';
 import { ShutdownState } from './shutdown-state';
 import { IP_THROTTLER, USER_THROTTLER } from './throttling';
 

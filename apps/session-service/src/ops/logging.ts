@@ -1,4 +1,4 @@
-import { requestContext } from '@app/problem';
+import { requestContext } from '@session-service/problem';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';

@@ -11,8 +11,8 @@ import {
   type ThrottlerLimitDetail,
   type ThrottlerRequest,
 } from '@nestjs/throttler';
-import type { AuthenticatedUser } from '@app/auth';
-import { ProblemError } from '@app/problem';
+import type { AuthenticatedUser } from '@session-service/auth';
+import { ProblemError } from '@session-service/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 

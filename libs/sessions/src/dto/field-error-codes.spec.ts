@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
-import { CODE_BY_CONSTRAINT, FIELD_VIOLATION_CODES, violationCode } from '@app/problem';
+import { CODE_BY_CONSTRAINT, FIELD_VIOLATION_CODES, violationCode } from '@session-service/problem';
 
 /**
  * Every rule a request DTO declares (built-in or custom, read from

@@ -17,7 +17,7 @@ import { customRule } from './custom-rules';
  *   four-digit year can name, inside PostgreSQL's range).
  *
  * Each check is a rule of its own name, mapped to its documented field-error
- * code in `CODE_BY_CONSTRAINT` (@app/problem): `isText` a type, `storableText`
+ * code in `CODE_BY_CONSTRAINT` (@session-service/problem): `isText` a type, `storableText`
  * and `rfc3339` a format, `textLength` and `pgTimestampRange` a range.
  */
 
