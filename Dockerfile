@@ -1,17 +1,26 @@
 # syntax=docker/dockerfile:1
 
-# Build: all dependencies, compile (swc, through the Nest CLI), then keep production
-# dependencies only. The Node.js release is the one in .node-version, as in CI.
+# Build: all dependencies, compile the packages and the service (tsc -b, project
+# references), then keep production dependencies only. The Node.js release is the one
+# in .node-version, as in CI.
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
+# npm ci needs every workspace's package.json before the sources.
 COPY package.json package-lock.json ./
+COPY libs/problem/package.json ./libs/problem/
+COPY libs/auth/package.json ./libs/auth/
+COPY libs/database/package.json ./libs/database/
+COPY libs/sessions/package.json ./libs/sessions/
+COPY libs/sessions-client/package.json ./libs/sessions-client/
+COPY apps/session-service/package.json ./apps/session-service/
 RUN npm ci --no-audit --no-fund
-COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY tsconfig.base.json ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
-# Run: production dependencies and the bundle, as the unprivileged node user.
+# Run: production dependencies, the compiled packages (node_modules/@session-service/*
+# link to libs/*) and the service, as the unprivileged node user.
 FROM node:24.21.0-bookworm-slim
 # The API on PORT; /metrics and the health probes on MANAGEMENT_PORT only (publish
 # 3000 to clients, keep 9000 for the orchestrator and Prometheus). API docs are off
@@ -22,7 +31,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/libs ./libs
+COPY --from=build --chown=node:node /app/apps/session-service/package.json ./apps/session-service/
+COPY --from=build --chown=node:node /app/apps/session-service/dist ./apps/session-service/dist
 USER node
 EXPOSE 3000 9000
 # With NODE_ENV=production the service refuses to start without DATABASE_URL
@@ -35,4 +46,4 @@ STOPSIGNAL SIGTERM
 # As `npm start`. To hold the resident size near 140 MiB (at some cost in throughput and p99;
 # see docs/performance.md), run with
 # NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=160".
-CMD ["node", "dist/apps/session-service/src/main.js"]
+CMD ["node", "apps/session-service/dist/main.js"]

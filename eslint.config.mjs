@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**',
+      '**/dist/**',
+      '.packs/**',
       'coverage/**',
       'node_modules/**',
       '.data/**',

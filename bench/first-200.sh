@@ -3,7 +3,7 @@
 # folder, runs the README's serve command there (`npm ci && npm start`:
 # install, build, start on the embedded PostgreSQL with demo data), and prints
 # the seconds from the start of the clone to each phase:
-#   cloned, installed (npm ci done), built (the build's last line), listening
+#   cloned, installed (npm ci done), built (npm's line announcing the start script), listening
 #   (the service's "Listening on" line), tokens printed, and the first 200 of
 #   each seed endpoint called with the printed tokens.
 # Prints the machine (cores, load average, Node.js) beside the figures: they
@@ -42,7 +42,7 @@ mark() { # waits for a line of the log matching $1, prints the time it was seen
   now
 }
 installed="$(mark '^(added|removed|changed|up to date)')"
-built="$(mark 'Successfully compiled')"
+built="$(mark '^> .* start$')"
 listening="$(mark 'Listening on')"
 tokens="$(mark '^USER_TOKEN=')"
 admin="$(sed -n 's/^ADMIN_TOKEN=//p' "$log")"
@@ -62,7 +62,7 @@ echo "Clone to first 200 (README serve command: npm ci && npm start)"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), Node.js $(node -v), npm $(npm -v)"
 printf '%-44s %6s s\n' "cloned" "$(since "$start" "$cloned")"
 printf '%-44s %6s s\n' "installed (npm ci)" "$(since "$start" "$installed")"
-printf '%-44s %6s s\n' "built (nest build, swc)" "$(since "$start" "$built")"
+printf '%-44s %6s s\n' "built (tsc -b)" "$(since "$start" "$built")"
 printf '%-44s %6s s\n' "listening" "$(since "$start" "$listening")"
 printf '%-44s %6s s\n' "demo tokens printed" "$(since "$start" "$tokens")"
 printf '%-44s %6s s\n' "first 200: GET /sessions/user/1001/sessions" "$(since "$start" "$user200")"

@@ -342,7 +342,7 @@ async function waitReady(name: string, base: string, pid: number, timeoutMs = 90
 
 /** Newest source modification against dist's; `npm run build` when dist is missing or older. */
 function buildIfStale(): void {
-  const main = join(ROOT, 'dist', 'apps', 'session-service', 'src', 'main.js');
+  const main = join(ROOT, 'apps', 'session-service', 'dist', 'main.js');
   let built = 0;
   try {
     built = statSync(main).mtimeMs;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 port="${SMOKE_PORT:-3917}"
 log="$(mktemp)"
 data="$(mktemp -d)"
-PORT="$port" EMBEDDED_DB_DIR="$data" node dist/apps/session-service/src/main.js >"$log" 2>&1 &
+PORT="$port" EMBEDDED_DB_DIR="$data" node apps/session-service/dist/main.js >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
 

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam } from '@nestjs/swagger';
 import { ApiProblemResponses, type ProblemExampleSpec } from '@session-service/problem';
-import type { Request } from 'express';
+import type { HttpRequest as Request } from './http-request';
 import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
 import { type AuthenticatedUser, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from './authenticated-user';
 import { JwtAuthGuard } from './jwt-auth.guard';

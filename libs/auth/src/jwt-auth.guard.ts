@@ -12,7 +12,7 @@ import {
   AuthenticationError,
   isDatabaseUnavailable,
 } from '@session-service/problem';
-import type { Request } from 'express';
+import type { HttpRequest as Request } from './http-request';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { NotResourceOwnerError, ValidationFailedError } from '@session-service/problem';
-import type { Request } from 'express';
+import type { HttpRequest as Request } from './http-request';
 import { OwnerParam } from './access.metadata';
 import { type AuthenticatedUser, parseUserId, USER_ID_RULE } from './authenticated-user';
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RoleRequiredError } from '@session-service/problem';
-import type { Request } from 'express';
+import type { HttpRequest as Request } from './http-request';
 import { RequiredRoles, type AccessRole } from './access.metadata';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
