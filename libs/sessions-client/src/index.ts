@@ -205,7 +205,8 @@ export function createSessionsClient(options: SessionsClientOptions): SessionsCl
     const { signal: callerSignal, timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS } =
       call ?? {};
     callerSignal?.throwIfAborted();
-    const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
+    // Past 2^31 - 1 ms a timer would fire at once: such a limit is none.
+    const limited = timeoutMs > 0 && timeoutMs <= 2_147_483_647;
     const timeout = new AbortController();
     let current: Request | undefined;
     const timer = limited

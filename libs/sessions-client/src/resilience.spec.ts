@@ -104,6 +104,17 @@ describe('time limit', () => {
     expect(error).toMatchObject({ name: 'SessionsClientTimeoutError', timeoutMs: 100 });
   });
 
+  it('has none with timeoutMs 0 or beyond what a timer can wait', async () => {
+    answers = [sessions];
+    await expect(client({ timeoutMs: 0 }).listUserSessions(1)).resolves.toMatchObject({ total: 1 });
+    await expect(
+      client().listUserSessions(1, {}, { timeoutMs: Number.POSITIVE_INFINITY }),
+    ).resolves.toMatchObject({ total: 1 });
+    await expect(client({ timeoutMs: 2 ** 40 }).listUserSessions(1)).resolves.toMatchObject({
+      total: 1,
+    });
+  });
+
   it('also covers a body that stops half-way', async () => {
     answers = [(res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"co')];
     const error = await rejection(client({ timeoutMs: 200 }).listUserSessions(1));
