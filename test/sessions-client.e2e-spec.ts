@@ -325,7 +325,7 @@ describe('@session-service/sessions-client when the service rate-limits', () => 
   afterAll(() => t.close());
 
   it('throws 429 with retry_after', async () => {
-    const client = createSessionsClient({ baseUrl: url, token: tokenFor(1001) });
+    const client = createSessionsClient({ baseUrl: url, token: tokenFor(1001), retries: 0 });
     await client.listUserSessions(1001);
     await client.listUserSessions(1001);
     const error = await rejection(client.listUserSessions(1001));

@@ -156,7 +156,7 @@ describe('createSessionsClient', () => {
       '400 Invalid Request Parameters: page_size must be between 1 and 100 (code 30240001)',
     );
     expect(error.response.status).toBe(400);
-    expect(error.name).toBe('SessionsApiError');
+    expect(error.name).toBe('SessionsProblemError');
   });
 
   it('exposes retry_after of a 503, and falls back to the Retry-After header', async () => {
@@ -165,7 +165,7 @@ describe('createSessionsClient', () => {
       problem(429, { status: 429, code: 30242901 }, { 'retry-after': '17' }),
       problem(503, { status: 503 }, { 'retry-after': new Date(Date.now() + 30_000).toUTCString() }),
     );
-    const client = createSessionsClient({ baseUrl: BASE, fetch });
+    const client = createSessionsClient({ baseUrl: BASE, fetch, retries: 0 });
     expect((await caught(client.sessionStatus('s'))).retryAfter).toBe(5);
     const limited = await caught(client.sessionStatus('s'));
     expect(limited).toMatchObject({ status: 429, code: 30242901, retryAfter: 17 });

@@ -3,13 +3,27 @@
  *
  * Plain TypeScript on `openapi-fetch`: no NestJS. The types come from
  * `./schema.ts`, which `npm run client:generate` generates from the OpenAPI
- * document the service serves (`libs/sessions-client/openapi.json`); every
- * answer that is not 2xx is thrown as a {@link SessionsApiError} carrying the
- * RFC 9457 Problem.
+ * document the service serves (`libs/sessions-client/openapi.json`). Every
+ * answer that is not 2xx is thrown as a {@link SessionsProblemError} carrying
+ * the RFC 9457 Problem; a call past its time limit rejects with a
+ * {@link SessionsClientTimeoutError}, one that got no answer with a
+ * {@link SessionsClientNetworkError}. Idempotent calls answered 503 or 429 are
+ * retried as `Retry-After` says.
  */
 import createClient, { type Client } from 'openapi-fetch';
+import { SessionsClientTimeoutError, SessionsProblemError } from './errors';
+import { resilientFetch, type RetryEvent, type RetryPolicy } from './resilient-fetch';
 import type { components, operations, paths } from './schema';
 
+export {
+  SessionsApiError,
+  SessionsClientError,
+  SessionsClientNetworkError,
+  SessionsClientTimeoutError,
+  SessionsProblemError,
+} from './errors';
+export { type ProblemCode, ProblemCodes } from './problem-codes';
+export { RETRIED_METHODS, RETRIED_STATUSES, type RetryEvent } from './resilient-fetch';
 export type { components, operations, paths } from './schema';
 
 type Schemas = components['schemas'];
@@ -38,6 +52,18 @@ export type RevocationsQuery = Query<'RevocationFeedController_page'>;
 /** A user id: a positive integer, as a number or a decimal string. */
 export type UserId = number | string;
 
+/** Default time limit of one call, retries and their waits included. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Default number of retries of an idempotent call answered 503 or 429. */
+export const DEFAULT_RETRIES = 2;
+/** Default upper bound of one wait between retries (a longer `Retry-After` is cut to it). */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 5_000;
+/** Default first back-off step when an answer has no `Retry-After` (then 2x, 4x..., with jitter). */
+export const DEFAULT_RETRY_DELAY_MS = 200;
+
+/** Extra request headers; `null` removes a default header for one call, `undefined` is ignored. */
+export type RequestHeaders = Record<string, string | null | undefined>;
+
 export interface SessionsClientOptions {
   /** Root URL of the session service, e.g. `http://sessions.internal:3000`. */
   baseUrl: string;
@@ -47,79 +73,35 @@ export interface SessionsClientOptions {
   getToken?: () => string | Promise<string>;
   /** A `fetch` implementation (default: the global one). */
   fetch?: (input: Request) => Promise<Response>;
+  /** Headers sent with every request (a per-call header of the same name wins). */
+  headers?: RequestHeaders;
+  /**
+   * Time limit of one call in milliseconds, retries and their waits included
+   * (default 10 000; `0`: none). Past it the call rejects with a SessionsClientTimeoutError.
+   */
+  timeoutMs?: number;
+  /** Retries of an idempotent call (GET, HEAD, PUT, DELETE) answered 503 or 429 (default 2; `0`: none). */
+  retries?: number;
+  /** Upper bound of one wait between retries, also of a longer `Retry-After` (default 5 000). */
+  maxRetryDelayMs?: number;
+  /** First back-off step when the answer has no `Retry-After` (default 200; doubles, with jitter). */
+  retryDelayMs?: number;
+  /** Called before each wait for a retry, e.g. to log it. */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 /** Per-call options. */
 export interface CallOptions {
   /** Bearer token for this call only, e.g. a user's own token. */
   token?: string;
+  /** Aborts the call: it then rejects with `signal.reason` and is not retried. */
   signal?: AbortSignal;
-}
-
-/** A non-2xx answer of the session service, with its parsed Problem. */
-export class SessionsApiError extends Error {
-  override readonly name = 'SessionsApiError';
-  readonly status: number;
-
-  constructor(
-    /** The Problem body; when the body was not a Problem, one made from the status. */
-    readonly problem: Problem,
-    readonly response: Response,
-  ) {
-    const title = problem.title ?? (response.statusText || 'HTTP error');
-    const detail = problem.detail ? `: ${problem.detail}` : '';
-    const code = problem.code === undefined ? '' : ` (code ${problem.code})`;
-    super(`${response.status} ${title}${detail}${code}`);
-    this.status = response.status;
-  }
-
-  /** Builds the error from a response and the body openapi-fetch read (parsed JSON or text). */
-  static fromResponse(response: Response, body: unknown): SessionsApiError {
-    const problem: Problem =
-      body && typeof body === 'object' && !Array.isArray(body)
-        ? { ...(body as Problem) }
-        : {
-            title: response.statusText || undefined,
-            detail: typeof body === 'string' && body ? body.slice(0, 500) : undefined,
-          };
-    problem.status ??= response.status;
-    problem.request_id ??= response.headers.get('x-request-id') ?? undefined;
-    problem.retry_after ??= parseRetryAfter(response.headers.get('retry-after'));
-    return new SessionsApiError(problem, response);
-  }
-
-  /** The Problem's stable numeric business code, e.g. 30240302. */
-  get code(): number | undefined {
-    return this.problem.code;
-  }
-  get type(): string | undefined {
-    return this.problem.type;
-  }
-  get title(): string | undefined {
-    return this.problem.title;
-  }
-  get detail(): string | undefined {
-    return this.problem.detail;
-  }
-  get requestId(): string | undefined {
-    return this.problem.request_id;
-  }
-  /** Field-level violations of a 400. */
-  get errors(): FieldViolation[] {
-    return this.problem.errors ?? [];
-  }
-  /** Seconds to wait before retrying (429, 503): the Problem's `retry_after` or the `Retry-After` header. */
-  get retryAfter(): number | undefined {
-    return this.problem.retry_after;
-  }
-}
-
-/** `Retry-After` is delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  /** Time limit of this call (default: the client's `timeoutMs`; `0`: none). */
+  timeoutMs?: number;
+  /** Retries of this call (default: the client's `retries`; POST is never retried). */
+  retries?: number;
+  /** Headers of this call only, e.g. `X-Request-Id` or `traceparent`. */
+  headers?: RequestHeaders;
 }
 
 interface Answer<Data> {
@@ -130,9 +112,9 @@ interface Answer<Data> {
 
 async function body<Data>(pending: Promise<Answer<Data>>): Promise<Data> {
   const { data, error, response } = await pending;
-  if (!response.ok) throw SessionsApiError.fromResponse(response, error);
+  if (!response.ok) throw SessionsProblemError.fromResponse(response, error);
   if (data === undefined) {
-    throw new SessionsApiError(
+    throw new SessionsProblemError(
       { status: response.status, title: 'Empty response', detail: 'expected a JSON body' },
       response,
     );
@@ -142,7 +124,7 @@ async function body<Data>(pending: Promise<Answer<Data>>): Promise<Data> {
 
 async function noBody(pending: Promise<Answer<unknown>>): Promise<void> {
   const { error, response } = await pending;
-  if (!response.ok) throw SessionsApiError.fromResponse(response, error);
+  if (!response.ok) throw SessionsProblemError.fromResponse(response, error);
 }
 
 export interface SessionsClient {
@@ -191,86 +173,161 @@ export interface SessionsClient {
   readonly api: Client<paths>;
 }
 
-export function createSessionsClient(options: SessionsClientOptions): SessionsClient {
-  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: options.fetch });
+/** What each call hands openapi-fetch besides its parameters. */
+interface CallInit {
+  headers: RequestHeaders;
+  signal: AbortSignal;
+  fetch: (request: Request) => Promise<Response>;
+}
 
-  const init = async (call: CallOptions = {}) => {
-    const token = call.token ?? (options.getToken ? await options.getToken() : options.token);
-    return {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      ...(call.signal ? { signal: call.signal } : {}),
-    };
+export function createSessionsClient(options: SessionsClientOptions): SessionsClient {
+  // Looked up at each request, so a global fetch installed later (e.g. a test's) is used.
+  const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const policy = (call: CallOptions, deadline?: number): RetryPolicy => ({
+    retries: call.retries ?? options.retries ?? DEFAULT_RETRIES,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
+    retryDelayMs: options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
+    deadline,
+    onRetry: options.onRetry,
+  });
+  // Calls through `api` are retried too; their time limit is the signal they pass.
+  const api = createClient<paths>({
+    baseUrl: options.baseUrl,
+    headers: options.headers,
+    fetch: resilientFetch(baseFetch, policy({})),
+  });
+
+  /** Runs one call with its token, headers, time limit and retries. */
+  const send = async <T>(
+    call: CallOptions | undefined,
+    run: (init: CallInit) => Promise<T>,
+  ): Promise<T> => {
+    const { signal: callerSignal, timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS } =
+      call ?? {};
+    callerSignal?.throwIfAborted();
+    // Past 2^31 - 1 ms a timer would fire at once: such a limit is none.
+    const limited = timeoutMs > 0 && timeoutMs <= 2_147_483_647;
+    const timeout = new AbortController();
+    let current: Request | undefined;
+    const timer = limited
+      ? setTimeout(() => {
+          const { method = '?', url = options.baseUrl } = current ?? {};
+          timeout.abort(new SessionsClientTimeoutError(timeoutMs, method, url));
+        }, timeoutMs)
+      : undefined;
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
+    const fetch = resilientFetch(
+      baseFetch,
+      policy(call ?? {}, limited ? Date.now() + timeoutMs : undefined),
+    );
+    try {
+      const token = call?.token ?? (options.getToken ? await options.getToken() : options.token);
+      return await run({
+        headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...call?.headers },
+        signal,
+        fetch: (request) => {
+          current = request;
+          return fetch(request);
+        },
+      });
+    } catch (error) {
+      // Whatever an abort interrupted (the request, a wait between retries, reading the body),
+      // the call rejects with the caller's reason, or with the SessionsClientTimeoutError.
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      if (timeout.signal.aborted) throw timeout.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   return {
     api,
-    listUserSessions: async (userId, query, call) =>
-      body(
-        api.GET('/sessions/user/{user_id}/sessions', {
-          params: { path: { user_id: String(userId) }, query },
-          ...(await init(call)),
-        }),
+    listUserSessions: (userId, query, call) =>
+      send(call, (init) =>
+        body(
+          api.GET('/sessions/user/{user_id}/sessions', {
+            params: { path: { user_id: String(userId) }, query },
+            ...init,
+          }),
+        ),
       ),
-    listAllSessions: async (query, call) =>
-      body(api.GET('/api/sessions/all', { params: { query }, ...(await init(call)) })),
-    recordSignIn: async (request, call) =>
-      body(api.POST('/api/sessions', { body: request, ...(await init(call)) })),
-    revokeSession: async (userId, sessionId, call) =>
-      noBody(
-        api.DELETE('/sessions/user/{user_id}/sessions/{session_id}', {
-          params: { path: { user_id: String(userId), session_id: sessionId } },
-          ...(await init(call)),
-        }),
+    listAllSessions: (query, call) =>
+      send(call, (init) => body(api.GET('/api/sessions/all', { params: { query }, ...init }))),
+    recordSignIn: (request, call) =>
+      send(call, (init) => body(api.POST('/api/sessions', { body: request, ...init }))),
+    revokeSession: (userId, sessionId, call) =>
+      send(call, (init) =>
+        noBody(
+          api.DELETE('/sessions/user/{user_id}/sessions/{session_id}', {
+            params: { path: { user_id: String(userId), session_id: sessionId } },
+            ...init,
+          }),
+        ),
       ),
-    revokeAllSessions: async (userId, query, call) =>
-      body(
-        api.DELETE('/sessions/user/{user_id}/sessions', {
-          params: {
-            path: { user_id: String(userId) },
-            query:
-              query?.keepCurrent === undefined
-                ? {}
-                : { keep_current: query.keepCurrent ? 'true' : 'false' },
-          },
-          ...(await init(call)),
-        }),
+    revokeAllSessions: (userId, query, call) =>
+      send(call, (init) =>
+        body(
+          api.DELETE('/sessions/user/{user_id}/sessions', {
+            params: {
+              path: { user_id: String(userId) },
+              query:
+                query?.keepCurrent === undefined
+                  ? {}
+                  : { keep_current: query.keepCurrent ? 'true' : 'false' },
+            },
+            ...init,
+          }),
+        ),
       ),
-    touch: async (sessionId, call) =>
-      body(
-        api.POST('/api/sessions/{session_id}/touch', {
-          params: { path: { session_id: sessionId } },
-          ...(await init(call)),
-        }),
+    touch: (sessionId, call) =>
+      send(call, (init) =>
+        body(
+          api.POST('/api/sessions/{session_id}/touch', {
+            params: { path: { session_id: sessionId } },
+            ...init,
+          }),
+        ),
       ),
-    sessionStatus: async (sessionId, call) =>
-      body(
-        api.GET('/api/sessions/{session_id}/status', {
-          params: { path: { session_id: sessionId } },
-          ...(await init(call)),
-        }),
+    sessionStatus: (sessionId, call) =>
+      send(call, (init) =>
+        body(
+          api.GET('/api/sessions/{session_id}/status', {
+            params: { path: { session_id: sessionId } },
+            ...init,
+          }),
+        ),
       ),
-    revocations: async (query, call) =>
-      body(api.GET('/api/sessions/revocations', { params: { query }, ...(await init(call)) })),
-    getSession: async (sessionId, call) =>
-      body(
-        api.GET('/api/sessions/{session_id}', {
-          params: { path: { session_id: sessionId } },
-          ...(await init(call)),
-        }),
+    revocations: (query, call) =>
+      send(call, (init) =>
+        body(api.GET('/api/sessions/revocations', { params: { query }, ...init })),
       ),
-    adminRevokeSession: async (sessionId, query, call) =>
-      noBody(
-        api.DELETE('/api/sessions/{session_id}', {
-          params: { path: { session_id: sessionId }, query },
-          ...(await init(call)),
-        }),
+    getSession: (sessionId, call) =>
+      send(call, (init) =>
+        body(
+          api.GET('/api/sessions/{session_id}', {
+            params: { path: { session_id: sessionId } },
+            ...init,
+          }),
+        ),
       ),
-    adminRevokeUserSessions: async (userId, query, call) =>
-      body(
-        api.DELETE('/api/users/{user_id}/sessions', {
-          params: { path: { user_id: String(userId) }, query },
-          ...(await init(call)),
-        }),
+    adminRevokeSession: (sessionId, query, call) =>
+      send(call, (init) =>
+        noBody(
+          api.DELETE('/api/sessions/{session_id}', {
+            params: { path: { session_id: sessionId }, query },
+            ...init,
+          }),
+        ),
+      ),
+    adminRevokeUserSessions: (userId, query, call) =>
+      send(call, (init) =>
+        body(
+          api.DELETE('/api/users/{user_id}/sessions', {
+            params: { path: { user_id: String(userId) }, query },
+            ...init,
+          }),
+        ),
       ),
   };
 }
