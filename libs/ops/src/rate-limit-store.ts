@@ -104,11 +104,10 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
 
   constructor(options: RateLimitStoreSettings = {}) {
     const settings = options.redis && {
-      keyPrefix: '',
-      timeoutMs: RATE_LIMIT_DEFAULTS.redisTimeoutMs,
-      ...options.redis,
+      url: options.redis.url,
+      timeoutMs: options.redis.timeoutMs ?? RATE_LIMIT_DEFAULTS.redisTimeoutMs,
     };
-    this.keyPrefix = settings?.keyPrefix ?? '';
+    this.keyPrefix = options.redis?.keyPrefix ?? '';
     this.failOpen = options.failOpen ?? true;
     this.logger = options.logger ?? nestLogger();
     const registry = options.registry;
