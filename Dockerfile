@@ -11,6 +11,7 @@ COPY libs/problem/package.json ./libs/problem/
 COPY libs/auth/package.json ./libs/auth/
 COPY libs/database/package.json ./libs/database/
 COPY libs/sessions/package.json ./libs/sessions/
+COPY libs/ops/package.json ./libs/ops/
 COPY libs/sessions-client/package.json ./libs/sessions-client/
 COPY apps/session-service/package.json ./apps/session-service/
 RUN npm ci --no-audit --no-fund

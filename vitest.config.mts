@@ -19,6 +19,7 @@ export default defineConfig({
       '@session-service/sessions': lib('sessions'),
       '@session-service/database': lib('database'),
       '@session-service/sessions-client': lib('sessions-client'),
+      '@session-service/ops': lib('ops'),
     },
   },
   test: {

@@ -1,26 +1,22 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
 import { buildDataSourceOptions, runMigrations } from '@session-service/database';
+import {
+  createRedactingLogger,
+  MetricsModule,
+  RateLimitModule,
+  RequestLoggingModule,
+} from '@session-service/ops';
 import { ProblemModule } from '@session-service/problem';
 import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
-import { createRootLogger, ROOT_LOGGER } from './ops/logging';
 import { OpsModule } from './ops/ops.module';
-import { RateLimitStore } from './ops/rate-limit-store';
-import {
-  IP_THROTTLER,
-  IpThrottlerGuard,
-  USER_THROTTLER,
-  UserThrottlerInterceptor,
-} from './ops/throttling';
 
 const MINUTE_MS = 60_000;
 
@@ -30,27 +26,31 @@ export class AppModule {
     config: AppConfig,
     options: { logDestination?: DestinationStream } = {},
   ): DynamicModule {
-    const logger = createRootLogger(config, options.logDestination);
+    const logger = createRedactingLogger(
+      { level: config.logLevel, base: { service: config.serviceName } },
+      options.logDestination,
+    );
+    // One registry for the request metrics and the rate-limit store's errors, served at /metrics.
+    const registry = new Registry();
     return {
       module: AppModule,
       global: true,
       imports: [
-        // Nest's log only: requests are logged by a Fastify hook (configure-app.ts),
-        // so nestjs-pino's per-request middleware is mounted on no route.
-        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
+        // The request log (a Fastify hook) and Nest's own log (nestjs-pino), on one logger.
+        RequestLoggingModule.forRoot({ logger, nestLogger: true }),
         ProblemModule.forRoot({ serviceName: config.serviceName }),
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRootAsync({
-          imports: [OpsModule],
-          inject: [RateLimitStore],
-          // In memory, or in Redis with REDIS_URL (ops/rate-limit-store.ts).
-          useFactory: (storage: RateLimitStore) => ({
-            storage,
-            throttlers: [
-              { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.ipPerMinute },
-              { name: USER_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimit.userPerMinute },
-            ],
-          }),
+        // Every route but the probes, /metrics and the problem pages (@SkipThrottle);
+        // in memory, or in Redis with REDIS_URL.
+        RateLimitModule.forRoot({
+          global: true,
+          ipLimit: config.rateLimit.ipPerMinute,
+          userLimit: config.rateLimit.userPerMinute,
+          windowMs: MINUTE_MS,
+          redis: config.rateLimit.redis,
+          failOpen: true,
+          registry,
+          logger,
         }),
         TypeOrmModule.forRootAsync({
           extraProviders: [{ provide: APP_CONFIG, useValue: config }, DatabaseUrlProvider],
@@ -68,15 +68,15 @@ export class AppModule {
           },
         }),
         SessionsModule.forRoot({ ...config.sessions, auth: config.auth }),
+        // GET /metrics, on the management listener when MANAGEMENT_PORT is not PORT (ops/management.ts).
+        MetricsModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => ({ registry, dataSource }),
+        }),
         OpsModule,
       ],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: ROOT_LOGGER, useValue: logger },
-        { provide: APP_GUARD, useClass: IpThrottlerGuard },
-        { provide: APP_INTERCEPTOR, useClass: UserThrottlerInterceptor },
-      ],
-      exports: [APP_CONFIG, ROOT_LOGGER],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
     };
   }
 }

@@ -12,7 +12,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import { BEARER_SCHEME } from '@session-service/auth';
 import {
   answerClientErrorsWithProblems,
@@ -30,9 +29,7 @@ import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
 import { forbidCaching } from './no-store';
-import { logRequests, ROOT_LOGGER } from './ops/logging';
 import { separateManagement } from './ops/management';
-import { MetricsService } from './ops/metrics.service';
 import { closeGracefully } from './ops/graceful-close';
 import { ShutdownState } from './ops/shutdown-state';
 
@@ -144,8 +141,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     upgradeInsecureRequestsOverHttps(request.protocol, reply.raw);
     done();
   });
-  app.get(MetricsService).observeRequests(fastify);
-  logRequests(fastify, app.get<PinoLogger>(ROOT_LOGGER));
+  // Request metrics and the request log are Fastify hooks that MetricsModule and
+  // RequestLoggingModule (@session-service/ops) add when the app initialises.
   acceptBodies(fastify);
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   const problemOptions = app.get<ProblemModuleOptions>(PROBLEM_MODULE_OPTIONS);
@@ -262,7 +259,7 @@ function placeProblemExamples(document: OpenAPIObject): void {
 
 /**
  * Every authenticated operation is behind the per-IP and per-user throttlers
- * (`ops/throttling.ts`): document their `RateLimit-Policy` and `RateLimit`
+ * (`RateLimitModule` of `@session-service/ops`): document their `RateLimit-Policy` and `RateLimit`
  * fields on each of its responses, and its 429 Problem with `Retry-After`. The
  * health probes and `/metrics`, which are not limited, are not in the document
  * (they belong to the management listener).

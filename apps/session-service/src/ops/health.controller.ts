@@ -6,9 +6,9 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { IP_THROTTLER, USER_THROTTLER } from '@session-service/ops';
 import { ProblemError } from '@session-service/problem';
 import { ShutdownState } from './shutdown-state';
-import { IP_THROTTLER, USER_THROTTLER } from './throttling';
 
 /**
  * Liveness and readiness probes: public (orchestrators call them without a

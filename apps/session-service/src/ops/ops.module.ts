@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
-import { MetricsService } from './metrics.service';
-import { RateLimitStore } from './rate-limit-store';
 import { ShutdownState } from './shutdown-state';
 
-/** Health, readiness, metrics, the rate-limit counters and shutdown state of the running service. */
+/**
+ * Health, readiness and shutdown state of the running service; metrics, logs
+ * and rate limits come from `@session-service/ops` (app.module.ts).
+ */
 @Module({
   imports: [TerminusModule],
-  controllers: [HealthController, MetricsController],
-  providers: [MetricsService, ShutdownState, RateLimitStore],
-  exports: [MetricsService, ShutdownState, RateLimitStore],
+  controllers: [HealthController],
+  providers: [ShutdownState],
+  exports: [ShutdownState],
 })
 export class OpsModule {}

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+import type { MetricsModuleOptions } from './metrics.options';
 import { routePattern } from './route-pattern';
 
 /** The pg pool's counters, as TypeORM's PostgreSQL driver holds it. */
@@ -16,20 +16,21 @@ interface PgPool {
 const REJECTIONS = new Set([401, 403, 429]);
 
 /**
- * Prometheus metrics of this instance (its own registry, so several app
- * instances in one process do not collide): requests by route and status,
- * latency, pool usage and the rejections that show an attack.
+ * Prometheus metrics of this application (in a registry of its own unless the
+ * options give one, so several applications in one process do not collide):
+ * requests by route and status, latency, pool usage and the rejections that
+ * show an attack.
  */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
   private readonly rejections: Counter<'route' | 'status'>;
-  private readonly rateLimitStoreErrors: Counter;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    collectDefaultMetrics({ register: this.registry });
+  constructor(@Inject(METRICS_MODULE_OPTIONS) options: MetricsModuleOptions) {
+    this.registry = options.registry ?? new Registry();
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route and status',
@@ -49,12 +50,9 @@ export class MetricsService {
       labelNames: ['route', 'status'],
       registers: [this.registry],
     });
-    this.rateLimitStoreErrors = new Counter({
-      name: 'rate_limit_store_errors_total',
-      help: 'Rate-limit hits counted in memory because Redis (REDIS_URL) failed or was too slow',
-      registers: [this.registry],
-    });
-    const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
+    const dataSource = options.dataSource;
+    if (!dataSource) return;
+    const pool = () => (dataSource.driver as { master?: PgPool }).master;
     const gauge = (name: string, help: string, read: (p: PgPool) => number) =>
       new Gauge({
         name,
@@ -76,11 +74,6 @@ export class MetricsService {
       'Requests waiting for a pool connection',
       (p) => p.waitingCount,
     );
-  }
-
-  /** One rate-limit hit the shared store could not count (fail open to this instance's counters). */
-  rateLimitStoreError(): void {
-    this.rateLimitStoreErrors.inc();
   }
 
   /** Observes every request once its response has been sent (a Fastify `onResponse` hook). */

@@ -1,22 +1,66 @@
 import {
   CallHandler,
   ExecutionContext,
+  Inject,
   Injectable,
   NestInterceptor,
   type OnModuleInit,
+  type Type,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import {
   ThrottlerGuard,
   type ThrottlerLimitDetail,
   type ThrottlerRequest,
 } from '@nestjs/throttler';
-import type { AuthenticatedUser } from '@session-service/auth';
 import { ProblemError } from '@session-service/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
+import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition';
+import type { RateLimitModuleOptions } from './rate-limit.options';
 
-/** Names of the two throttlers configured in the app module. */
+/** The authenticated caller as the sessions library's guards set it (`request.user`). */
+interface RequestUser {
+  userId?: string;
+}
+
+/**
+ * Which routes `RateLimitModule` limits: all of them (`global`), or those of
+ * the controllers declared in the given modules (found once, on first use).
+ */
+@Injectable()
+export class RateLimitScope {
+  private controllers?: ReadonlySet<Type<unknown>>;
+
+  constructor(
+    @Inject(RATE_LIMIT_MODULE_OPTIONS) private readonly options: RateLimitModuleOptions,
+    private readonly modules: ModulesContainer,
+  ) {
+    if (!options.global && !options.modules?.length) {
+      throw new Error(
+        'RateLimitModule: say which routes to limit: `global: true`, or `modules: [...]` (e.g. [SessionsModule])',
+      );
+    }
+  }
+
+  covers(controller: Type<unknown>): boolean {
+    if (this.options.global) return true;
+    this.controllers ??= this.find(new Set(this.options.modules));
+    return this.controllers.has(controller);
+  }
+
+  private find(wanted: ReadonlySet<Type<unknown>>): ReadonlySet<Type<unknown>> {
+    const found = new Set<Type<unknown>>();
+    for (const module of this.modules.values()) {
+      if (!wanted.has(module.metatype as Type<unknown>)) continue;
+      for (const wrapper of module.controllers.values())
+        found.add(wrapper.metatype as Type<unknown>);
+    }
+    return found;
+  }
+}
+
+/** Names of the two throttlers: `@SkipThrottle({ [IP_THROTTLER]: true, [USER_THROTTLER]: true })` leaves a route out. */
 export const IP_THROTTLER = 'ip';
 export const USER_THROTTLER = 'user';
 
@@ -55,6 +99,12 @@ function appendListMember(reply: FastifyReply, name: string, member: string): vo
 abstract class ScopedThrottlerGuard extends ThrottlerGuard {
   protected abstract readonly throttlerName: string;
   protected abstract readonly scope: 'client_address' | 'user';
+  @Inject(RateLimitScope) private readonly routes!: RateLimitScope;
+
+  /** Routes outside the module's scope are neither counted nor given the fields. */
+  protected shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(!this.routes.covers(context.getClass()));
+  }
 
   protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
@@ -119,13 +169,13 @@ export class UserThrottlerGuard extends ScopedThrottlerGuard {
   protected readonly throttlerName = USER_THROTTLER;
   protected readonly scope = 'user';
 
-  protected shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
-    return Promise.resolve(!req.user);
+  protected async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: RequestUser }>();
+    return !req.user || (await super.shouldSkip(context));
   }
 
   protected getTracker(req: Record<string, unknown>): Promise<string> {
-    const user = (req as { user?: AuthenticatedUser }).user;
+    const user = (req as { user?: RequestUser }).user;
     return Promise.resolve(`user:${user?.userId ?? ''}`);
   }
 }

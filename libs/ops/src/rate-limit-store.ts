@@ -1,11 +1,17 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
-import type { Logger } from 'pino';
-import type { AppConfig } from '../config/app.config';
-import { APP_CONFIG } from '../config/app-config.token';
-import { ROOT_LOGGER } from './logging';
-import { MetricsService } from './metrics.service';
+import { Counter, type Registry } from 'prom-client';
+import {
+  RATE_LIMIT_DEFAULTS,
+  type RateLimitLogger,
+  type RateLimitRedisOptions,
+} from './rate-limit.options';
 import { FixedWindowThrottlerStorage } from './throttler-storage';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -51,33 +57,69 @@ interface RedisWithHit extends Redis {
 /** Long enough apart that an outage is one log line, not one per request. */
 const LOG_EVERY_MS = 60_000;
 
+const STORE_ERRORS = 'rate_limit_store_errors_total';
+
+/** Settings of a `RateLimitStore`. */
+export interface RateLimitStoreSettings {
+  /** Absent: in memory only. */
+  redis?: RateLimitRedisOptions;
+  /** Count in memory when Redis fails (default), or refuse the request with a 503. */
+  failOpen?: boolean;
+  /** Where `rate_limit_store_errors_total` is registered. */
+  registry?: Registry;
+  logger?: RateLimitLogger;
+}
+
+/** Nest's logger in the shape of `RateLimitLogger`. */
+function nestLogger(): RateLimitLogger {
+  const logger = new Logger('RateLimit');
+  return {
+    warn: ({ err }, message) => logger.warn(`${message}: ${String(err)}`),
+    info: (message) => logger.log(message),
+  };
+}
+
 /**
- * Where the throttlers count. Without `REDIS_URL`: in memory, one budget per
- * instance. With it: in Redis (one Lua script per hit, so INCR, PEXPIRE and
- * the block are atomic), one budget shared by every instance using the same
- * Redis and `REDIS_KEY_PREFIX`.
+ * Where the throttlers count. Without Redis settings: in memory, one budget
+ * per instance. With them: in Redis (one Lua script per hit, so INCR, PEXPIRE
+ * and the block are atomic), one budget shared by every instance using the
+ * same Redis and key prefix.
  *
- * Redis down, slow (over `REDIS_TIMEOUT_MS`) or not yet connected: the hit is
- * counted in memory instead (fail open to per-instance limits, so an outage of
- * the cache never takes the sign-in path down and a client is still limited
- * by each instance), with a warning at most once a minute and
- * `rate_limit_store_errors_total` counting each hit that fell back.
+ * Redis down, slow (over `timeoutMs`) or not yet connected: with `failOpen`
+ * (the default) the hit is counted in memory instead (fail open to
+ * per-instance limits, so an outage of the cache never takes the sign-in path
+ * down and a client is still limited by each instance), with a warning at
+ * most once a minute and `rate_limit_store_errors_total` counting each hit
+ * that fell back; without it the request is refused (503).
  */
-@Injectable()
 export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly memory = new FixedWindowThrottlerStorage();
   private readonly redis?: RedisWithHit;
   private readonly keyPrefix: string;
+  private readonly failOpen: boolean;
+  private readonly logger: RateLimitLogger;
+  private readonly storeErrors?: Counter;
   private lastWarning = 0;
   private closed = false;
 
-  constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    private readonly metrics: MetricsService,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {
-    const settings = config.rateLimit.redis;
-    this.keyPrefix = settings?.keyPrefix ?? '';
+  constructor(options: RateLimitStoreSettings = {}) {
+    const settings = options.redis && {
+      url: options.redis.url,
+      timeoutMs: options.redis.timeoutMs ?? RATE_LIMIT_DEFAULTS.redisTimeoutMs,
+    };
+    this.keyPrefix = options.redis?.keyPrefix ?? '';
+    this.failOpen = options.failOpen ?? true;
+    this.logger = options.logger ?? nestLogger();
+    const registry = options.registry;
+    if (registry) {
+      this.storeErrors =
+        (registry.getSingleMetric(STORE_ERRORS) as Counter | undefined) ??
+        new Counter({
+          name: STORE_ERRORS,
+          help: 'Rate-limit hits Redis failed to count in time (counted in memory instead when failing open)',
+          registers: [registry],
+        });
+    }
     if (!settings) return;
     const redis = new Redis(settings.url, {
       lazyConnect: true,
@@ -141,8 +183,13 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
         timeToBlockExpire: blocked === 1 ? Math.ceil(blockLeft / 1000) : 0,
       };
     } catch (error) {
-      this.metrics.rateLimitStoreError();
+      this.storeErrors?.inc();
       this.warn(error);
+      if (!this.failOpen) {
+        throw new ServiceUnavailableException('The rate-limit store is unavailable', {
+          cause: error,
+        });
+      }
       return this.memory.increment(key, ttl, limit, blockDuration, throttlerName);
     }
   }
@@ -153,7 +200,9 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     this.lastWarning = now;
     this.logger.warn(
       { err: error },
-      'rate limits: Redis unavailable, counting per instance until it is back',
+      this.failOpen
+        ? 'rate limits: Redis unavailable, counting per instance until it is back'
+        : 'rate limits: Redis unavailable, refusing requests until it is back',
     );
   }
 }

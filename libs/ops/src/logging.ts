@@ -1,11 +1,13 @@
 import { requestContext } from '@session-service/problem';
 import type { FastifyInstance } from 'fastify';
-import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
-import type { AppConfig } from '../config/app.config';
+import pino, {
+  type DestinationStream,
+  type Level,
+  type LevelWithSilent,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 import { routePattern } from './route-pattern';
-
-/** Injection token of the root logger. */
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
  * A URL's query string: after a path (`/...`) up to the next whitespace,
@@ -43,25 +45,39 @@ function redactValue(value: unknown, depth = 0): unknown {
   return copy;
 }
 
+/** The settings of a logger made by `createRedactingLogger`. */
+export interface RedactingLoggerSettings {
+  /** pino level; default `info`. */
+  level?: LevelWithSilent;
+  /** Fields on every line (e.g. `{ service: 'auth-service' }`); default pino's own (`pid`, `hostname`). */
+  base?: Record<string, unknown> | null;
+}
+
+/** The pino hook that redacts the query string of every URL in every argument of a log call. */
+export const redactingLogMethod: NonNullable<NonNullable<LoggerOptions['hooks']>['logMethod']> =
+  function logMethod(args, method) {
+    method.apply(this, args.map((arg) => redactValue(arg)) as Parameters<typeof method>);
+  };
+
 /**
- * The service's one pino logger: Nest's log (through nestjs-pino) and the
- * request log write to it. Every line goes through one hook that redacts the
- * query strings of URLs, in the message and in every field: the Problem
- * filter's error line names the request's URL, and a framework message may too.
+ * A pino logger whose every line goes through one hook that redacts the
+ * query strings of URLs, in the message and in every field (the Problem
+ * filter's error line names the request's URL, and a framework message may
+ * too); `Authorization`, cookies and `Set-Cookie` of a logged `req`/`res` are
+ * `[redacted]`. Written to `destination`, or standard output.
  */
-export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
+export function createRedactingLogger(
+  settings: RedactingLoggerSettings = {},
+  destination?: DestinationStream,
+): Logger {
   const options: LoggerOptions = {
-    level: config.logLevel,
-    base: { service: config.serviceName },
+    level: settings.level ?? 'info',
+    ...(settings.base !== undefined && { base: settings.base }),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((arg) => redactValue(arg)) as Parameters<typeof method>);
-      },
-    },
+    hooks: { logMethod: redactingLogMethod },
   };
   return destination ? pino(options, destination) : pino(options);
 }

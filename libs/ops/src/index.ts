@@ -1,0 +1,24 @@
+export * from './logging';
+export * from './metrics.module';
+export * from './metrics.options';
+export * from './metrics.service';
+export * from './metrics.tokens';
+export { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+export * from './rate-limit-store';
+export * from './rate-limit.module';
+export * from './rate-limit.options';
+export { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition';
+export * from './request-logging.module';
+export * from './request-logging.options';
+export {
+  REQUEST_LOGGER,
+  REQUEST_LOGGING_MODULE_OPTIONS,
+} from './request-logging.module-definition';
+export * from './route-pattern';
+export * from './throttler-storage';
+export {
+  IP_THROTTLER,
+  RATELIMIT_HEADER,
+  RATELIMIT_POLICY_HEADER,
+  USER_THROTTLER,
+} from './throttling';

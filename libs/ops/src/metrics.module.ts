@@ -1,0 +1,43 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { fastifyInstanceOf } from './fastify-instance';
+import { ConfigurableMetricsModule } from './metrics.module-definition';
+import { MetricsService } from './metrics.service';
+import { METRICS_REGISTRY } from './metrics.tokens';
+
+/**
+ * Prometheus metrics: `http_requests_total` and `http_request_duration_seconds`
+ * by method, route pattern and status, `http_rejections_total` (401, 403,
+ * 429) by route, the pool gauges of `dataSource`, Node.js process metrics.
+ *
+ * What importing it does, and nothing else: registers those metrics in the
+ * registry (its own unless `registry` is given), adds one Fastify
+ * `onResponse` hook when the application initialises (every route of the
+ * application is counted, the host's included), serves `GET /metrics` (or
+ * `path`; none with `path: false`), and provides `MetricsService` and
+ * `METRICS_REGISTRY`.
+ */
+@Module({
+  providers: [
+    MetricsService,
+    {
+      provide: METRICS_REGISTRY,
+      inject: [MetricsService],
+      useFactory: (metrics: MetricsService) => metrics.registry,
+    },
+  ],
+  exports: [MetricsService, METRICS_REGISTRY],
+})
+export class MetricsModule extends ConfigurableMetricsModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: MetricsService,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    const fastify = fastifyInstanceOf(this.adapterHost, 'MetricsModule');
+    if (fastify) this.metrics.observeRequests(fastify);
+  }
+}
