@@ -38,7 +38,8 @@ export class AppModule {
         // Nest's log only: requests are logged by a Fastify hook (configure-app.ts),
         // so nestjs-pino's per-request middleware is mounted on no route.
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
-        ProblemModule.forRoot({ serviceName: config.serviceName }),
+        // The standalone service answers Problems for every route, unknown ones included.
+        ProblemModule.forRoot({ serviceName: config.serviceName, global: true }),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRootAsync({
           imports: [OpsModule],
