@@ -38,7 +38,8 @@ export class AppModule {
       imports: [
         // The request log (a Fastify hook) and Nest's own log (nestjs-pino), on one logger.
         RequestLoggingModule.forRoot({ logger, nestLogger: true }),
-        ProblemModule.forRoot({ serviceName: config.serviceName }),
+        // The standalone service answers Problems for every route, unknown ones included.
+        ProblemModule.forRoot({ serviceName: config.serviceName, global: true }),
         ScheduleModule.forRoot(),
         // Every route but the probes, /metrics and the problem pages (@SkipThrottle);
         // in memory, or in Redis with REDIS_URL.

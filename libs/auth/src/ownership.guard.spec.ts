@@ -68,7 +68,7 @@ describe('OwnershipGuard', () => {
   it('refuses another user with NotResourceOwnerError (403)', () => {
     const error = thrownBy(() => check('43'));
     expect(error).toBeInstanceOf(NotResourceOwnerError);
-    expect((error as NotResourceOwnerError).status).toBe(403);
+    expect((error as NotResourceOwnerError).getStatus()).toBe(403);
   });
 
   it('another user cannot read a well-formed id, even a large safe one', () => {
@@ -105,7 +105,7 @@ describe('OwnershipGuard', () => {
     const error = thrownBy(() => check(raw, userWithId(raw)));
     expect(error).toBeInstanceOf(ValidationFailedError);
     const failure = error as ValidationFailedError;
-    expect(failure.status).toBe(400);
+    expect(failure.getStatus()).toBe(400);
     expect(failure.violations).toHaveLength(1);
     expect(failure.violations[0]).toMatchObject({ field: 'user_id', code: 'format' });
     expect(failure.violations[0].description).toContain('user_id must be');

@@ -70,7 +70,7 @@ describe('RolesGuard', () => {
       }
       expect(caught).toBeInstanceOf(RoleRequiredError);
       const error = caught as RoleRequiredError;
-      expect(error.status).toBe(403);
+      expect(error.getStatus()).toBe(403);
       expect(error.detail).toBe('This operation requires the admin role or the service role');
     });
 

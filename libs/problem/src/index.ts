@@ -14,3 +14,4 @@ export * from './problem.module';
 export * from './problem.options';
 export * from './request-id.middleware';
 export * from './validation';
+export * from './problem-responses.decorator';

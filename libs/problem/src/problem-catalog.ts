@@ -445,3 +445,76 @@ export function genericProblem(status: number): ProblemDefinition {
         ),
   });
 }
+
+/** A host's own problem type, as `defineProblemType` takes it: text in English or in every language. */
+export interface ProblemTypeSpec {
+  status: number;
+  /** The host's own numbering; must not be a code of the library's catalog. */
+  code: number;
+  /** Last segment of the `type` URI; must not be a slug of the library's catalog nor `http-<status>`. */
+  slug: string;
+  title: string | Localized;
+  /** When it happens and what to do, for its page under `/problems`. */
+  when?: string | Localized;
+  action?: string | Localized;
+  /** Detail templates by variant (`default` and others), `{placeholder}`s filled from `i18n_args`. */
+  details?: Readonly<Record<string, string | Localized>>;
+  /** Default `error.<slug with underscores>`. */
+  i18nKey?: string;
+  numericArgs?: readonly string[];
+}
+
+const everyLanguage = (text: string | Localized): Localized =>
+  typeof text === 'string'
+    ? (Object.fromEntries(PROBLEM_LOCALES.map((l) => [l, text])) as Localized)
+    : text;
+
+/**
+ * A problem type of the host application: throw `new ProblemError(type, detail)`
+ * (or `ProblemError.fromTemplate(type, variant, args)`) and list it in
+ * `ProblemModule.forRoot({ problemTypes })` so its page is served with the others.
+ */
+export function defineProblemType(spec: ProblemTypeSpec): ProblemDefinition {
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(spec.slug)) {
+    throw new Error(`Problem type slug "${spec.slug}" must be lower-case words joined by "-"`);
+  }
+  if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) {
+    throw new Error(`Problem type ${spec.slug}: status must be 400 to 599`);
+  }
+  const title = everyLanguage(spec.title);
+  return {
+    status: spec.status,
+    code: spec.code,
+    slug: spec.slug,
+    title: title.en,
+    i18nKey: spec.i18nKey ?? `error.${spec.slug.replace(/-/g, '_')}`,
+    titles: title,
+    when: everyLanguage(spec.when ?? title.en),
+    action: everyLanguage(spec.action ?? ''),
+    details: Object.fromEntries(
+      Object.entries(spec.details ?? {}).map(([variant, text]) => [variant, everyLanguage(text)]),
+    ),
+    numericArgs: spec.numericArgs ?? [],
+  };
+}
+
+/**
+ * Checks a host's problem types against the catalog and each other: a slug or
+ * code used twice would make a `type` or `code` mean two things.
+ */
+export function checkProblemTypes(types: readonly ProblemDefinition[]): void {
+  const builtIn = Object.values(PROBLEM_CATALOG);
+  const seen = new Set<string>();
+  for (const type of types) {
+    if (/^http-\d{3}$/.test(type.slug) || builtIn.some((p) => p.slug === type.slug)) {
+      throw new Error(`Problem type slug "${type.slug}" is one of the library's`);
+    }
+    if (builtIn.some((p) => p.code === type.code)) {
+      throw new Error(`Problem type ${type.slug}: code ${type.code} is one of the library's`);
+    }
+    for (const key of [`slug:${type.slug}`, `code:${type.code}`]) {
+      if (seen.has(key)) throw new Error(`Problem types: ${key} is given twice`);
+      seen.add(key);
+    }
+  }
+}

@@ -248,7 +248,7 @@ describe('the domain errors', () => {
     expect(error.message).toBe('User 42 does not exist');
     expect(error.i18nArgs).toEqual({ user_id: '42' });
     expect(error.name).toBe('UserNotFoundError');
-    expect(error.status).toBe(404);
+    expect(error.getStatus()).toBe(404);
   });
 
   it('UserNotFoundError takes an id with spaces verbatim, without recognition', () => {
@@ -286,7 +286,7 @@ describe('the domain errors', () => {
     expect(error.detail).toBe('Too many requests from this user; retry after 3 s');
     expect(error.i18nArgs).toEqual({ retry_after: 3 });
     expect(error.headers).toEqual({ 'Retry-After': '3' });
-    expect(error.status).toBe(429);
+    expect(error.getStatus()).toBe(429);
   });
 });
 

@@ -82,9 +82,15 @@ function page(locale: ProblemLocale, title: string, body: string): string {
   ].join('\n');
 }
 
-/** The documentation kind behind `/problems/<slug>`: a catalog kind or a generic `http-<status>`. */
-export function problemForSlug(slug: string): ProblemDefinition | undefined {
-  const known = problemBySlug(slug);
+/**
+ * The documentation kind behind `/problems/<slug>`: a catalog kind, one of the
+ * host's `problemTypes`, or a generic `http-<status>`.
+ */
+export function problemForSlug(
+  slug: string,
+  hostTypes: readonly ProblemDefinition[] = [],
+): ProblemDefinition | undefined {
+  const known = problemBySlug(slug) ?? hostTypes.find((p) => p.slug === slug);
   if (known) return known;
   const generic = /^http-([45]\d\d)$/.exec(slug);
   if (!generic) return undefined;
@@ -125,10 +131,14 @@ export function renderProblemPage(
   return page(locale, `${title} (${definition.status})`, body);
 }
 
-/** The index of every problem type of the catalog. */
-export function renderProblemIndex(locale: ProblemLocale, typeBaseUri: string): string {
+/** The index of every problem type of the catalog, then the host's own. */
+export function renderProblemIndex(
+  locale: ProblemLocale,
+  typeBaseUri: string,
+  hostTypes: readonly ProblemDefinition[] = [],
+): string {
   const l = LABELS[locale];
-  const rows = Object.values(PROBLEM_CATALOG).map((d) => {
+  const rows = [...Object.values(PROBLEM_CATALOG), ...hostTypes].map((d) => {
     const type = `${typeBaseUri}${d.slug}`;
     return `<tr><td>${d.code}</td><td>${d.status}</td><td><a href="${escapeHtml(type)}">${escapeHtml(type)}</a></td><td>${escapeHtml(d.titles[locale])}</td></tr>`;
   });
@@ -141,7 +151,7 @@ export function renderProblemIndex(locale: ProblemLocale, typeBaseUri: string): 
     ...rows,
     '</tbody>',
     '</table>',
-    `<p>${escapeHtml(l.generic)}</p>`,
+    `<p>${escapeHtml(l.generic.replaceAll('/problems/', typeBaseUri))}</p>`,
   ].join('\n');
   return page(locale, l.index, body);
 }

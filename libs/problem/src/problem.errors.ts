@@ -1,50 +1,90 @@
+import { HttpException } from '@nestjs/common';
 import { FieldViolation, type FieldViolationCode } from './problem.dto';
-import { PROBLEM_CATALOG, ProblemKind } from './problem-catalog';
+import { PROBLEM_CATALOG, type ProblemDefinition, type ProblemKind } from './problem-catalog';
 import { type DetailMessage, type I18nArgs, recogniseDetail, renderDetail } from './problem-i18n';
+import { DEFAULT_PROBLEM_OPTIONS } from './problem.options';
 
 /**
- * Base of every error the service raises on purpose. Services throw these;
- * the one exception filter turns them into Problems through the catalog.
+ * What a ProblemError answers without the Problem filter (`getResponse()`):
+ * the request-independent members of its Problem. Nest's own exception
+ * filter sends it as JSON with the error's status.
+ */
+export interface ProblemErrorBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: number;
+  i18n_key: string;
+  i18n_args: I18nArgs;
+  errors?: FieldViolation[];
+}
+
+/**
+ * Base of every error the libraries raise on purpose, and of a host's own
+ * problem types. An `HttpException`: its status is the problem kind's, and
+ * `getResponse()` is the Problem body, so even an application without the
+ * Problem filter answers it with the right status. The Problem filter writes
+ * the full Problem (instance, request id, language, `WWW-Authenticate`, ...).
  *
  * `detail` is always the English text. An error made from a template
  * (`ProblemError.fromTemplate`, or a detail the kind's templates recognise)
  * also knows its template and `i18nArgs`, so the filter can write the detail
  * in the caller's language; any other detail stays as written.
  */
-export class ProblemError extends Error {
+export class ProblemError extends HttpException {
+  /** The problem type: a kind of the library's catalog, or a host's (`defineProblemType`). */
+  readonly definition: ProblemDefinition;
   /** The template the detail comes from, when it comes from one. */
   readonly detailTemplate?: DetailMessage;
 
   constructor(
-    readonly kind: ProblemKind,
+    kind: ProblemKind | ProblemDefinition,
     readonly detail: string,
     readonly violations: FieldViolation[] = [],
     readonly headers: Record<string, string> = {},
     template?: DetailMessage,
   ) {
-    super(detail);
+    const definition = typeof kind === 'string' ? PROBLEM_CATALOG[kind] : kind;
+    super(detail, definition.status);
+    this.definition = definition;
     this.name = new.target.name;
-    this.detailTemplate = template ?? recogniseDetail(PROBLEM_CATALOG[kind], detail);
+    this.detailTemplate = template ?? recogniseDetail(definition, detail);
   }
 
   /** An error whose detail is the kind's template `variant` filled with `args`. */
   static fromTemplate(
-    kind: ProblemKind,
+    kind: ProblemKind | ProblemDefinition,
     variant: string,
     args: I18nArgs = {},
     headers: Record<string, string> = {},
   ): ProblemError {
-    const detail = renderDetail(PROBLEM_CATALOG[kind], variant, args);
-    return new ProblemError(kind, detail, [], headers, { variant, args });
-  }
-
-  get status(): number {
-    return PROBLEM_CATALOG[this.kind].status;
+    const definition = typeof kind === 'string' ? PROBLEM_CATALOG[kind] : kind;
+    const detail = renderDetail(definition, variant, args);
+    return new ProblemError(definition, detail, [], headers, { variant, args });
   }
 
   /** The values interpolated into the detail; undefined for a detail no template produced. */
   get i18nArgs(): I18nArgs | undefined {
     return this.detailTemplate?.args;
+  }
+
+  /**
+   * The Problem body (English, `type` under the default `/problems/`): what
+   * Nest's default exception filter sends when the Problem filter is not in place.
+   */
+  override getResponse(): ProblemErrorBody {
+    const { definition } = this;
+    return {
+      type: `${DEFAULT_PROBLEM_OPTIONS.typeBaseUri}${definition.slug}`,
+      title: definition.title,
+      status: definition.status,
+      detail: this.detail,
+      code: definition.code,
+      i18n_key: definition.i18nKey,
+      i18n_args: { ...this.detailTemplate?.args },
+      ...(definition.status === 400 ? { errors: this.violations } : {}),
+    };
   }
 }
 

@@ -5,6 +5,7 @@ import {
   HttpException,
   Inject,
   Logger,
+  Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
@@ -25,7 +26,11 @@ import {
   renderDetail,
 } from './problem-i18n';
 import { AmbiguousCredentialsError, AuthenticationError, ProblemError } from './problem.errors';
-import { PROBLEM_MODULE_OPTIONS, type ProblemModuleOptions } from './problem.options';
+import {
+  DEFAULT_PROBLEM_OPTIONS,
+  PROBLEM_MODULE_OPTIONS,
+  type ProblemModuleOptions,
+} from './problem.options';
 import { type HttpRequest, type RequestContext, requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable, isStatementTimeout } from './database-errors';
 
@@ -108,19 +113,26 @@ function isBodyParserError(e: unknown): e is BodyParserError {
 }
 
 /**
- * The one place errors become responses: every throw, whether a domain error,
- * a framework HttpException, a validation failure, a database fault or a bug,
- * leaves as an RFC 9457 Problem. Internals (stack, SQL, driver text) only go to
- * the log, never to the client.
+ * The one place errors become responses: every throw it sees, whether a
+ * domain error, a framework HttpException, a validation failure, a database
+ * fault or a bug, leaves as an RFC 9457 Problem. Internals (stack, SQL,
+ * driver text) only go to the log, never to the client.
+ *
+ * It sees the errors of the library's controllers (`@ProblemResponses()`),
+ * and of every route with `ProblemModule.forRoot({ global: true })`. Its
+ * options come from `ProblemModule.forRoot`; without that module, the defaults.
  */
 @Catch()
 export class ProblemExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
+  private readonly options: ProblemModuleOptions;
 
   constructor(
-    @Inject(PROBLEM_MODULE_OPTIONS) private readonly options: ProblemModuleOptions,
+    @Optional() @Inject(PROBLEM_MODULE_OPTIONS) options: ProblemModuleOptions | undefined,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.options = options ?? DEFAULT_PROBLEM_OPTIONS;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -181,7 +193,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
 
   private resolve(exception: unknown, req: Request): Resolved {
     if (exception instanceof ProblemError) {
-      const definition = PROBLEM_CATALOG[exception.kind];
+      const { definition } = exception;
       const headers = { ...exception.headers };
       if (definition.status === 401) {
         const presented =

@@ -1,32 +1,46 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ProblemPagesController } from './problem-pages.controller';
+import { checkProblemTypes } from './problem-catalog';
+import { problemPagesController } from './problem-pages.controller';
 import { ProblemExceptionFilter } from './problem.filter';
 import {
-  DEFAULT_PROBLEM_OPTIONS,
   PROBLEM_MODULE_OPTIONS,
-  ProblemModuleOptions,
+  problemPagesPath,
+  type ProblemModuleSettings,
+  resolveProblemOptions,
 } from './problem.options';
 import { createProblemValidationPipe } from './validation';
 
 /**
- * Installs the Problem exception filter and the validation pipe for the whole
- * application, so every error, including those of a host app's own routes,
- * leaves as `application/problem+json`, and serves the page every problem
- * `type` points to (`GET /problems/<slug>`, `GET /problems`).
+ * The Problem settings (`serviceName`, `typeBaseUri`, `retryAfterSeconds`, the
+ * host's `problemTypes`) for the library's routes wherever they are imported,
+ * and the page every problem `type` points to (`GET /problems/<slug>`,
+ * `GET /problems`; `pagesPath`, `pages: false`).
+ *
+ * By default the host's own routes are left alone: the library's controllers
+ * carry the Problem filter and validation pipe themselves (`@ProblemResponses()`).
+ * `global: true` installs both for the whole application, so every error,
+ * the host's included, leaves as `application/problem+json` (the standalone
+ * service does this).
  */
 @Module({})
 export class ProblemModule {
-  static forRoot(options: Partial<ProblemModuleOptions> = {}): DynamicModule {
+  static forRoot(settings: ProblemModuleSettings = {}): DynamicModule {
+    const options = resolveProblemOptions(settings);
+    checkProblemTypes(options.problemTypes ?? []);
+    const everyRoute: Provider[] = settings.global
+      ? [
+          { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+          { provide: APP_PIPE, useFactory: createProblemValidationPipe },
+        ]
+      : [];
     return {
       module: ProblemModule,
+      // The options reach the library's filters in whichever module they are.
       global: true,
-      controllers: [ProblemPagesController],
-      providers: [
-        { provide: PROBLEM_MODULE_OPTIONS, useValue: { ...DEFAULT_PROBLEM_OPTIONS, ...options } },
-        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
-        { provide: APP_PIPE, useFactory: createProblemValidationPipe },
-      ],
+      controllers:
+        settings.pages === false ? [] : [problemPagesController(problemPagesPath(settings))],
+      providers: [{ provide: PROBLEM_MODULE_OPTIONS, useValue: options }, ...everyRoute],
       exports: [PROBLEM_MODULE_OPTIONS],
     };
   }

@@ -154,7 +154,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
     ['101', 'page_size must be between 1 and 100'],
   ])('rejects the out-of-range page_size=%j with one range violation', async (value, message) => {
     const error = await rejection({ page_size: value });
-    expect(error.status).toBe(400);
+    expect(error.getStatus()).toBe(400);
     expect(error.violations).toEqual([
       { field: 'page_size', code: 'range', description: message, value: Number(value) },
     ]);
@@ -166,7 +166,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
     'rejects the non-integer page_size=%j with exactly one violation',
     async (value) => {
       const error = await rejection({ page_size: value });
-      expect(error.status).toBe(400);
+      expect(error.getStatus()).toBe(400);
       expect(error.violations).toHaveLength(1);
       expect(error.violations[0].field).toBe('page_size');
       expect(error.violations[0].code).toBe('type');

@@ -1,4 +1,4 @@
-import { ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { FieldViolation, type FieldViolationCode } from './problem.dto';
 import { echoedValue, ValidationFailedError } from './problem.errors';
@@ -85,7 +85,29 @@ export const PROBLEM_VALIDATION_OPTIONS: ValidationPipeOptions = {
   exceptionFactory: (errors) => new ValidationFailedError(toFieldViolations(errors)),
 };
 
+/** Values a ProblemValidationPipe produced: checked once, not again by the next one. */
+const validated = new WeakSet<object>();
+
+/**
+ * A ValidationPipe whose failures become `invalid-request` Problems naming
+ * each field. When it runs twice on one argument (globally with
+ * `ProblemModule.forRoot({ global: true })` and again on a library
+ * controller), the second run passes the first one's result through.
+ */
+export class ProblemValidationPipe extends ValidationPipe {
+  constructor() {
+    super(PROBLEM_VALIDATION_OPTIONS);
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (typeof value === 'object' && value !== null && validated.has(value)) return value;
+    const result: unknown = await super.transform(value, metadata);
+    if (typeof result === 'object' && result !== null) validated.add(result);
+    return result;
+  }
+}
+
 /** A ValidationPipe whose failures become `invalid-request` Problems naming each field. */
 export function createProblemValidationPipe(): ValidationPipe {
-  return new ValidationPipe(PROBLEM_VALIDATION_OPTIONS);
+  return new ProblemValidationPipe();
 }

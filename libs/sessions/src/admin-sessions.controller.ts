@@ -27,7 +27,11 @@ import {
   CurrentUser,
   RequireRoles,
 } from '@session-service/auth';
-import { ApiProblemResponses, ValidationFailedError } from '@session-service/problem';
+import {
+  ApiProblemResponses,
+  ProblemResponses,
+  ValidationFailedError,
+} from '@session-service/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery, MAX_ADMIN_PAGE } from './dto/admin-list.query';
 import { pgTimestampToIso } from './dto/input-rules';
@@ -46,6 +50,7 @@ import { revocationActor, SessionsService } from './sessions.service';
 
 const SESSION_ID = { name: 'session_id', schema: SESSION_ID_PARAM_SCHEMA } as const;
 
+@ProblemResponses()
 @ApiTags('Admin sessions')
 @Controller('api/sessions')
 export class AdminSessionsController {

@@ -13,7 +13,7 @@ import {
   USER_ID_PARAM_SCHEMA,
   USER_ID_RULE,
 } from '@session-service/auth';
-import { ApiProblemResponses } from '@session-service/problem';
+import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
 import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import {
@@ -24,6 +24,7 @@ import {
 import { UserIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
+@ProblemResponses()
 @ApiTags('Admin sessions')
 @Controller('api/users/:user_id/sessions')
 export class AdminUsersController {

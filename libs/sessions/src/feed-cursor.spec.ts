@@ -78,7 +78,7 @@ describe('feed cursor', () => {
     expect((error as ValidationFailedError).violations).toEqual([
       { field: 'after', code: 'format', description: expect.any(String), value: cursor },
     ]);
-    expect((error as ValidationFailedError).status).toBe(400);
+    expect((error as ValidationFailedError).getStatus()).toBe(400);
   });
 
   it('refuses an over-long cursor even when its payload decodes to a valid position', () => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
-import { ApiProblemResponses } from '@session-service/problem';
+import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
 import { endWith, map, merge, type Observable, takeWhile, timer } from 'rxjs';
 import { badField } from './api-examples';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
@@ -39,6 +39,7 @@ const BAD_AFTER = badField(
   'not-a-cursor',
 );
 
+@ProblemResponses()
 @ApiTags('Revocation feed')
 @Controller('api/sessions/revocations')
 export class RevocationFeedController {

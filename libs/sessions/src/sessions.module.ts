@@ -20,7 +20,8 @@ import { UserSessionsController } from './user-sessions.controller';
  * The sessions feature: both lists, sign-in recording, revocation, touch, the
  * revocation feed and the expiry sweeper, behind the library's guards. Needs a
  * TypeORM DataSource carrying `SESSIONS_ENTITIES` and `SESSIONS_MIGRATIONS`,
- * plus `ProblemModule` and `ScheduleModule.forRoot()` in the host application.
+ * plus `ScheduleModule.forRoot()` in the host application (`ProblemModule` is optional:
+ * the controllers answer Problems by themselves, `@ProblemResponses()`).
  * `forRoot` / `forRootAsync` take `auth` (token verification or the host's
  * passport strategy, and the role names), the lifetimes, the host's
  * `userDirectory`, and `routePrefix` (default: the contract's paths as they

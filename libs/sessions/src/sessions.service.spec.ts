@@ -179,7 +179,7 @@ describe('SessionsService.recordSignIn', () => {
   ])('refuses a ttl_seconds %s, naming the field', async (_label, ttl) => {
     const { service, repository } = setup();
     const error = await validationFailure(service.recordSignIn(signIn({ ttl_seconds: ttl })));
-    expect(error.status).toBe(400);
+    expect(error.getStatus()).toBe(400);
     expect(error.violations).toEqual([
       {
         field: 'ttl_seconds',

@@ -8,7 +8,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@session-service/auth';
-import { ApiProblemResponses, ValidationFailedError } from '@session-service/problem';
+import {
+  ApiProblemResponses,
+  ProblemResponses,
+  ValidationFailedError,
+} from '@session-service/problem';
 import { ListUserSessionsQuery, MAX_PAGE_SIZE } from './dto/list-user-sessions.query';
 import { badField, SESSION_NOT_FOUND } from './api-examples';
 import { RevokeOwnSessionsQuery } from './dto/revoke.query';
@@ -22,6 +26,7 @@ import { toSessionListResponse } from './mappers/session-list.mapper';
 import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
+@ProblemResponses()
 @ApiTags('Session Management')
 @Controller('sessions/user/:user_id/sessions')
 export class UserSessionsController {

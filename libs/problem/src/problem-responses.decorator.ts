@@ -1,0 +1,102 @@
+import {
+  type ArgumentMetadata,
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  type PipeTransform,
+  type Type,
+  UseFilters,
+  UseInterceptors,
+  UsePipes,
+} from '@nestjs/common';
+import { PARAMTYPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { ModuleRef } from '@nestjs/core';
+import type { Observable } from 'rxjs';
+import { ProblemExceptionFilter } from './problem.filter';
+import { ProblemValidationPipe } from './validation';
+
+/** The arguments whose input the library checks itself, and where a request carries each. */
+const CHECKED: Partial<Record<RouteParamtypes, ArgumentMetadata['type']>> = {
+  [RouteParamtypes.BODY]: 'body',
+  [RouteParamtypes.QUERY]: 'query',
+  [RouteParamtypes.PARAM]: 'param',
+};
+
+/** Types a host's ValidationPipe passes through unchecked; only DTO classes are checked first. */
+const PLAIN_TYPES: readonly unknown[] = [String, Boolean, Number, Array, Object, Buffer, Date];
+
+interface RouteArgument {
+  index: number;
+  data?: string;
+  pipes?: (Type<PipeTransform> | PipeTransform)[];
+}
+
+interface InputRequest {
+  body?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Checks a library route's DTO arguments (body, query, path) with the
+ * library's own rules before any pipe runs. Nest runs an application's global
+ * pipes before a controller's own, so without this a host's global
+ * ValidationPipe would refuse a bad `page` first, in its own words; with it
+ * the route answers its 400 Problem naming each field. An argument with pipes
+ * of its own (such as the sign-in body's) is checked by those; the results are
+ * dropped, the controller's pipes make the handler's arguments as usual.
+ */
+@Injectable()
+export class ProblemInputsInterceptor implements NestInterceptor {
+  private readonly validation = new ProblemValidationPipe();
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() === 'http') await this.check(context);
+    return next.handle();
+  }
+
+  private async check(context: ExecutionContext): Promise<void> {
+    const controller = context.getClass();
+    const method = context.getHandler().name;
+    const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
+      string,
+      RouteArgument
+    >;
+    const prototype = controller.prototype as object;
+    const types = (Reflect.getMetadata(PARAMTYPES_METADATA, prototype, method) ?? []) as unknown[];
+    const req = context.switchToHttp().getRequest<InputRequest>();
+    for (const [key, argument] of Object.entries(args)) {
+      const type = CHECKED[Number(key.split(':')[0]) as RouteParamtypes];
+      const metatype = types[argument.index] as Type | undefined;
+      if (!type || !metatype || PLAIN_TYPES.includes(metatype)) continue;
+      const source = type === 'body' ? req.body : type === 'query' ? req.query : req.params;
+      let value: unknown = argument.data === undefined ? source : source?.[argument.data];
+      const metadata: ArgumentMetadata = { type, metatype, data: argument.data };
+      const pipes = argument.pipes?.length ? argument.pipes : [this.validation];
+      for (const pipe of pipes) value = await this.instance(pipe).transform(value, metadata);
+    }
+  }
+
+  private instance(pipe: Type<PipeTransform> | PipeTransform): PipeTransform {
+    return typeof pipe === 'function' ? this.moduleRef.get(pipe, { strict: false }) : pipe;
+  }
+}
+
+/**
+ * A controller whose errors are Problems whatever the application around it
+ * does: the Problem filter (also for its guards' 401 and 403), the library's
+ * validation pipe, and its input check ahead of any global pipe. The
+ * libraries' controllers carry it; a host can put it on its own.
+ */
+export function ProblemResponses(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    UseFilters(ProblemExceptionFilter),
+    UseInterceptors(ProblemInputsInterceptor),
+    UsePipes(new ProblemValidationPipe()),
+  );
+}
