@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
 import { buildDataSourceOptions, runMigrations } from '@session-service/database';
 import { ProblemModule } from '@session-service/problem';
-import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@session-service/sessions';
+import { sessionsDatabase, SessionsModule } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
@@ -31,6 +31,8 @@ export class AppModule {
     options: { logDestination?: DestinationStream } = {},
   ): DynamicModule {
     const logger = createRootLogger(config, options.logDestination);
+    // The library's tables in DATABASE_SCHEMA (default session_service).
+    const sessionsTables = sessionsDatabase({ schema: config.sessions.schema });
     return {
       module: AppModule,
       global: true,
@@ -58,8 +60,8 @@ export class AppModule {
           useFactory: async (database: DatabaseUrlProvider) =>
             buildDataSourceOptions(
               { ...config.database, url: await database.url() },
-              SESSIONS_ENTITIES,
-              SESSIONS_MIGRATIONS,
+              sessionsTables.entities,
+              sessionsTables.migrations,
             ),
           // The schema first, on a connection without request deadlines; then the pool.
           dataSourceFactory: async (options) => {
