@@ -28,6 +28,7 @@ import {
 import { freshDatabase, type FreshDatabase } from './support/fresh-database';
 import { LEGACY_SESSIONS_MIGRATIONS } from './support/legacy-migrations';
 import { createTestApp } from './support/test-app';
+import { testDatabaseUrl } from './support/test-database';
 import {
   adminToken,
   bearer,
@@ -185,6 +186,31 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         WHERE c.relname = 'migrations'`,
     );
     expect(history.schema).toBe('public');
+  });
+
+  it('uses a schema created beforehand, with no CREATE privilege on the database', async () => {
+    const db = await fresh('precreated');
+    const role = `sessions_limited_${Date.now()}`;
+    await query(
+      db.url,
+      `CREATE ROLE ${role} LOGIN;
+       REVOKE CREATE ON DATABASE ${new URL(db.url).pathname.slice(1)} FROM PUBLIC;
+       CREATE SCHEMA session_service AUTHORIZATION ${role};
+       GRANT CREATE ON SCHEMA public TO ${role};`,
+    );
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      const t = await createTestApp({ DATABASE_URL: url.toString() });
+      apps.push(t);
+      await signInAndList(t.app.getHttpServer(), 3);
+      await t.close();
+      apps.pop();
+    } finally {
+      await db.drop();
+      databases.splice(databases.indexOf(db), 1);
+      await query(testDatabaseUrl(), `DROP ROLE IF EXISTS ${role}`);
+    }
   });
 
   describe('a database migrated before the schema (tables in public)', () => {

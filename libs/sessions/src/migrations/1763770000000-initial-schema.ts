@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { SessionsSchemaMigration } from './schema-migration';
+import { ensureSchema, SessionsSchemaMigration } from './schema-migration';
 
 /**
  * The library's schema, users and sessions, with the two partial indexes the
@@ -19,7 +19,7 @@ export class InitialSchema1763770000000
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { t } = this;
-    await queryRunner.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
+    await ensureSchema(queryRunner, t);
     await queryRunner.query(`
       CREATE TABLE ${t.users} (
         id bigint PRIMARY KEY CHECK (id > 0),

@@ -16,6 +16,18 @@ export abstract class SessionsSchemaMigration {
   }
 }
 
+/**
+ * Creates the schema unless it exists. A schema created beforehand (by a DBA,
+ * with CREATE on it granted to the service's user) is used as it is: the
+ * user then needs no CREATE privilege on the database.
+ */
+export async function ensureSchema(runner: QueryRunner, t: SessionsTables): Promise<void> {
+  const [found] = (await runner.query(`SELECT to_regnamespace($1) IS NOT NULL AS found`, [
+    t.schemaName,
+  ])) as { found: boolean }[];
+  if (!found.found) await runner.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
+}
+
 /** Tables the releases before the schema created, unqualified, in the connection's current schema. */
 const LEGACY_TABLES = ['users', 'sessions', 'session_revocations'] as const;
 
@@ -33,7 +45,7 @@ const LEGACY_TABLES = ['users', 'sessions', 'session_revocations'] as const;
  * never touched.
  */
 export async function adoptLegacyTables(runner: QueryRunner, t: SessionsTables): Promise<void> {
-  await runner.query(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`);
+  await ensureSchema(runner, t);
   const [present] = (await runner.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [
     t.sessions,
   ])) as { present: boolean }[];
