@@ -3,6 +3,8 @@
 -- The statements mirror libs/sessions/src/sessions.repository.ts. Each runs once
 -- silently first and is then repeated with \g, so the plan shown is the steady state.
 SET jit = off;
+-- The service's tables are in its schema (DATABASE_SCHEMA, default session_service).
+SET search_path TO session_service, public;
 \set typical 5000
 \set heavy 1
 

@@ -66,7 +66,7 @@ describe('streamed admin list: readers that stop reading', () => {
     await observer.connect();
     // Seeded outside the app, whose pool has a query deadline made for requests.
     await observer.query(
-      `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
+      `INSERT INTO session_service.sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
                              last_active_at, idle_expires_at, expires_at)
        SELECT $1, 'desktop', '192.0.2.9', repeat('Mozilla/5.0 (X11; Linux x86_64) ', 8), '{pwd}',
               now(), now() - make_interval(secs => g), now() + interval '1 hour', now() + interval '2 hours'

@@ -84,7 +84,7 @@ async function walkPages(
 /** Active session ids in the order the contract defines, straight from the table. */
 async function activeIdsInDb(dataSource: DataSource): Promise<string[]> {
   const rows: { id: string }[] = await dataSource.query(
-    `SELECT id FROM sessions WHERE ${ACTIVE_SQL} ORDER BY last_active_at DESC, id DESC`,
+    `SELECT id FROM session_service.sessions WHERE ${ACTIVE_SQL} ORDER BY last_active_at DESC, id DESC`,
   );
   return rows.map((r) => r.id);
 }
@@ -117,7 +117,7 @@ async function seedBulk(
   { active, tieBlock, inactive }: { active: number; tieBlock: number; inactive: number },
 ): Promise<void> {
   await dataSource.query(
-    `INSERT INTO users (id, username) SELECT g, 'bulk-' || g FROM generate_series(5000, 5049) g`,
+    `INSERT INTO session_service.users (id, username) SELECT g, 'bulk-' || g FROM generate_series(5000, 5049) g`,
   );
   const insert = (
     count: number,
@@ -127,7 +127,7 @@ async function seedBulk(
     revoked: boolean,
   ) =>
     dataSource.query(
-      `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, created_at, authenticated_at,
+      `INSERT INTO session_service.sessions (user_id, device_type, ip, user_agent, amr, created_at, authenticated_at,
                              last_active_at, idle_expires_at, expires_at, revoked_at, revoked_by, revoke_reason)
        SELECT 5000 + g % 50, 'desktop',
               ('10.' || (g / 65536) % 256 || '.' || (g / 256) % 256 || '.' || g % 256)::inet,
@@ -197,7 +197,7 @@ describe('GET /api/sessions/all (admin list)', () => {
       expect(Object.keys(streamed).sort()).toEqual(['sessions', 'total']);
 
       const [{ n }]: { n: number }[] = await t.dataSource.query(
-        `SELECT count(*)::int AS n FROM sessions WHERE ${ACTIVE_SQL}`,
+        `SELECT count(*)::int AS n FROM session_service.sessions WHERE ${ACTIVE_SQL}`,
       );
       expect(n).toBe(ACTIVE + TIE_BLOCK);
       expect(streamed.total).toBe(n);
@@ -297,7 +297,7 @@ describe('GET /api/sessions/all (admin list)', () => {
       // One statement: every last_active_at is an exact whole second from one `base`.
       const [row]: { base: Date }[] = await t.dataSource.query(
         `WITH ins AS (
-           INSERT INTO sessions (id, user_id, device_type, ip, user_agent, amr, created_at, authenticated_at,
+           INSERT INTO session_service.sessions (id, user_id, device_type, ip, user_agent, amr, created_at, authenticated_at,
                                  last_active_at, idle_expires_at, expires_at, revoked_at, revoked_by, revoke_reason)
            SELECT x.id, x.user_id, x.device_type, x.ip, 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
                   string_to_array(x.amr, ','), now() - interval '2 hours', now() - interval '2 hours',
@@ -433,7 +433,7 @@ describe('GET /api/sessions/all (admin list)', () => {
       await resetDatabase(t.dataSource);
       await insertUser(t.dataSource, 301, 'dee');
       await t.dataSource.query(
-        `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at, last_active_at,
+        `INSERT INTO session_service.sessions (user_id, device_type, ip, user_agent, amr, authenticated_at, last_active_at,
                                idle_expires_at, expires_at)
          SELECT 301, 'desktop', '192.0.2.1', 'curl/8.5.0', ARRAY['pwd'], now(),
                 now() - make_interval(secs => g), now() + interval '30 minutes', now() + interval '1 hour'
@@ -849,7 +849,7 @@ describe('read replicas (DATABASE_READ_URLS)', () => {
       401,
     );
     const [row]: { revoked_by: string }[] = await t.dataSource.query(
-      'SELECT revoked_by FROM sessions WHERE id = $1',
+      'SELECT revoked_by FROM session_service.sessions WHERE id = $1',
       [victim],
     );
     expect(row.revoked_by).toBe('admin:1');

@@ -51,7 +51,7 @@ describe('authentication method names', () => {
     expect(res.body).toMatchObject({ amr: 'pwd,otp' });
 
     const [row] = await t.dataSource.query<{ amr: string[] }[]>(
-      'SELECT amr FROM sessions WHERE id = $1',
+      'SELECT amr FROM session_service.sessions WHERE id = $1',
       [id],
     );
     expect(row.amr).toEqual(['pwd', 'otp']);
@@ -107,7 +107,7 @@ describe('authentication method names', () => {
     const snapshot = () =>
       t.dataSource.query<Record<string, unknown>[]>(
         `SELECT id, user_id, ip::text, user_agent, amr, created_at, last_active_at, expires_at,
-                idle_expires_at, revoked_at FROM sessions WHERE user_id = 801 ORDER BY id`,
+                idle_expires_at, revoked_at FROM session_service.sessions WHERE user_id = 801 ORDER BY id`,
       );
     const before = await snapshot();
     expect(await filtered('pwd')).not.toContain(`${old}:pwd`);

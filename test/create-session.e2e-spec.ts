@@ -102,7 +102,9 @@ describe('POST /api/sessions', () => {
   it('creates the user, then renames it on a later sign-in', async () => {
     await post(valid({ user_id: 777, username: 'first' })).expect(201);
     await post(valid({ user_id: 777, username: 'second' })).expect(201);
-    const [user] = await t.dataSource.query('SELECT username FROM users WHERE id = 777');
+    const [user] = await t.dataSource.query(
+      'SELECT username FROM session_service.users WHERE id = 777',
+    );
     expect(user.username).toBe('second');
   });
 
@@ -152,7 +154,7 @@ describe('POST /api/sessions', () => {
 
     it('writes nothing when the request is refused', async () => {
       await post(valid({ user_id: 888, ttl_seconds: 1 })).expect(400);
-      const rows = await t.dataSource.query('SELECT 1 FROM users WHERE id = 888');
+      const rows = await t.dataSource.query('SELECT 1 FROM session_service.users WHERE id = 888');
       expect(rows).toHaveLength(0);
     });
   });

@@ -130,7 +130,9 @@ describe('embedded in a host application', () => {
     app = await startHost(HostAppModule);
     http = app.getHttpServer() as App;
     dataSource = app.get(DataSource);
-    await dataSource.query('TRUNCATE sessions, users, session_revocations');
+    await dataSource.query(
+      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+    );
     await dataSource.query(
       'CREATE TABLE IF NOT EXISTS host_accounts (id bigint PRIMARY KEY, display_name text NOT NULL)',
     );
@@ -308,7 +310,9 @@ describe("embedded behind the host's own passport strategy", () => {
     app = await startHost(HostStrategyAppModule);
     http = app.getHttpServer() as App;
     const dataSource = app.get(DataSource);
-    await dataSource.query('TRUNCATE sessions, users, session_revocations');
+    await dataSource.query(
+      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+    );
     await insertUser(dataSource, 401, 'grace');
     await insertUser(dataSource, 402, 'edsger');
     active = await insertSession(dataSource, { userId: 401, lastActiveOffset: -5 });

@@ -104,7 +104,7 @@ describe('faults on the real PostgreSQL', () => {
 
       const locker = await newClient();
       await locker.query('BEGIN');
-      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await locker.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
       try {
         for (let i = 0; i < 2; i++) {
           const started = Date.now();
@@ -127,7 +127,7 @@ describe('faults on the real PostgreSQL', () => {
     it('answers a sign-in blocked by a lock with a 503 query-timeout Problem and writes nothing', async () => {
       const locker = await newClient();
       await locker.query('BEGIN');
-      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await locker.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
       try {
         const started = Date.now();
         const res = await request(http)
@@ -146,8 +146,12 @@ describe('faults on the real PostgreSQL', () => {
         await locker.query('ROLLBACK');
       }
       // The statement was cancelled as a whole: neither the user nor the session exists.
-      expect(await t.dataSource.query('SELECT 1 FROM users WHERE id = 72')).toHaveLength(0);
-      expect(await t.dataSource.query('SELECT 1 FROM sessions WHERE user_id = 72')).toHaveLength(0);
+      expect(
+        await t.dataSource.query('SELECT 1 FROM session_service.users WHERE id = 72'),
+      ).toHaveLength(0);
+      expect(
+        await t.dataSource.query('SELECT 1 FROM session_service.sessions WHERE user_id = 72'),
+      ).toHaveLength(0);
       expectList(await userList(http), sessionId);
     });
   });
@@ -230,7 +234,7 @@ describe('faults on the real PostgreSQL', () => {
       const locker = await newClient();
       const killer = await newClient();
       await locker.query('BEGIN');
-      await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await locker.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
       let inFlight: Promise<Res> | undefined;
       try {
         inFlight = userList(http);

@@ -437,7 +437,11 @@ describe('input fuzz: POST /api/sessions', () => {
       .send(text);
 
   const sessionCount = async (): Promise<number> =>
-    (await t.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM sessions'))[0].n;
+    (
+      await t.dataSource.query<{ n: number }[]>(
+        'SELECT count(*)::int AS n FROM session_service.sessions',
+      )
+    )[0].n;
 
   const errorFields = (problem: Record<string, unknown>): string[] =>
     (problem.errors as { field: string }[]).map((e) => e.field).sort();
@@ -450,7 +454,7 @@ describe('input fuzz: POST /api/sessions', () => {
               s.idle_timeout_seconds,
               extract(epoch FROM s.expires_at - s.created_at)::int AS ttl,
               extract(epoch FROM s.idle_expires_at - s.created_at)::int AS idle
-         FROM sessions s JOIN users u ON u.id = s.user_id
+         FROM session_service.sessions s JOIN session_service.users u ON u.id = s.user_id
         WHERE s.id = $1`,
       [id, sent.ip],
     );
@@ -883,7 +887,7 @@ describe('input fuzz: text and time parameters of every route', () => {
       if (isReason(arrived)) {
         expect(res.status, res.text).toBe(okStatus);
         const [row] = await t.dataSource.query<{ revoke_reason: string }[]>(
-          'SELECT revoke_reason FROM sessions WHERE id = $1',
+          'SELECT revoke_reason FROM session_service.sessions WHERE id = $1',
           [id],
         );
         expect(row.revoke_reason).toBe(arrived);
@@ -1027,9 +1031,9 @@ describe('input fuzz: text and time parameters of every route', () => {
     ])('answers %s with a 400 naming the body', async (_l, text) => {
       const res = await post(text);
       expectRefused(res, 'body', 'range');
-      expect(await t.dataSource.query('SELECT 1 FROM sessions WHERE user_id = 7003')).toHaveLength(
-        0,
-      );
+      expect(
+        await t.dataSource.query('SELECT 1 FROM session_service.sessions WHERE user_id = 7003'),
+      ).toHaveLength(0);
     });
 
     it('reads a body nested 32 levels (unknown member ignored), and brackets inside strings do not count', async () => {

@@ -565,7 +565,7 @@ describe('connection pool exhaustion', () => {
     // Outside the locker's transaction: pg_stat_activity is a per-transaction snapshot.
     const observer = await newClient();
     await locker.query('BEGIN');
-    await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+    await locker.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
 
     // Start both (a supertest request runs once it is awaited or then-ed).
     const blocked = [userList(http, 61).then((r) => r), userList(http, 61).then((r) => r)];

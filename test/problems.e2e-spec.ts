@@ -21,7 +21,7 @@ class FailureController {
 
   @Get('bad-sql')
   async badSql(): Promise<unknown> {
-    return this.dataSource.query('SELECT no_such_column FROM sessions');
+    return this.dataSource.query('SELECT no_such_column FROM session_service.sessions');
   }
 }
 

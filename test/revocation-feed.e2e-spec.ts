@@ -283,13 +283,13 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
     expect((await readToEnd(http, cursor)).rows).toEqual([]);
 
     const [{ revoked }] = await a.dataSource.query<{ revoked: number }[]>(
-      `SELECT count(*)::int AS revoked FROM sessions WHERE user_id = ANY($1) AND revoked_at IS NOT NULL`,
+      `SELECT count(*)::int AS revoked FROM session_service.sessions WHERE user_id = ANY($1) AND revoked_at IS NOT NULL`,
       [[...singleUsers, adminUser, bulkUser]],
     );
     expect(revoked).toBe(80);
     expect(collected).toHaveLength(revoked);
     const [{ logged }] = await a.dataSource.query<{ logged: number }[]>(
-      `SELECT count(*)::int AS logged FROM session_revocations WHERE session_id = ANY($1::uuid[])`,
+      `SELECT count(*)::int AS logged FROM session_service.session_revocations WHERE session_id = ANY($1::uuid[])`,
       [expectedIds],
     );
     expect(logged).toBe(80);
@@ -328,12 +328,14 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
 
     const [session] = await a.dataSource.query<
       { revoked_at: Date; revoked_by: string; revoke_reason: string | null }[]
-    >(`SELECT revoked_at, revoked_by, revoke_reason FROM sessions WHERE id = $1`, [id]);
+    >(`SELECT revoked_at, revoked_by, revoke_reason FROM session_service.sessions WHERE id = $1`, [
+      id,
+    ]);
     expect(rows[0].revoked_at).toBe(session.revoked_at.toISOString());
     expect(rows[0].revoked_by).toBe(session.revoked_by);
     expect(rows[0].reason).toBe(session.revoke_reason ?? undefined);
     const logged = await a.dataSource.query<{ revoked_at: Date }[]>(
-      `SELECT revoked_at FROM session_revocations WHERE session_id = $1`,
+      `SELECT revoked_at FROM session_service.session_revocations WHERE session_id = $1`,
       [id],
     );
     expect(logged).toHaveLength(1);
@@ -373,9 +375,9 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
       open = true;
       await slow.query(
         `WITH r AS (
-           UPDATE sessions SET revoked_at = now(), revoked_by = 'test', revoke_reason = 'slow'
+           UPDATE session_service.sessions SET revoked_at = now(), revoked_by = 'test', revoke_reason = 'slow'
             WHERE id = $1 RETURNING id, user_id, revoked_at, revoked_by, revoke_reason)
-         INSERT INTO session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
+         INSERT INTO session_service.session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
          SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM r`,
         [early],
       );

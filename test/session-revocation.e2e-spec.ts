@@ -37,7 +37,7 @@ describe('revoking sessions', () => {
   };
   const record = async (id: string) => {
     const [row] = await t.dataSource.query(
-      'SELECT revoked_at, revoked_by, revoke_reason FROM sessions WHERE id = $1',
+      'SELECT revoked_at, revoked_by, revoke_reason FROM session_service.sessions WHERE id = $1',
       [id],
     );
     return row as {
@@ -360,7 +360,7 @@ describe('revoking sessions', () => {
       expect(res.body).toEqual({ revoked: 3 });
       expect(await adminListIds()).toEqual([other]);
       const reasons = await t.dataSource.query(
-        'SELECT DISTINCT revoked_by, revoke_reason FROM sessions WHERE user_id = 5',
+        'SELECT DISTINCT revoked_by, revoke_reason FROM session_service.sessions WHERE user_id = 5',
       );
       expect(reasons).toEqual([{ revoked_by: 'admin:1', revoke_reason: 'offboarded' }]);
       expectProblem(
@@ -394,10 +394,15 @@ describe('revoking every session of a large account', () => {
     // Seeding takes longer than the app's statement timeout allows.
     await t.dataSource.transaction(async (manager) => {
       await manager.query('SET LOCAL statement_timeout = 0');
-      await manager.query('TRUNCATE sessions, users, session_revocations');
-      await manager.query('INSERT INTO users (id, username) VALUES ($1, $2)', [BIG_USER, 'big']);
       await manager.query(
-        `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
+        'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+      );
+      await manager.query('INSERT INTO session_service.users (id, username) VALUES ($1, $2)', [
+        BIG_USER,
+        'big',
+      ]);
+      await manager.query(
+        `INSERT INTO session_service.sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
                                last_active_at, idle_expires_at, expires_at)
          SELECT $1, 'desktop', '192.0.2.1', 'Mozilla/5.0', '{pwd}', now(),
                 now() - make_interval(secs => g), now() + interval '1 hour', now() + interval '2 hours'
@@ -411,7 +416,10 @@ describe('revoking every session of a large account', () => {
   const count = async (t: TestApp, sql: string): Promise<number> =>
     (await t.dataSource.query<{ n: number }[]>(sql, [BIG_USER]))[0].n;
   const active = (t: TestApp) =>
-    count(t, 'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL');
+    count(
+      t,
+      'SELECT count(*)::int AS n FROM session_service.sessions WHERE user_id = $1 AND revoked_at IS NULL',
+    );
 
   /** Every session revoked by admin 1 for `reason`, one feed row each, and sid-bound tokens refused. */
   async function expectAllRevoked(t: TestApp, reason: string): Promise<void> {
@@ -419,19 +427,22 @@ describe('revoking every session of a large account', () => {
     expect(
       await count(
         t,
-        `SELECT count(*)::int AS n FROM sessions
+        `SELECT count(*)::int AS n FROM session_service.sessions
           WHERE user_id = $1 AND revoked_by = 'admin:1' AND revoke_reason = '${reason}'`,
       ),
     ).toBe(SESSIONS);
     expect(
       await count(
         t,
-        `SELECT count(DISTINCT session_id)::int AS n FROM session_revocations
+        `SELECT count(DISTINCT session_id)::int AS n FROM session_service.session_revocations
           WHERE user_id = $1 AND revoked_by = 'admin:1' AND reason = '${reason}'`,
       ),
     ).toBe(SESSIONS);
     expect(
-      await count(t, 'SELECT count(*)::int AS n FROM session_revocations WHERE user_id = $1'),
+      await count(
+        t,
+        'SELECT count(*)::int AS n FROM session_service.session_revocations WHERE user_id = $1',
+      ),
     ).toBe(SESSIONS);
     const http = t.app.getHttpServer();
     for (const sid of MARKED) {

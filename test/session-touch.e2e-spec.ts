@@ -81,7 +81,7 @@ describe('touch and status (service role)', () => {
       expect(body.type).toBe('/problems/session-not-active');
     }
     const [row] = await t.dataSource.query(
-      'SELECT idle_expires_at < now() AS still_expired FROM sessions WHERE id = $1',
+      'SELECT idle_expires_at < now() AS still_expired FROM session_service.sessions WHERE id = $1',
       [expired],
     );
     expect(row.still_expired).toBe(true);
@@ -111,7 +111,7 @@ describe('touch and status (service role)', () => {
       ]),
     );
     const [row] = await t.dataSource.query(
-      `SELECT count(*)::int AS revoked FROM sessions WHERE user_id = 1 AND revoked_at IS NOT NULL`,
+      `SELECT count(*)::int AS revoked FROM session_service.sessions WHERE user_id = 1 AND revoked_at IS NOT NULL`,
     );
     expect(row.revoked).toBe(30);
     const list = await request(http)
@@ -179,7 +179,10 @@ describe('session state cache (SESSION_STATE_CACHE_MS)', () => {
         .set(...bearer(token))
         .expect(200);
       // Revoked behind this instance's back (as by another instance): the cached answer may live on...
-      await t.dataSource.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', [id]);
+      await t.dataSource.query(
+        'UPDATE session_service.sessions SET revoked_at = now() WHERE id = $1',
+        [id],
+      );
       const revokedAt = Date.now();
       // ...but never past the bound.
       await new Promise((resolve) => setTimeout(resolve, 450));

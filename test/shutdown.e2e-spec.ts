@@ -65,12 +65,12 @@ describe('graceful shutdown of the real process', () => {
   afterAll(() => db.end());
 
   const seed = async () => {
-    await db.query('INSERT INTO users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
-      USER,
-      'shutdown',
-    ]);
     await db.query(
-      `INSERT INTO sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
+      'INSERT INTO session_service.users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+      [USER, 'shutdown'],
+    );
+    await db.query(
+      `INSERT INTO session_service.sessions (user_id, device_type, ip, user_agent, amr, authenticated_at,
                              last_active_at, idle_expires_at, expires_at)
        VALUES ($1, 'desktop', '192.0.2.1', 'test', '{pwd}', now(), now(),
                now() + interval '10 minutes', now() + interval '1 hour')`,
@@ -104,7 +104,7 @@ describe('graceful shutdown of the real process', () => {
       // Hold the sessions table so the next request stays in flight.
       await lock.connect();
       await lock.query('BEGIN');
-      await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await lock.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
       const inFlight = request(service.url)
         .get(`/sessions/user/${USER}/sessions`)
         .set(...bearer(token))
@@ -171,7 +171,7 @@ describe('graceful shutdown of the real process', () => {
       await seed();
       await lock.connect();
       await lock.query('BEGIN');
-      await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      await lock.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
       const stuck = request(service.url)
         .get(`/sessions/user/${USER}/sessions`)
         .set(...bearer(tokenFor(USER)))
@@ -269,7 +269,7 @@ describe('graceful shutdown of the real process', () => {
         // A kept-alive connection: one request held on a lock, a second one pipelined behind it.
         await lock.connect();
         await lock.query('BEGIN');
-        await lock.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+        await lock.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
         const kept = connect(Number(port), '127.0.0.1');
         let keptReceived = '';
         kept.setEncoding('latin1');

@@ -49,7 +49,7 @@ async function seed(
 
 async function insertOldFeedRows(t: TestApp, count: number, age = '2 hours'): Promise<void> {
   await t.dataSource.query(
-    `INSERT INTO session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
+    `INSERT INTO session_service.session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
      SELECT gen_random_uuid(), 1, now() - $2::interval, 'test', 'old'
        FROM generate_series(1, $1::int)`,
     [count, age],
@@ -70,14 +70,14 @@ interface Counts {
 async function counts(t: TestApp): Promise<Counts> {
   const [row] = await t.dataSource.query<(Omit<Counts, 'oldFeed'> & { oldfeed: number })[]>(
     `SELECT
-       (SELECT count(*)::int FROM sessions) AS total,
-       (SELECT count(*)::int FROM sessions WHERE revoked_at IS NULL AND expired_at IS NULL
+       (SELECT count(*)::int FROM session_service.sessions) AS total,
+       (SELECT count(*)::int FROM session_service.sessions WHERE revoked_at IS NULL AND expired_at IS NULL
            AND LEAST(expires_at, idle_expires_at) <= now()) AS unmarked,
-       (SELECT count(*)::int FROM sessions WHERE expired_at IS NOT NULL) AS marked,
-       (SELECT count(*)::int FROM sessions
+       (SELECT count(*)::int FROM session_service.sessions WHERE expired_at IS NOT NULL) AS marked,
+       (SELECT count(*)::int FROM session_service.sessions
          WHERE COALESCE(revoked_at, expired_at) < now() - interval '1 hour') AS deletable,
-       (SELECT count(*)::int FROM session_revocations) AS feed,
-       (SELECT count(*)::int FROM session_revocations
+       (SELECT count(*)::int FROM session_service.session_revocations) AS feed,
+       (SELECT count(*)::int FROM session_service.session_revocations
          WHERE revoked_at < now() - interval '1 hour') AS oldFeed`,
   );
   const { oldfeed, ...rest } = row;
@@ -90,7 +90,7 @@ const existing = async (t: TestApp, ids: string[]): Promise<string[]> =>
       {
         id: string;
       }[]
-    >(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [ids])
+    >(`SELECT id FROM session_service.sessions WHERE id = ANY($1::uuid[])`, [ids])
   ).map((r) => r.id);
 
 describe('SessionsSweeper', () => {
@@ -122,7 +122,7 @@ describe('SessionsSweeper', () => {
     >(
       `SELECT id, expired_at, revoked_at, expires_at, idle_expires_at,
               expired_at BETWEEN now() - interval '1 minute' AND now() AS marked_now
-         FROM sessions`,
+         FROM session_service.sessions`,
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(rows).toHaveLength(8);
@@ -134,7 +134,7 @@ describe('SessionsSweeper', () => {
 
     const markedAt = (
       await a.dataSource.query<{ id: string; expired_at: Date }[]>(
-        `SELECT id, expired_at FROM sessions WHERE expired_at IS NOT NULL ORDER BY id`,
+        `SELECT id, expired_at FROM session_service.sessions WHERE expired_at IS NOT NULL ORDER BY id`,
       )
     ).map((r) => `${r.id}@${r.expired_at.toISOString()}`);
 
@@ -142,7 +142,7 @@ describe('SessionsSweeper', () => {
     expect(second).toEqual({ skipped: false, expired: 0, deleted: 0, feedDeleted: 0 });
     const markedAgain = (
       await a.dataSource.query<{ id: string; expired_at: Date }[]>(
-        `SELECT id, expired_at FROM sessions WHERE expired_at IS NOT NULL ORDER BY id`,
+        `SELECT id, expired_at FROM session_service.sessions WHERE expired_at IS NOT NULL ORDER BY id`,
       )
     ).map((r) => `${r.id}@${r.expired_at.toISOString()}`);
     expect(markedAgain).toEqual(markedAt);

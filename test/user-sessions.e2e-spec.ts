@@ -104,7 +104,7 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       await insertUser(t.dataSource, 2002, 'clock');
       const id = await insertSession(t.dataSource, { userId: 2002 });
       await t.dataSource.query(
-        `UPDATE sessions
+        `UPDATE session_service.sessions
             SET created_at = '2026-04-15 10:00:00.123999+02',
                 authenticated_at = '2026-04-15 10:00:00.999999+02',
                 last_active_at = date_trunc('day', now()) + interval '0.0005 s',
@@ -115,7 +115,7 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       );
       const [stored]: Record<string, Date>[] = await t.dataSource.query(
         `SELECT created_at, authenticated_at, last_active_at, idle_expires_at, expires_at
-           FROM sessions WHERE id = $1`,
+           FROM session_service.sessions WHERE id = $1`,
         [id],
       );
       const res = await list(2002, tokenFor(2002)).expect(200);
@@ -152,7 +152,7 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       for (let i = 0; i < 6; i++)
         tied.push(await insertSession(t.dataSource, { userId: 2001, lastActiveOffset: -30 }));
       await t.dataSource.query(
-        `UPDATE sessions SET last_active_at = date_trunc('second', now()) WHERE user_id = 2001`,
+        `UPDATE session_service.sessions SET last_active_at = date_trunc('second', now()) WHERE user_id = 2001`,
       );
       const seen: string[] = [];
       for (let page = 1; page <= 3; page++) {

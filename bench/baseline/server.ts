@@ -48,27 +48,27 @@ const SESSION_COLUMNS = `s.id, s.user_id::text AS user_id, s.tenant_id, s.device
 
 const USER_PAGE = `WITH page AS (
        SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
-         FROM sessions s
+         FROM session_service.sessions s
         WHERE s.user_id = $1 AND ${ACTIVE}
         ORDER BY s.last_active_at DESC, s.id DESC
         LIMIT $2 OFFSET $3
      )
      SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
        FROM (VALUES (1)) AS one (x)
-       LEFT JOIN users u ON u.id = $1
-       LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
+       LEFT JOIN session_service.users u ON u.id = $1
+       LEFT JOIN (page JOIN session_service.sessions s ON s.id = page.id) ON true
       ORDER BY page.last_active_at DESC, page.id DESC`;
 
-const USER_COUNT = `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`;
+const USER_COUNT = `SELECT count(*)::int AS total FROM session_service.sessions s WHERE s.user_id = $1 AND ${ACTIVE}`;
 
 const ADMIN_ALL = `SELECT ${SESSION_COLUMNS}, u.username
-     FROM sessions s JOIN users u ON u.id = s.user_id
+     FROM session_service.sessions s JOIN session_service.users u ON u.id = s.user_id
     WHERE ${ACTIVE}
     ORDER BY s.last_active_at DESC, s.id DESC`;
 
 const ADMIN_PAGE = (after: boolean) => `SELECT ${SESSION_COLUMNS}, u.username,
          s.last_active_at::text AS position_key
-     FROM sessions s JOIN users u ON u.id = s.user_id
+     FROM session_service.sessions s JOIN session_service.users u ON u.id = s.user_id
     WHERE ${ACTIVE}${after ? ' AND (s.last_active_at, s.id) < ($1::timestamptz, $2::uuid)' : ''}
     ORDER BY s.last_active_at DESC, s.id DESC
     LIMIT ${after ? '$3' : '$1'}`;

@@ -16,6 +16,8 @@ SET maintenance_work_mem = '256MB';
 -- Skip the per-row foreign-key triggers during the bulk load (the data is consistent by
 -- construction: every user_id below is in 1..100000).
 SET session_replication_role = replica;
+-- The service's tables are in its schema (DATABASE_SCHEMA, default session_service).
+SET search_path TO session_service, public;
 
 TRUNCATE sessions, users, session_revocations;
 

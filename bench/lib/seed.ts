@@ -28,9 +28,9 @@ async function counts(): Promise<{ users: number; sessions: number; active: numb
   try {
     return await withClient(BENCH_DB_URL, async (c) => {
       const { rows } = await c.query<{ users: number; sessions: number; active: number }>(
-        `SELECT (SELECT count(*)::int FROM users) AS users,
-                (SELECT count(*)::int FROM sessions) AS sessions,
-                (SELECT count(*)::int FROM sessions s WHERE s.revoked_at IS NULL
+        `SELECT (SELECT count(*)::int FROM session_service.users) AS users,
+                (SELECT count(*)::int FROM session_service.sessions) AS sessions,
+                (SELECT count(*)::int FROM session_service.sessions s WHERE s.revoked_at IS NULL
                     AND s.expires_at > now() AND s.idle_expires_at > now()) AS active`,
       );
       return rows[0];

@@ -30,7 +30,7 @@ export async function insertUser(
   username = `user${id}`,
 ): Promise<void> {
   await dataSource.query(
-    'INSERT INTO users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username',
+    'INSERT INTO session_service.users (id, username) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username',
     [id, username],
   );
 }
@@ -39,7 +39,7 @@ export async function insertUser(
 export async function insertSession(dataSource: DataSource, seed: SessionSeed): Promise<string> {
   const id = seed.id ?? randomUUID();
   await dataSource.query(
-    `INSERT INTO sessions (id, user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
+    `INSERT INTO session_service.sessions (id, user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
                            created_at, authenticated_at, last_active_at, idle_expires_at, expires_at,
                            revoked_at, revoked_by, revoke_reason, expired_at, idle_timeout_seconds)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,

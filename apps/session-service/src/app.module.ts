@@ -12,7 +12,7 @@ import {
   RequestLoggingModule,
 } from '@session-service/ops';
 import { ProblemModule } from '@session-service/problem';
-import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS, SessionsModule } from '@session-service/sessions';
+import { sessionsDatabase, SessionsModule } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
@@ -32,6 +32,8 @@ export class AppModule {
     );
     // One registry for the request metrics and the rate-limit store's errors, served at /metrics.
     const registry = new Registry();
+    // The library's tables in DATABASE_SCHEMA (default session_service).
+    const sessionsTables = sessionsDatabase({ schema: config.sessions.schema });
     return {
       module: AppModule,
       global: true,
@@ -59,8 +61,8 @@ export class AppModule {
           useFactory: async (database: DatabaseUrlProvider) =>
             buildDataSourceOptions(
               { ...config.database, url: await database.url() },
-              SESSIONS_ENTITIES,
-              SESSIONS_MIGRATIONS,
+              sessionsTables.entities,
+              sessionsTables.migrations,
             ),
           // The schema first, on a connection without request deadlines; then the pool.
           dataSourceFactory: async (options) => {

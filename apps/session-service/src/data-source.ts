@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@session-service/database';
-import { SESSIONS_ENTITIES, SESSIONS_MIGRATIONS } from '@session-service/sessions';
+import { sessionsDatabase } from '@session-service/sessions';
 import { loadConfig } from './config/app.config';
 import { ConfigError } from './config/environment';
 
@@ -13,11 +13,13 @@ if (!config.database.url) {
   throw new ConfigError(['DATABASE_URL: the TypeORM CLI works on an external PostgreSQL only']);
 }
 
+const { entities, migrations } = sessionsDatabase({ schema: config.sessions.schema });
+
 export default new DataSource(
   buildDataSourceOptions(
     // Migrations run by hand may take long; statement_timeout still bounds each statement.
     { ...config.database, url: config.database.url, queryTimeoutMs: 0 },
-    SESSIONS_ENTITIES,
-    SESSIONS_MIGRATIONS,
+    entities,
+    migrations,
   ),
 );

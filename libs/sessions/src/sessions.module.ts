@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import {
   AUTH_GUARDS,
   AUTH_MODULE_OPTIONS,
@@ -9,7 +9,12 @@ import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { RevocationFeedController } from './revocation-feed.controller';
 import { SessionStateService } from './session-state.service';
-import { ConfigurableSessionsModule, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import {
+  ConfigurableSessionsModule,
+  SESSIONS_MODULE_OPTIONS,
+  type SESSIONS_OPTIONS_TYPE,
+} from './sessions.module-definition';
+import { validateSchemaName } from './sessions-schema';
 import { sessionsAuthOptions } from './sessions.options';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -19,13 +24,16 @@ import { UserSessionsController } from './user-sessions.controller';
 /**
  * The sessions feature: both lists, sign-in recording, revocation, touch, the
  * revocation feed and the expiry sweeper, behind the library's guards. Needs a
- * TypeORM DataSource carrying `SESSIONS_ENTITIES` and `SESSIONS_MIGRATIONS`,
- * plus `ScheduleModule.forRoot()` in the host application (`ProblemModule` is optional:
+ * TypeORM DataSource carrying the library's entities and migrations
+ * (`sessionsDatabase({ schema })`, or `SESSIONS_ENTITIES` and
+ * `SESSIONS_MIGRATIONS` for the default schema `session_service`), plus
+ * `ScheduleModule.forRoot()` in the host application (`ProblemModule` is optional:
  * the controllers answer Problems by themselves, `@ProblemResponses()`).
  * `forRoot` / `forRootAsync` take `auth` (token verification or the host's
- * passport strategy, and the role names), the lifetimes, the host's
- * `userDirectory`, and `routePrefix` (default: the contract's paths as they
- * are). See docs/embedding.md.
+ * passport strategy, and the role names), `schema`, the lifetimes, the host's
+ * `userDirectory`, and two static options: `routePrefix` (default: the
+ * contract's paths as they are) and `dataSourceName` (default: the default
+ * DataSource). See docs/embedding.md.
  */
 @Module({
   // The feed's fixed paths are registered before `api/sessions/:session_id`.
@@ -50,4 +58,10 @@ import { UserSessionsController } from './user-sessions.controller';
   ],
   exports: [SessionsService, SessionsSweeper, SESSION_STATE_CHECKER, ...AUTH_GUARDS],
 })
-export class SessionsModule extends ConfigurableSessionsModule {}
+export class SessionsModule extends ConfigurableSessionsModule {
+  /** Refuses a bad `schema` at once, where the module is declared (`forRootAsync`: when its factory has run). */
+  static forRoot(options: typeof SESSIONS_OPTIONS_TYPE): DynamicModule {
+    if (options.schema !== undefined) validateSchemaName(options.schema);
+    return super.forRoot(options);
+  }
+}

@@ -1,4 +1,5 @@
 import type { AuthModuleOptions } from '@session-service/auth';
+import { DEFAULT_SESSIONS_SCHEMA, validateSchemaName } from './sessions-schema';
 import type { UserDirectory } from './user-directory';
 
 /**
@@ -19,6 +20,15 @@ export interface SessionsModuleOptions {
    * list). Absent: the library's own `users` table, filled at each sign-in.
    */
   userDirectory?: UserDirectory;
+  /**
+   * The PostgreSQL schema of the library's tables (default `session_service`):
+   * a plain identifier, `^[a-z_][a-z0-9_]{0,62}$`. The DataSource's entities
+   * and migrations must be made for the same schema
+   * (`sessionsDatabase({ schema })`). Which DataSource is the static
+   * `dataSourceName` option, given beside this object (see
+   * `SessionsModule.forRoot`).
+   */
+  schema?: string;
   /** Absolute lifetime when the sign-in does not give one, seconds. */
   absoluteTtlSeconds?: number;
   /** Idle timeout when the sign-in does not give one, seconds. */
@@ -75,6 +85,7 @@ export type ResolvedSessionsOptions = Required<Omit<SessionsSettings, 'userDirec
   Pick<SessionsSettings, 'userDirectory'>;
 
 export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
+  schema: DEFAULT_SESSIONS_SCHEMA,
   absoluteTtlSeconds: 12 * 3600,
   idleTimeoutSeconds: 30 * 60,
   minAbsoluteTtlSeconds: 60,
@@ -96,7 +107,9 @@ export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessi
   const defined = Object.fromEntries(
     Object.entries(options).filter(([key, v]) => v !== undefined && key !== 'auth'),
   );
-  return { ...SESSIONS_DEFAULTS, ...defined };
+  const resolved: ResolvedSessionsOptions = { ...SESSIONS_DEFAULTS, ...defined };
+  validateSchemaName(resolved.schema);
+  return resolved;
 }
 
 /** The routes' authentication settings; SessionsModule cannot serve them without. */
@@ -104,6 +117,12 @@ export function sessionsAuthOptions(options: SessionsModuleOptions): AuthModuleO
   if (!options.auth) {
     throw new Error(
       'SessionsModule: the auth option is required (a verificationKey, jwks, or hostStrategy)',
+    );
+  }
+  validateSchemaName(options.schema ?? DEFAULT_SESSIONS_SCHEMA);
+  if ((options as { dataSourceName?: unknown }).dataSourceName !== undefined) {
+    throw new Error(
+      'SessionsModule: dataSourceName is a static option: give it beside useFactory in forRootAsync, not in the options the factory returns',
     );
   }
   return options.auth;

@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
+import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import { resolveSessionsOptions, type SessionsSettings } from './sessions.options';
+import { sessionsTables, type SessionsTables } from './sessions-schema';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
 const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()`;
@@ -51,20 +53,30 @@ export interface NewSession {
 }
 
 /** See `SessionsRepository.findUserSessionsPage`. */
-const USER_SESSIONS_PAGE = `WITH page AS (
+const USER_SESSIONS_PAGE = (t: SessionsTables) => `WITH page AS (
      SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
-       FROM sessions s
+       FROM ${t.sessions} s
       WHERE s.user_id = $1 AND ${ACTIVE}
       ORDER BY s.last_active_at DESC, s.id DESC
       LIMIT $2 OFFSET $3
    )
    SELECT u.id IS NOT NULL AS user_exists, page.total, ${SESSION_COLUMNS}
      FROM (VALUES (1)) AS one (x)
-     LEFT JOIN users u ON u.id = $1
-     LEFT JOIN (page JOIN sessions s ON s.id = page.id) ON true
+     LEFT JOIN ${t.users} u ON u.id = $1
+     LEFT JOIN (page JOIN ${t.sessions} s ON s.id = page.id) ON true
     ORDER BY page.last_active_at DESC, page.id DESC`;
 
-const USER_SESSIONS_COUNT = `SELECT count(*)::int AS total FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}`;
+const USER_SESSIONS_COUNT = (t: SessionsTables) =>
+  `SELECT count(*)::int AS total FROM ${t.sessions} s WHERE s.user_id = $1 AND ${ACTIVE}`;
+
+/**
+ * A prepared statement's name: what it reads, and a digest of its SQL, so a
+ * name always means one text (two SessionsModules on other schemas share a
+ * pool's connections without their statements colliding).
+ */
+function statementName(label: string, sql: string): string {
+  return `${label}_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+}
 
 type PageRow = Partial<SessionRow> & { user_exists: boolean; total: number | null };
 
@@ -153,15 +165,15 @@ export interface FeedPosition {
  * statement actually revoked. Two concurrent revocations of one session
  * serialise on its row lock; the second sees revoked_at set and writes nothing.
  */
-const REVOKE = (target: string, extraColumns = '') => `
+const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
   WITH target AS (${target}),
   revoked AS (
-    UPDATE sessions s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
+    UPDATE ${t.sessions} s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
       FROM target WHERE s.id = target.id AND s.revoked_at IS NULL
     RETURNING s.id, s.user_id, s.revoked_at, s.revoked_by, s.revoke_reason
   ),
   logged AS (
-    INSERT INTO session_revocations (session_id, user_id, revoked_at, revoked_by, reason)
+    INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
     SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
   )
   SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked
@@ -170,12 +182,89 @@ const REVOKE = (target: string, extraColumns = '') => `
 /**
  * The SQL behind the sessions feature. Reads return raw rows (no entity
  * hydration) and use the database clock, so every instance agrees on "now".
+ * Every table is named with its schema (the `schema` option), in statements
+ * built once, here.
  */
 @Injectable()
 export class SessionsRepository {
   private singleBackend?: Promise<boolean>;
+  private readonly sql: {
+    userSessionsPage: { name: string; text: string };
+    userSessionsCount: { name: string; text: string };
+    /** `FROM` of both admin lists. */
+    adminFrom: string;
+    insert: string;
+    detail: string;
+    isActive: string;
+    revokeOne: string;
+    startBulkRevocation: string;
+    revokeBatchOfUser: string;
+    countActiveOfUser: string;
+    touch: string;
+    readRevocations: string;
+  };
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
+  ) {
+    const t = sessionsTables(resolveSessionsOptions(options).schema);
+    const page = USER_SESSIONS_PAGE(t);
+    const count = USER_SESSIONS_COUNT(t);
+    this.sql = {
+      userSessionsPage: { name: statementName('user_sessions_page', page), text: page },
+      userSessionsCount: { name: statementName('user_sessions_count', count), text: count },
+      adminFrom: `${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id`,
+      insert: `WITH upserted_user AS (
+         INSERT INTO ${t.users} AS users (id, username) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, updated_at = now()
+           WHERE users.username IS DISTINCT FROM EXCLUDED.username
+       ), s AS (
+         INSERT INTO ${t.sessions} (user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
+                               idle_timeout_seconds, authenticated_at, last_active_at,
+                               idle_expires_at, expires_at)
+         VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $11, now(), now(),
+                 now() + make_interval(secs => LEAST($11::int, $10::int)),
+                 now() + make_interval(secs => $10::int))
+         RETURNING *
+       )
+       SELECT ${SESSION_COLUMNS} FROM s`,
+      detail: `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
+              ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
+         FROM ${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id
+        WHERE s.id = $1`,
+      isActive: `SELECT EXISTS (SELECT 1 FROM ${t.sessions} s WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}) AS active`,
+      revokeOne: REVOKE(
+        t,
+        `SELECT id FROM ${t.sessions} WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`,
+      ),
+      startBulkRevocation: `SELECT EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1) AS user_exists, now()::text AS started_at`,
+      revokeBatchOfUser: REVOKE(
+        t,
+        `SELECT s.id FROM ${t.sessions} s
+          WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)
+            AND s.created_at <= $5::timestamptz
+          LIMIT $6`,
+      ),
+      countActiveOfUser: `SELECT count(*)::int AS n FROM ${t.sessions} s
+        WHERE s.user_id = $1 AND ${ACTIVE} AND ($2::uuid IS NULL OR s.id <> $2)`,
+      touch: `WITH s AS (
+         UPDATE ${t.sessions} s
+            SET last_active_at = now(),
+                idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
+          WHERE s.id = $1 AND ${ACTIVE}
+          RETURNING s.*
+       )
+       SELECT ${SESSION_COLUMNS} FROM s`,
+      readRevocations: `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
+              revoked_by, reason
+         FROM ${t.revocations}
+        WHERE (xid, id) > ($1::xid8, $2::bigint)
+          AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id
+        LIMIT $3`,
+    };
+  }
 
   /**
    * Whether the user exists, how many active sessions they have, and one page
@@ -190,19 +279,20 @@ export class SessionsRepository {
     limit: number,
     offset: number,
   ): Promise<UserSessionsPage> {
+    const { userSessionsPage, userSessionsCount } = this.sql;
     const result = await this.read<PageRow>(
-      USER_SESSIONS_PAGE,
+      userSessionsPage.text,
       [userId, limit, offset],
-      'user_sessions_page',
+      userSessionsPage.name,
     );
     const [first] = result;
     const rows = result.filter((r): r is PageRow & SessionRow => r.id != null);
     let total = first.total ?? 0;
     if (rows.length === 0 && offset > 0 && first.user_exists) {
       const [counted] = await this.read<{ total: number }>(
-        USER_SESSIONS_COUNT,
+        userSessionsCount.text,
         [userId],
-        'user_sessions_count',
+        userSessionsCount.name,
       );
       total = counted.total;
     }
@@ -224,7 +314,7 @@ export class SessionsRepository {
   async streamActive(filter: AdminListFilter = {}): Promise<BatchStream<StreamedAdminItem>> {
     const params: unknown[] = [];
     const sql = `SELECT ${ADMIN_ITEM_HEAD} AS head, s.user_id::text AS user_id, u.username
-         FROM sessions s JOIN users u ON u.id = s.user_id CROSS JOIN ${ADMIN_ITEM}
+         FROM ${this.sql.adminFrom} CROSS JOIN ${ADMIN_ITEM}
         WHERE ${adminWhere(filter, params)}
         ORDER BY s.last_active_at DESC, s.id DESC`;
     const held = await this.onSingleBackend();
@@ -298,7 +388,7 @@ export class SessionsRepository {
     params.push(limit);
     return this.read<AdminPageRow>(
       `SELECT ${SESSION_COLUMNS}, u.username, s.last_active_at::text AS position_key
-         FROM sessions s JOIN users u ON u.id = s.user_id
+         FROM ${this.sql.adminFrom}
         WHERE ${where}
         ORDER BY s.last_active_at DESC, s.id DESC
         LIMIT $${params.length}`,
@@ -329,56 +419,34 @@ export class SessionsRepository {
    * the session in one statement, so neither is written without the other.
    */
   async insert(session: NewSession): Promise<SessionRow> {
-    const [row]: SessionRow[] = await this.dataSource.query(
-      `WITH upserted_user AS (
-         INSERT INTO users (id, username) VALUES ($1, $2)
-         ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, updated_at = now()
-           WHERE users.username IS DISTINCT FROM EXCLUDED.username
-       ), s AS (
-         INSERT INTO sessions (user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
-                               idle_timeout_seconds, authenticated_at, last_active_at,
-                               idle_expires_at, expires_at)
-         VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $11, now(), now(),
-                 now() + make_interval(secs => LEAST($11::int, $10::int)),
-                 now() + make_interval(secs => $10::int))
-         RETURNING *
-       )
-       SELECT ${SESSION_COLUMNS} FROM s`,
-      [
-        session.userId,
-        session.username,
-        session.tenantId,
-        session.deviceId,
-        session.deviceType,
-        session.ip,
-        session.geoip,
-        session.userAgent,
-        session.amr,
-        session.ttlSeconds,
-        session.idleTimeoutSeconds,
-      ],
-    );
+    const [row]: SessionRow[] = await this.dataSource.query(this.sql.insert, [
+      session.userId,
+      session.username,
+      session.tenantId,
+      session.deviceId,
+      session.deviceType,
+      session.ip,
+      session.geoip,
+      session.userAgent,
+      session.amr,
+      session.ttlSeconds,
+      session.idleTimeoutSeconds,
+    ]);
     return row;
   }
 
   /** One session of any status, with its user's name and revocation record. */
   async findDetail(sessionId: string): Promise<SessionDetailRow | undefined> {
-    const [row]: SessionDetailRow[] = await this.dataSource.query(
-      `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
-              ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
-         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1`,
-      [sessionId],
-    );
+    const [row]: SessionDetailRow[] = await this.dataSource.query(this.sql.detail, [sessionId]);
     return row;
   }
 
   /** Whether the session is active and belongs to the user: one primary-key lookup. */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    const [row]: { active: boolean }[] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}) AS active`,
-      [sessionId, userId],
-    );
+    const [row]: { active: boolean }[] = await this.dataSource.query(this.sql.isActive, [
+      sessionId,
+      userId,
+    ]);
     return row.active;
   }
 
@@ -388,10 +456,12 @@ export class SessionsRepository {
     ownerId: string | null,
     actor: RevocationActor,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(
-      REVOKE(`SELECT id FROM sessions WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`),
-      [actor.by, actor.reason, sessionId, ownerId],
-    );
+    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeOne, [
+      actor.by,
+      actor.reason,
+      sessionId,
+      ownerId,
+    ]);
     return row;
   }
 
@@ -402,7 +472,7 @@ export class SessionsRepository {
    */
   async startBulkRevocation(userId: string): Promise<{ userExists: boolean; startedAt: string }> {
     const [row]: { user_exists: boolean; started_at: string }[] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS user_exists, now()::text AS started_at`,
+      this.sql.startBulkRevocation,
       [userId],
     );
     return { userExists: row.user_exists, startedAt: row.started_at };
@@ -421,15 +491,14 @@ export class SessionsRepository {
     createdBy: string,
     limit: number,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(
-      REVOKE(
-        `SELECT s.id FROM sessions s
-          WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)
-            AND s.created_at <= $5::timestamptz
-          LIMIT $6`,
-      ),
-      [actor.by, actor.reason, userId, keepSessionId, createdBy, limit],
-    );
+    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeBatchOfUser, [
+      actor.by,
+      actor.reason,
+      userId,
+      keepSessionId,
+      createdBy,
+      limit,
+    ]);
     return row;
   }
 
@@ -438,11 +507,10 @@ export class SessionsRepository {
    * still has to end (and any created since it started). An index-only count.
    */
   async countActiveOfUser(userId: string, keepSessionId: string | null): Promise<number> {
-    const [row]: { n: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM sessions s
-        WHERE s.user_id = $1 AND ${ACTIVE} AND ($2::uuid IS NULL OR s.id <> $2)`,
-      [userId, keepSessionId],
-    );
+    const [row]: { n: number }[] = await this.dataSource.query(this.sql.countActiveOfUser, [
+      userId,
+      keepSessionId,
+    ]);
     return row.n;
   }
 
@@ -452,17 +520,7 @@ export class SessionsRepository {
    * so a touch racing a revocation can never bring the session back.
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {
-    const [row]: SessionRow[] = await this.dataSource.query(
-      `WITH s AS (
-         UPDATE sessions s
-            SET last_active_at = now(),
-                idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
-          WHERE s.id = $1 AND ${ACTIVE}
-          RETURNING s.*
-       )
-       SELECT ${SESSION_COLUMNS} FROM s`,
-      [sessionId],
-    );
+    const [row]: SessionRow[] = await this.dataSource.query(this.sql.touch, [sessionId]);
     return row;
   }
 
@@ -472,15 +530,6 @@ export class SessionsRepository {
    * commits later always sorts after the cursor, so no reader misses it.
    */
   async readRevocations(after: FeedPosition, limit: number): Promise<RevocationRow[]> {
-    return this.dataSource.query(
-      `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
-              revoked_by, reason
-         FROM session_revocations
-        WHERE (xid, id) > ($1::xid8, $2::bigint)
-          AND xid < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY xid, id
-        LIMIT $3`,
-      [after.xid, after.id, limit],
-    );
+    return this.dataSource.query(this.sql.readRevocations, [after.xid, after.id, limit]);
   }
 }

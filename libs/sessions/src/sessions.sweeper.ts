@@ -1,16 +1,31 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
   type SessionsSettings,
 } from './sessions.options';
+import { DEFAULT_SESSIONS_SCHEMA, sessionsTables } from './sessions-schema';
 
-/** Key of the PostgreSQL advisory lock that lets one instance sweep at a time ("sessions" in ASCII). */
+/**
+ * Key of the PostgreSQL advisory lock that lets one instance sweep the
+ * default schema's tables at a time ("sessions" in ASCII).
+ */
 export const SWEEP_LOCK_KEY = 0x73657373696f6e73n;
+
+/**
+ * The sweep lock of the tables in `schema`: `SWEEP_LOCK_KEY` for the default
+ * schema; for another, 64 bits of a digest of its name, so the sweepers of two
+ * schemas in one database never wait for each other.
+ */
+export function sweepLockKey(schema: string = DEFAULT_SESSIONS_SCHEMA): bigint {
+  if (schema === DEFAULT_SESSIONS_SCHEMA) return SWEEP_LOCK_KEY;
+  const digest = createHash('sha256').update(`sessions-sweeper:${schema}`).digest('hex');
+  return BigInt.asIntN(64, BigInt(`0x${digest.slice(0, 16)}`));
+}
 
 export interface SweepResult {
   /** Another instance held the lock; this one did nothing. */
@@ -34,13 +49,37 @@ export class SessionsSweeper implements OnApplicationBootstrap {
   private readonly logger = new Logger('SessionsSweeper');
   private readonly options: ResolvedSessionsOptions;
   private running?: Promise<SweepResult>;
+  /** The three batch statements, on the schema's tables; and the schema's lock. */
+  private readonly sql: { expire: string; deleteEnded: string; deleteFeed: string };
+  private readonly lockKey: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     this.options = resolveSessionsOptions(options);
+    const t = sessionsTables(this.options.schema);
+    this.lockKey = sweepLockKey(this.options.schema).toString();
+    this.sql = {
+      expire: `UPDATE ${t.sessions} SET expired_at = now() WHERE id IN (
+             SELECT id FROM ${t.sessions}
+              WHERE revoked_at IS NULL AND expired_at IS NULL
+                AND LEAST(expires_at, idle_expires_at) <= now()
+              LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING 1`,
+      deleteEnded: `DELETE FROM ${t.sessions} WHERE id IN (
+             SELECT id FROM ${t.sessions}
+              WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
+                AND COALESCE(revoked_at, expired_at) < now() - make_interval(secs => $2::int)
+              LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING 1`,
+      deleteFeed: `DELETE FROM ${t.revocations} WHERE id IN (
+             SELECT id FROM ${t.revocations}
+              WHERE revoked_at < now() - make_interval(secs => $2::int)
+              LIMIT $1)
+           RETURNING 1`,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -63,40 +102,14 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     await runner.connect();
     try {
       const lock = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        SWEEP_LOCK_KEY.toString(),
+        this.lockKey,
       ])) as { locked: boolean }[];
       if (!lock[0].locked) return { skipped: true, expired: 0, deleted: 0, feedDeleted: 0 };
       try {
         const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
-        const expired = await this.repeat(
-          runner,
-          `UPDATE sessions SET expired_at = now() WHERE id IN (
-             SELECT id FROM sessions
-              WHERE revoked_at IS NULL AND expired_at IS NULL
-                AND LEAST(expires_at, idle_expires_at) <= now()
-              LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING 1`,
-          [batch],
-        );
-        const deleted = await this.repeat(
-          runner,
-          `DELETE FROM sessions WHERE id IN (
-             SELECT id FROM sessions
-              WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
-                AND COALESCE(revoked_at, expired_at) < now() - make_interval(secs => $2::int)
-              LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING 1`,
-          [batch, retention],
-        );
-        const feedDeleted = await this.repeat(
-          runner,
-          `DELETE FROM session_revocations WHERE id IN (
-             SELECT id FROM session_revocations
-              WHERE revoked_at < now() - make_interval(secs => $2::int)
-              LIMIT $1)
-           RETURNING 1`,
-          [batch, retention],
-        );
+        const expired = await this.repeat(runner, this.sql.expire, [batch]);
+        const deleted = await this.repeat(runner, this.sql.deleteEnded, [batch, retention]);
+        const feedDeleted = await this.repeat(runner, this.sql.deleteFeed, [batch, retention]);
         if (expired || deleted || feedDeleted) {
           this.logger.log(
             `expired ${expired}, deleted ${deleted} sessions and ${feedDeleted} feed rows`,
@@ -104,7 +117,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
         }
         return { skipped: false, expired, deleted, feedDeleted };
       } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY.toString()]);
+        await runner.query('SELECT pg_advisory_unlock($1)', [this.lockKey]);
       }
     } finally {
       await runner.release();

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
+import { DEFAULT_SESSIONS_SCHEMA, sessionsTables } from './sessions-schema';
 
 /**
  * Where users are found. A host application that keeps its own users passes
@@ -15,22 +16,33 @@ export interface UserDirectory {
   usernames(userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
-/** The default directory: the `users` table of this library's migrations. */
+/**
+ * The default directory: the `users` table of this library's migrations, in
+ * the schema of the `schema` option (default `session_service`).
+ */
 @Injectable()
 export class TableUserDirectory implements UserDirectory {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly sql: { exists: string; usernames: string };
+
+  constructor(
+    @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Optional() @Inject(SESSIONS_MODULE_OPTIONS) options?: { schema?: string },
+  ) {
+    const { users } = sessionsTables(options?.schema ?? DEFAULT_SESSIONS_SCHEMA);
+    this.sql = {
+      exists: `SELECT EXISTS (SELECT 1 FROM ${users} WHERE id = $1) AS found`,
+      usernames: `SELECT id::text AS id, username FROM ${users} WHERE id = ANY($1::bigint[])`,
+    };
+  }
 
   async exists(userId: string): Promise<boolean> {
-    const rows: { found: boolean }[] = await this.dataSource.query(
-      'SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS found',
-      [userId],
-    );
+    const rows: { found: boolean }[] = await this.dataSource.query(this.sql.exists, [userId]);
     return rows[0].found;
   }
 
   async usernames(userIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const rows: { id: string; username: string }[] = await this.dataSource.query(
-      'SELECT id::text AS id, username FROM users WHERE id = ANY($1::bigint[])',
+      this.sql.usernames,
       [userIds],
     );
     return new Map(rows.map((r) => [r.id, r.username]));

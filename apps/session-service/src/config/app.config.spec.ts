@@ -108,6 +108,7 @@ describe('loadConfig', () => {
           serviceRole: 'session-writer',
         },
         sessions: {
+          schema: 'session_service',
           absoluteTtlSeconds: 43_200,
           idleTimeoutSeconds: 1_800,
           maxAbsoluteTtlSeconds: 2_592_000,
@@ -139,6 +140,16 @@ describe('loadConfig', () => {
   it('refuses both JWT_SECRET and JWT_PUBLIC_KEY', () => {
     const error = configError({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY: RSA_PUBLIC_PEM });
     expect(error.problems).toContain('JWT_SECRET and JWT_PUBLIC_KEY: set one, not both');
+  });
+
+  it('takes DATABASE_SCHEMA as the sessions schema, and refuses one that is not a plain identifier', () => {
+    expect(
+      loadConfig({ JWT_SECRET: SECRET, DATABASE_SCHEMA: 'auth_sessions' }).sessions.schema,
+    ).toBe('auth_sessions');
+    for (const bad of ['Auth', 'a-b', 'a;b', 'pg_x', 'x'.repeat(64)]) {
+      const error = configError({ JWT_SECRET: SECRET, DATABASE_SCHEMA: bad });
+      expect(error.problems).toEqual([expect.stringMatching(/^DATABASE_SCHEMA: /)]);
+    }
   });
 
   it('refuses a non-numeric PORT, naming PORT', () => {

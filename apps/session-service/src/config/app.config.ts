@@ -195,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     ephemeralSigningKey,
     sessions: {
+      schema: vars.DATABASE_SCHEMA,
       absoluteTtlSeconds: vars.SESSION_ABSOLUTE_TTL_SECONDS,
       idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
       maxAbsoluteTtlSeconds: vars.SESSION_MAX_ABSOLUTE_TTL_SECONDS,

@@ -89,6 +89,13 @@ export class EnvironmentVariables {
   @Max(600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 1000;
 
+  /** The PostgreSQL schema of the service's tables; the migrations create it. */
+  @Matches(/^(?!pg_)[a-z_][a-z0-9_]{0,62}$/, {
+    message:
+      'DATABASE_SCHEMA must be a plain PostgreSQL identifier: lowercase letters, digits and _, starting with a letter or _, at most 63, not pg_*',
+  })
+  DATABASE_SCHEMA = 'session_service';
+
   @IsString()
   EMBEDDED_DB_DIR = '.data/pglite';
 

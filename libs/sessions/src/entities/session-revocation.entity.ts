@@ -1,11 +1,12 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { DEFAULT_SESSIONS_SCHEMA } from '../sessions-schema';
 
 /**
  * One revocation, as the revocation feed serves it. The table also has `xid`,
  * the id of the writing transaction (PostgreSQL `xid8`, filled by default),
  * which only the feed's SQL reads.
  */
-@Entity({ name: 'session_revocations' })
+@Entity({ name: 'session_revocations', schema: DEFAULT_SESSIONS_SCHEMA })
 export class SessionRevocationEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

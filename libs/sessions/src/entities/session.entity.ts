@@ -1,4 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { DEFAULT_SESSIONS_SCHEMA } from '../sessions-schema';
 import { UserEntity } from './user.entity';
 
 /**
@@ -7,7 +8,7 @@ import { UserEntity } from './user.entity';
  * Revoked rows stay for audit. The partial indexes (descending keys) are
  * declared in the migration, the schema's source of truth.
  */
-@Entity({ name: 'sessions' })
+@Entity({ name: 'sessions', schema: DEFAULT_SESSIONS_SCHEMA })
 export class SessionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { DEFAULT_SESSIONS_SCHEMA } from '../sessions-schema';
 
 /** A user the sessions belong to; the auth platform owns users, this table mirrors id and name. */
-@Entity({ name: 'users' })
+@Entity({ name: 'users', schema: DEFAULT_SESSIONS_SCHEMA })
 export class UserEntity {
   /** bigint: TypeORM reads it as a decimal string, so ids never lose precision. */
   @PrimaryColumn({ type: 'bigint' })

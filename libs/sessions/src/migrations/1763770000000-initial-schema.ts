@@ -1,26 +1,36 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureSchema, SessionsSchemaMigration } from './schema-migration';
 
 /**
- * Users and sessions, with the two partial indexes the lists read:
+ * The library's schema, users and sessions, with the two partial indexes the
+ * lists read:
  * - a user's active sessions, most recently active first, ties by id;
  * - every active session in the same order, for the admin list.
  * Both skip revoked rows, which stay in the table for audit.
+ *
+ * Releases before the schema ran this migration with unqualified names (the
+ * tables landed in `public`); `SessionsSchema1763900000000` moves those.
  */
-export class InitialSchema1763770000000 implements MigrationInterface {
+export class InitialSchema1763770000000
+  extends SessionsSchemaMigration
+  implements MigrationInterface
+{
   name = 'InitialSchema1763770000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const { t } = this;
+    await ensureSchema(queryRunner, t);
     await queryRunner.query(`
-      CREATE TABLE users (
+      CREATE TABLE ${t.users} (
         id bigint PRIMARY KEY CHECK (id > 0),
         username varchar(255) NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await queryRunner.query(`
-      CREATE TABLE sessions (
+      CREATE TABLE ${t.sessions} (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_id bigint NOT NULL REFERENCES ${t.users} (id) ON DELETE CASCADE,
         tenant_id varchar(128),
         device_id varchar(128),
         device_type varchar(32) NOT NULL,
@@ -40,14 +50,21 @@ export class InitialSchema1763770000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`
       CREATE INDEX sessions_user_active_idx
-        ON sessions (user_id, last_active_at DESC, id DESC) WHERE revoked_at IS NULL`);
+        ON ${t.sessions} (user_id, last_active_at DESC, id DESC) WHERE revoked_at IS NULL`);
     await queryRunner.query(`
       CREATE INDEX sessions_active_recent_idx
-        ON sessions (last_active_at DESC, id DESC) WHERE revoked_at IS NULL`);
+        ON ${t.sessions} (last_active_at DESC, id DESC) WHERE revoked_at IS NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE sessions');
-    await queryRunner.query('DROP TABLE users');
+    const { t } = this;
+    await queryRunner.query(`DROP TABLE ${t.sessions}`);
+    await queryRunner.query(`DROP TABLE ${t.users}`);
+    // The schema too, if the library's tables were all it held.
+    const [left] = (await queryRunner.query(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = to_regnamespace($1)`,
+      [t.schemaName],
+    )) as { n: number }[];
+    if (left.n === 0) await queryRunner.query(`DROP SCHEMA IF EXISTS ${t.schema}`);
   }
 }

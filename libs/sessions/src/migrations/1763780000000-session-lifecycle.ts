@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { adoptLegacyTables, SessionsSchemaMigration } from './schema-migration';
 
 /**
  * Session lifecycle:
@@ -10,16 +11,21 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   transaction still running, so rows appear in the feed in an order that no
  *   later commit can slip in front of.
  */
-export class SessionLifecycle1763780000000 implements MigrationInterface {
+export class SessionLifecycle1763780000000
+  extends SessionsSchemaMigration
+  implements MigrationInterface
+{
   name = 'SessionLifecycle1763780000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const { t } = this;
+    await adoptLegacyTables(queryRunner, t);
     await queryRunner.query(`
-      ALTER TABLE sessions
+      ALTER TABLE ${t.sessions}
         ADD COLUMN idle_timeout_seconds integer NOT NULL DEFAULT 1800 CHECK (idle_timeout_seconds > 0),
         ADD COLUMN expired_at timestamptz`);
     await queryRunner.query(`
-      CREATE TABLE session_revocations (
+      CREATE TABLE ${t.revocations} (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
         session_id uuid NOT NULL,
@@ -29,26 +35,27 @@ export class SessionLifecycle1763780000000 implements MigrationInterface {
         reason varchar(256)
       )`);
     await queryRunner.query(
-      'CREATE INDEX session_revocations_feed_idx ON session_revocations (xid, id)',
+      `CREATE INDEX session_revocations_feed_idx ON ${t.revocations} (xid, id)`,
     );
     await queryRunner.query(
-      'CREATE INDEX session_revocations_revoked_at_idx ON session_revocations (revoked_at)',
+      `CREATE INDEX session_revocations_revoked_at_idx ON ${t.revocations} (revoked_at)`,
     );
     // The sweeper's two scans: sessions that ran out but are not marked yet, and ended ones past retention.
     await queryRunner.query(`
-      CREATE INDEX sessions_unmarked_expiry_idx ON sessions (LEAST(expires_at, idle_expires_at))
+      CREATE INDEX sessions_unmarked_expiry_idx ON ${t.sessions} (LEAST(expires_at, idle_expires_at))
         WHERE revoked_at IS NULL AND expired_at IS NULL`);
     await queryRunner.query(`
-      CREATE INDEX sessions_ended_idx ON sessions (COALESCE(revoked_at, expired_at))
+      CREATE INDEX sessions_ended_idx ON ${t.sessions} (COALESCE(revoked_at, expired_at))
         WHERE revoked_at IS NOT NULL OR expired_at IS NOT NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP INDEX sessions_ended_idx');
-    await queryRunner.query('DROP INDEX sessions_unmarked_expiry_idx');
-    await queryRunner.query('DROP TABLE session_revocations');
+    const { t } = this;
+    await queryRunner.query(`DROP INDEX ${t.schema}.sessions_ended_idx`);
+    await queryRunner.query(`DROP INDEX ${t.schema}.sessions_unmarked_expiry_idx`);
+    await queryRunner.query(`DROP TABLE ${t.revocations}`);
     await queryRunner.query(
-      'ALTER TABLE sessions DROP COLUMN expired_at, DROP COLUMN idle_timeout_seconds',
+      `ALTER TABLE ${t.sessions} DROP COLUMN expired_at, DROP COLUMN idle_timeout_seconds`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { adoptLegacyTables, SessionsSchemaMigration } from './schema-migration';
 
 /**
  * One name per authentication method: sessions recorded before sign-ins were
@@ -13,7 +14,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * migration must not change meaning when the code does); an alias added later
  * needs a migration of its own.
  */
-export class CanonicalAmrNames1763800000000 implements MigrationInterface {
+export class CanonicalAmrNames1763800000000
+  extends SessionsSchemaMigration
+  implements MigrationInterface
+{
   name = 'CanonicalAmrNames1763800000000';
 
   static readonly ALIASES: Readonly<Record<string, string>> = Object.freeze({
@@ -35,9 +39,10 @@ export class CanonicalAmrNames1763800000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const aliases = Object.keys(CanonicalAmrNames1763800000000.ALIASES);
     const canonical = Object.values(CanonicalAmrNames1763800000000.ALIASES);
+    await adoptLegacyTables(queryRunner, this.t);
     await queryRunner.query(
       `
-      UPDATE sessions s
+      UPDATE ${this.t.sessions} s
          SET amr = ARRAY(
                SELECT m.name
                  FROM (SELECT COALESCE(a.canonical, e.name) AS name, min(e.ord) AS ord
