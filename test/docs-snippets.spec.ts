@@ -24,7 +24,7 @@ describe('docs/embedding.md', () => {
       expect(from, `an example without a <!-- from: ... --> line:\n${code}`).toMatch(
         /^test\/fixtures\//,
       );
-      const source = readFileSync(join(root, from!), 'utf8');
+      const source = readFileSync(join(root, from), 'utf8');
       expect(source).toContain(code);
     },
   );
