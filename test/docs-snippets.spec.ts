@@ -9,7 +9,7 @@ import { join } from 'node:path';
  */
 const root = join(__dirname, '..');
 const page = readFileSync(join(root, 'docs', 'embedding.md'), 'utf8');
-const blocks = [...page.matchAll(/(?:<!-- from: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)].map(
+const blocks = [...page.matchAll(/(?:<!-- from: (\S+) -->\n\n?)?```ts\n([\s\S]*?)```/g)].map(
   ([, from, code]) => ({ from, code }),
 );
 
