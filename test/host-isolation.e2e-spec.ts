@@ -192,7 +192,9 @@ describe("a host's own routes beside the library", () => {
     without = await start(HostWithoutLibraryModule);
     withLibrary = await start(HostWithLibraryModule);
     const dataSource = withLibrary.get(DataSource);
-    await dataSource.query('TRUNCATE sessions, users, session_revocations');
+    await dataSource.query(
+      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+    );
     await insertUser(dataSource, 701, 'hedy');
   });
 
@@ -339,7 +341,9 @@ describe('a host with no filter, no pipe and no ProblemModule', () => {
     app = await start(BareHostModule);
     http = app.getHttpServer();
     const dataSource = app.get(DataSource);
-    await dataSource.query('TRUNCATE sessions, users, session_revocations');
+    await dataSource.query(
+      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+    );
     await insertUser(dataSource, 711, 'radia');
   });
 

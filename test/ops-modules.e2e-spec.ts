@@ -48,7 +48,8 @@ class HostController {
 
 /** The host without any ops module: Problems, the scheduler, its DataSource, the sessions library. */
 const hostBasics = (): NonNullable<ModuleMetadata['imports']> => [
-  ProblemModule.forRoot({ serviceName: 'auth-service' }),
+  // This host answers Problems on its own routes too (unknown ones, its 429s).
+  ProblemModule.forRoot({ serviceName: 'auth-service', global: true }),
   ScheduleModule.forRoot(),
   TypeOrmModule.forRootAsync({
     useFactory: () => ({
@@ -124,7 +125,9 @@ function captureLines(): {
 beforeAll(async () => {
   const app = await startHost([]);
   const dataSource = app.get(DataSource);
-  await dataSource.query('TRUNCATE sessions, users, session_revocations');
+  await dataSource.query(
+    'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+  );
   await insertUser(dataSource, USER, 'olga');
   await app.close();
 });
