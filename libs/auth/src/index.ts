@@ -10,3 +10,4 @@ export * from './jwt.strategy';
 export * from './ownership.guard';
 export * from './roles.guard';
 export * from './session-state.port';
+export * from './subject-resolver.port';
