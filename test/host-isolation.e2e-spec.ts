@@ -455,9 +455,13 @@ describe('a host opting in to Problems for every route', () => {
   });
 
   it('answers its framework errors and unknown routes as Problems, typed at typeBaseUri', async () => {
-    const body = expectProblem(await request(http).get('/items/1'), 404);
-    expect(body.type).toBe('https://errors.example.com/route-not-found');
-    expectProblem(await request(http).get('/nowhere'), 404);
+    const own = expectProblem(await request(http).get('/items/1'), 404);
+    expect(own).toMatchObject({
+      type: 'https://errors.example.com/http-404',
+      detail: 'No such item',
+    });
+    const unknown = expectProblem(await request(http).get('/nowhere'), 404);
+    expect(unknown.type).toBe('https://errors.example.com/route-not-found');
   });
 
   it('serves no pages with pages: false', async () => {

@@ -223,6 +223,18 @@ describe('ProblemExceptionFilter', () => {
     });
   });
 
+  it("answers a handler's own NotFoundException with its message, not as route-not-found", () => {
+    const { res } = run(new NotFoundException('No such item'), {
+      method: 'GET',
+      originalUrl: '/items/2',
+    });
+    expect(res.problem()).toMatchObject({
+      type: '/problems/http-404',
+      status: 404,
+      detail: 'No such item',
+    });
+  });
+
   it('answers a Nest NotFoundException as route-not-found, naming method and path only', () => {
     const { res } = run(new NotFoundException('Cannot GET /nope?x=1'), {
       method: 'DELETE',
@@ -475,7 +487,7 @@ describe('ProblemExceptionFilter in other languages', () => {
   });
 
   it('renders the filter’s own templates with their arguments', () => {
-    const { res } = run(new NotFoundException(), {
+    const { res } = run(new NotFoundException('Cannot DELETE /nope?x=1'), {
       method: 'DELETE',
       originalUrl: '/nope?x=1',
       headers: { 'accept-language': 'fr;q=1, zh;q=0.8' },

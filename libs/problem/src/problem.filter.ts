@@ -16,6 +16,7 @@ import {
   PROBLEM_CATALOG,
   ProblemDefinition,
   type ProblemLocale,
+  genericProblem,
   problemForStatus,
 } from './problem-catalog';
 import {
@@ -230,6 +231,11 @@ export class ProblemExceptionFilter implements ExceptionFilter {
         headers: { 'WWW-Authenticate': this.bearerChallenge(Boolean(req.headers.authorization)) },
       };
     }
+    if (status === 404 && !isRouterNotFound(exception)) {
+      // A handler's own 404 (`NotFoundException('No such item')`): its message, not "no route".
+      const definition = genericProblem(404);
+      return { definition, detail: safeMessage(exception) ?? definition.title };
+    }
     if (status === 404) {
       const path = req.originalUrl.split('?')[0];
       const allow = allowedMethods(this.adapterHost.httpAdapter?.getInstance(), path);
@@ -286,6 +292,11 @@ export function safeInstance(originalUrl: string): string {
     .split('?')[0]
     .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
     .replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c));
+}
+
+/** Nest's answer for a request no route matched: `Cannot <METHOD> <url>` (RoutesResolver). */
+function isRouterNotFound(exception: HttpException): boolean {
+  return /^Cannot [A-Z]+ \//.test(exception.message);
 }
 
 /** A resolution whose detail is one of the definition's templates (or a shared one). */
