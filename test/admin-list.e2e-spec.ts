@@ -797,7 +797,7 @@ describe('read replicas (DATABASE_READ_URLS)', () => {
       .set(...bearer(tokenFor(USER)));
 
   const boundServiceToken = (sid: string) =>
-    tokenFor(USER, { roles: [SERVICE_ROLE], claims: { sid } });
+    tokenFor(USER, { roles: [SERVICE_ROLE], claims: { session_id: sid } });
 
   const expectUnavailable = async (send: () => Promise<request.Response>) => {
     const started = Date.now();

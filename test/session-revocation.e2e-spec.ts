@@ -152,7 +152,7 @@ describe('revoking sessions', () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push(await insertSession(t.dataSource, { userId: 1 }));
       const current = ids[2];
-      const token = tokenFor(1, { claims: { sid: current } });
+      const token = tokenFor(1, { claims: { session_id: current } });
       const res = await request(http)
         .delete('/sessions/user/1/sessions?keep_current=true')
         .set(...bearer(token))
@@ -166,7 +166,7 @@ describe('revoking sessions', () => {
         .expect(200);
       const other = await request(http)
         .get('/sessions/user/1/sessions')
-        .set(...bearer(tokenFor(1, { claims: { sid: ids[0] } })));
+        .set(...bearer(tokenFor(1, { claims: { session_id: ids[0] } })));
       expectProblem(other, 401);
     });
 
@@ -204,11 +204,11 @@ describe('revoking sessions', () => {
     });
   });
 
-  describe('tokens bound to a session (sid claim)', () => {
+  describe('tokens bound to a session (session_id claim)', () => {
     it('work while the session is active and get 401 from the next request after a revoke', async () => {
       await insertUser(t.dataSource, 1);
       const id = await insertSession(t.dataSource, { userId: 1 });
-      const token = tokenFor(1, { claims: { sid: id } });
+      const token = tokenFor(1, { claims: { session_id: id } });
       await request(http)
         .get('/sessions/user/1/sessions')
         .set(...bearer(token))
@@ -234,12 +234,12 @@ describe('revoking sessions', () => {
       expectProblem(
         await request(http)
           .get('/sessions/user/1/sessions')
-          .set(...bearer(tokenFor(1, { claims: { sid: id } }))),
+          .set(...bearer(tokenFor(1, { claims: { session_id: id } }))),
         401,
       );
     });
 
-    it("are refused when the sid is another user's session or not a UUID", async () => {
+    it("are refused when the session_id is another user's session or not a UUID", async () => {
       await insertUser(t.dataSource, 1);
       await insertUser(t.dataSource, 2);
       const bobs = await insertSession(t.dataSource, { userId: 2 });
@@ -247,7 +247,7 @@ describe('revoking sessions', () => {
         expectProblem(
           await request(http)
             .get('/sessions/user/1/sessions')
-            .set(...bearer(tokenFor(1, { claims: { sid } }))),
+            .set(...bearer(tokenFor(1, { claims: { session_id: sid } }))),
           401,
         );
       }
@@ -448,7 +448,7 @@ describe('revoking every session of a large account', () => {
     for (const sid of MARKED) {
       const res = await request(http)
         .get(`/sessions/user/${BIG_USER}/sessions`)
-        .set(...bearer(tokenFor(BIG_USER, { claims: { sid } })));
+        .set(...bearer(tokenFor(BIG_USER, { claims: { session_id: sid } })));
       expectProblem(res, 401);
     }
   }
@@ -469,7 +469,7 @@ describe('revoking every session of a large account', () => {
       // Tokens bound to the sessions work before.
       await request(http)
         .get(`/sessions/user/${BIG_USER}/sessions`)
-        .set(...bearer(tokenFor(BIG_USER, { claims: { sid: MARKED[0] } })))
+        .set(...bearer(tokenFor(BIG_USER, { claims: { session_id: MARKED[0] } })))
         .expect(200);
       const res = await request(http)
         .delete(`/api/users/${BIG_USER}/sessions?reason=compromised`)

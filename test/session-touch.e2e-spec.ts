@@ -173,7 +173,7 @@ describe('session state cache (SESSION_STATE_CACHE_MS)', () => {
       await resetDatabase(t.dataSource);
       await insertUser(t.dataSource, 1);
       const id = await insertSession(t.dataSource, { userId: 1 });
-      const token = tokenFor(1, { claims: { sid: id } });
+      const token = tokenFor(1, { claims: { session_id: id } });
       await request(http)
         .get('/sessions/user/1/sessions')
         .set(...bearer(token))

@@ -139,7 +139,7 @@ describe('@session-service/sessions-client against the running service', () => {
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push(await insertSession(t.dataSource, { userId: 1001 }));
       const current = ids[1];
-      const device = as(tokenFor(1001, { claims: { sid: current } }));
+      const device = as(tokenFor(1001, { claims: { session_id: current } }));
 
       expect(await device.revokeAllSessions(1001, { keepCurrent: true })).toEqual({ revoked: 3 });
       const left = await device.listUserSessions(1001);

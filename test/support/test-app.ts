@@ -1,3 +1,4 @@
+import type { Provider } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { DestinationStream } from 'pino';
@@ -43,6 +44,8 @@ export async function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
   extra: {
     controllers?: (new (...args: never[]) => unknown)[];
+    /** Providers beside the application module (e.g. a SUBJECT_RESOLVER test double). */
+    providers?: Provider[];
     /** Where the service's log lines go (standard output otherwise); set `LOG_LEVEL` too. */
     logDestination?: DestinationStream;
   } = {},
@@ -51,6 +54,7 @@ export async function createTestApp(
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config, { logDestination: extra.logDestination })],
     controllers: extra.controllers ?? [],
+    providers: extra.providers ?? [],
   }).compile();
   const app = configureApp(
     moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {

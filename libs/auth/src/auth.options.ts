@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
 import type { AuthenticatedUser } from './authenticated-user';
+import { type ClaimPath, ClaimPathError, parseClaimPath, parseClaimPathList } from './claim-path';
 
 /** Settings shared by every key source. */
 interface AuthCommonOptions {
@@ -10,13 +11,27 @@ interface AuthCommonOptions {
   audience?: string;
   /** Leeway for `exp` and `nbf`, in seconds. */
   clockToleranceSeconds?: number;
-  /** Dotted path of the roles claim, e.g. `roles` or `realm_access.roles`. */
-  rolesClaim?: string;
+  /**
+   * Claim path (see claim-path.ts) of the user id, a positive integer: default
+   * `sub`. A token whose value there is not one is resolved through the
+   * application's SubjectResolver (`iss`, `sub`), if it has one.
+   */
+  userIdClaim?: string;
+  /**
+   * Claim paths of the roles: one path such as `roles` or `realm_access.roles`,
+   * a comma-separated list, or an array; the roles are their union. A bracketed
+   * JSON string is one literal name: `["https://example.com/roles"]`.
+   */
+  rolesClaim?: string | readonly string[];
   /** Role that may use the admin routes. */
   adminRole?: string;
   /** Role of the auth platform and gateways that record sessions. */
   serviceRole?: string;
-  /** Claim naming the session a token was issued for; such a token dies with its session. */
+  /**
+   * Claim path naming the session (of this service) a token was issued for; such a
+   * token dies with its session. Default `session_id`: not `sid`, which identity
+   * providers such as Keycloak fill with a session of their own.
+   */
   sessionClaim?: string;
 }
 
@@ -112,14 +127,23 @@ export type ResolvedAuthOptions = Required<
     jwks?: ResolvedJwksOptions;
     hostStrategy?: string;
     toUser?: (user: unknown) => AuthenticatedUser | undefined;
+    /** `userIdClaim`, `rolesClaim` and `sessionClaim`, parsed. */
+    claimPaths: ResolvedClaimPaths;
   };
+
+export interface ResolvedClaimPaths {
+  userId: ClaimPath;
+  roles: ClaimPath[];
+  session: ClaimPath;
+}
 
 export const AUTH_DEFAULTS = {
   clockToleranceSeconds: 5,
+  userIdClaim: 'sub',
   rolesClaim: 'roles',
   adminRole: 'admin',
   serviceRole: 'session-writer',
-  sessionClaim: 'sid',
+  sessionClaim: 'session_id',
 } as const;
 
 export const JWKS_DEFAULTS = {
@@ -133,7 +157,8 @@ export const JWKS_DEFAULTS = {
 export const JWKS_ALGORITHM = /^(RS|PS|ES)(256|384|512)$/;
 
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
-  const resolved = { ...AUTH_DEFAULTS, ...stripUndefined(options) } as ResolvedAuthOptions;
+  const merged = { ...AUTH_DEFAULTS, ...stripUndefined(options) } as ResolvedAuthOptions;
+  const resolved: ResolvedAuthOptions = { ...merged, claimPaths: resolveClaimPaths(merged) };
   if (options.hostStrategy !== undefined) {
     if (!options.hostStrategy) throw new Error('AuthModule: hostStrategy must name a strategy');
     if (options.verificationKey || options.jwks) {
@@ -171,6 +196,27 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
       refreshPerMinute: options.jwks.refreshPerMinute ?? JWKS_DEFAULTS.refreshPerMinute,
       timeoutMs: options.jwks.timeoutMs ?? JWKS_DEFAULTS.timeoutMs,
     },
+  };
+}
+
+/** Parses the three claim settings; a malformed one is an error naming the option. */
+export function resolveClaimPaths(
+  options: Pick<ResolvedAuthOptions, 'userIdClaim' | 'rolesClaim' | 'sessionClaim'>,
+): ResolvedClaimPaths {
+  const parse = <T>(name: string, parser: () => T): T => {
+    try {
+      return parser();
+    } catch (error) {
+      if (error instanceof ClaimPathError) {
+        throw new ClaimPathError(`AuthModule: ${name} is not a claim path: ${error.message}`);
+      }
+      throw error;
+    }
+  };
+  return {
+    userId: parse('userIdClaim', () => parseClaimPath(options.userIdClaim)),
+    roles: parse('rolesClaim', () => parseClaimPathList(options.rolesClaim)),
+    session: parse('sessionClaim', () => parseClaimPath(options.sessionClaim)),
   };
 }
 

@@ -66,7 +66,7 @@ describe('JwtAuthGuard with the host application passport strategy', () => {
   it("reads the host user like token claims: sub, the roles claim's path, the session claim", async () => {
     const { outcome, user, checker } = await authenticate(
       { hostStrategy: 'host-claims', rolesClaim: 'realm_access.roles' },
-      { sub: '1001', realm_access: { roles: ['admin'] }, roles: ['ignored'], sid: SID },
+      { sub: '1001', realm_access: { roles: ['admin'] }, roles: ['ignored'], session_id: SID },
     );
     expect(outcome).toBe(true);
     expect(user).toEqual({
@@ -101,8 +101,8 @@ describe('JwtAuthGuard with the host application passport strategy', () => {
 
   it.each([
     ['a token the host strategy rejects', { sub: '1001' }, { secret: `${HOST_SECRET}-other` }],
-    ['a session that is no longer active', { sub: '1001', sid: SID }, { active: false }],
-    ['a malformed session claim', { sub: '1001', sid: 'not-a-uuid' }, {}],
+    ['a session that is no longer active', { sub: '1001', session_id: SID }, { active: false }],
+    ['a malformed session claim', { sub: '1001', session_id: 'not-a-uuid' }, {}],
     ['a user id with a leading zero', { sub: '01001' }, {}],
     ['no user id at all', { name: 'grace' }, {}],
   ])('answers 401 for %s', async (_label, claims, settings) => {

@@ -4,6 +4,7 @@ export * from './auth.module';
 export { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 export * from './auth.options';
 export * from './authenticated-user';
+export * from './claim-path';
 export { JwksKeyProvider, TokenKeyError } from './jwks-key.provider';
 export * from './jwt-auth.guard';
 export * from './jwt.strategy';

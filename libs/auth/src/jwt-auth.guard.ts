@@ -14,7 +14,11 @@ import {
 } from '@session-service/problem';
 import type { HttpRequest as Request } from './http-request';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
-import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
+import {
+  type AuthModuleOptions,
+  resolveAuthOptions,
+  type ResolvedClaimPaths,
+} from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';
 import { type CredentialsRequest, readBearerCredentials } from './bearer-credentials';
 import {
@@ -43,8 +47,7 @@ export class JwtAuthGuard implements CanActivate {
   private readonly passport: CanActivate;
   private readonly host?: {
     toUser?: (user: unknown) => AuthenticatedUser | undefined;
-    rolesPath: string[];
-    sessionClaim: string;
+    claimPaths: ResolvedClaimPaths;
   };
   private readonly sessions: SessionStateLookup;
 
@@ -72,8 +75,7 @@ export class JwtAuthGuard implements CanActivate {
     if (resolved.hostStrategy) {
       this.host = {
         toUser: resolved.toUser,
-        rolesPath: resolved.rolesClaim.split('.'),
-        sessionClaim: resolved.sessionClaim,
+        claimPaths: resolved.claimPaths,
       };
     }
     this.sessions = new SessionStateLookup(moduleRef);
@@ -123,18 +125,23 @@ export class JwtAuthGuard implements CanActivate {
 
   /** The caller behind the host strategy's user: mapped by `toUser`, or read like token claims. */
   private async callerOfHost(user: unknown): Promise<AuthenticatedUser> {
-    const { toUser, rolesPath, sessionClaim } = this.host!;
+    const { toUser, claimPaths } = this.host!;
     if (toUser) {
       const mapped = toUser(user);
       if (!mapped) throw new InvalidTokenClaimsError('the host user maps to no caller');
       const claims = { roles: mapped.roles, sid: mapped.sessionId };
-      return callerFromClaims(claims, mapped.userId, ['roles'], 'sid', this.sessions);
+      return callerFromClaims(
+        claims,
+        mapped.userId,
+        { roles: [['roles']], session: ['sid'] },
+        this.sessions,
+      );
     }
     if (typeof user !== 'object' || user === null) {
       throw new InvalidTokenClaimsError('the host user is not an object');
     }
     const claims = user as Record<string, unknown>;
     const subject = claims.userId ?? claims.sub ?? claims.id;
-    return callerFromClaims(claims, subject, rolesPath, sessionClaim, this.sessions);
+    return callerFromClaims(claims, subject, claimPaths, this.sessions);
   }
 }

@@ -4,11 +4,17 @@ import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
-import { type AuthModuleOptions, resolveAuthOptions } from './auth.options';
+import {
+  type AuthModuleOptions,
+  resolveAuthOptions,
+  type ResolvedClaimPaths,
+} from './auth.options';
 import { type AuthenticatedUser, parseUserId } from './authenticated-user';
 import { extractBearerToken } from './bearer-credentials';
+import { type ClaimPath, readClaim } from './claim-path';
 import { JwksKeyProvider } from './jwks-key.provider';
 import { isUuid, SessionStateLookup } from './session-state.port';
+import { SUBJECT_RESOLVER, type SubjectResolver } from './subject-resolver.port';
 
 /**
  * The passport name of the library's strategy: not `jwt`, so a host
@@ -35,10 +41,10 @@ export class InvalidTokenClaimsError extends Error {}
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEGY) {
-  private readonly rolesPath: string[];
-  private readonly sessionClaim: string;
+  private readonly claimPaths: ResolvedClaimPaths;
   private readonly clockToleranceSeconds: number;
   private readonly sessions: SessionStateLookup;
+  private readonly subjects: SubjectResolverLookup;
   /**
    * The name this instance is also registered under. Passport's registry is
    * process-wide: two applications in one process (two instances of the
@@ -75,10 +81,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: resolved.clockToleranceSeconds },
     });
-    this.rolesPath = resolved.rolesClaim.split('.');
-    this.sessionClaim = resolved.sessionClaim;
+    this.claimPaths = resolved.claimPaths;
     this.clockToleranceSeconds = resolved.clockToleranceSeconds;
     this.sessions = new SessionStateLookup(moduleRef);
+    this.subjects = new SubjectResolverLookup(moduleRef);
     passport.use(this.passportName, this);
   }
 
@@ -92,43 +98,95 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
         throw new InvalidTokenClaimsError('iat is in the future');
       }
     }
-    return callerFromClaims(claims, claims.sub, this.rolesPath, this.sessionClaim, this.sessions);
+    const userId = await this.userIdOf(claims);
+    return callerFromClaims(claims, userId, this.claimPaths, this.sessions);
+  }
+
+  /**
+   * The integer user id at `userIdClaim`; otherwise the one the application's
+   * SubjectResolver maps the token's (`iss`, `sub`) to, if it has one.
+   */
+  private async userIdOf(claims: TokenClaims): Promise<string> {
+    const direct = parseUserId(readClaim(claims, this.claimPaths.userId));
+    if (direct) return direct;
+    const resolver = this.subjects.get();
+    const { iss, sub } = claims;
+    if (!resolver || typeof iss !== 'string' || typeof sub !== 'string' || !iss || !sub) {
+      throw new InvalidTokenClaimsError('token has no valid sub');
+    }
+    const mapped = parseUserId(await resolver.resolve(iss, sub));
+    if (!mapped) throw new InvalidTokenClaimsError('token has no valid sub');
+    return mapped;
   }
 }
 
 /**
- * The caller a set of claims describes: a canonical user id, the roles at
- * `rolesPath`, and the session named by `sessionClaim`, which must still be
- * active (a token bound to a session stops working once it is revoked or expired).
+ * The application's `SubjectResolver`, looked up once on first use (the
+ * sessions library provides it). Without one, only integer user ids are accepted.
+ */
+export class SubjectResolverLookup {
+  private resolver?: SubjectResolver | null;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  get(): SubjectResolver | null {
+    if (this.resolver === undefined) {
+      try {
+        this.resolver = this.moduleRef.get<SubjectResolver>(SUBJECT_RESOLVER, { strict: false });
+      } catch {
+        this.resolver = null;
+      }
+    }
+    return this.resolver ?? null;
+  }
+}
+
+/**
+ * The caller a set of claims describes: a canonical user id, the roles at the
+ * roles paths (their union), and the session named at the session path, which
+ * must still be active (a token bound to a session stops working once it is
+ * revoked or expired).
  */
 export async function callerFromClaims(
   claims: Record<string, unknown>,
   subject: unknown,
-  rolesPath: string[],
-  sessionClaim: string,
+  paths: Pick<ResolvedClaimPaths, 'roles' | 'session'>,
   sessions: SessionStateLookup,
 ): Promise<AuthenticatedUser> {
   const userId = parseUserId(subject);
   if (!userId) throw new InvalidTokenClaimsError('token has no valid sub');
-  const sid = claims[sessionClaim];
+  const sid = readClaim(claims, paths.session);
   if (sid !== undefined && !isUuid(sid))
     throw new InvalidTokenClaimsError('malformed session claim');
   if (sid !== undefined && !(await sessions.isActive(sid, userId))) {
     throw new InvalidTokenClaimsError('session is not active');
   }
-  const caller: AuthenticatedUser = { userId, roles: readRoles(claims, rolesPath), sessionId: sid };
+  const caller: AuthenticatedUser = {
+    userId,
+    roles: readRolesAt(claims, paths.roles),
+    sessionId: sid,
+  };
   if (typeof claims.exp === 'number') caller.expiresAt = claims.exp;
   return caller;
 }
 
-/** Roles as an array claim, or a space-separated string as OAuth scopes are. */
-export function readRoles(claims: Record<string, unknown>, path: string[]): string[] {
-  let value: unknown = claims;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return [];
-    value = (value as Record<string, unknown>)[key];
-  }
+/**
+ * Roles at one path: an array claim (its strings), a space-separated string as
+ * OAuth scopes are, or an object whose keys are the roles (Zitadel's
+ * `urn:zitadel:iam:org:project:roles`).
+ */
+export function readRoles(claims: Record<string, unknown>, path: ClaimPath): string[] {
+  const value = readClaim(claims, path);
   if (typeof value === 'string') return value.split(' ').filter(Boolean);
   if (Array.isArray(value)) return value.filter((r): r is string => typeof r === 'string');
+  if (typeof value === 'object' && value !== null) return Object.keys(value);
   return [];
+}
+
+/** The union of the roles at every path, each once, in order of first appearance. */
+export function readRolesAt(
+  claims: Record<string, unknown>,
+  paths: readonly ClaimPath[],
+): string[] {
+  return [...new Set(paths.flatMap((path) => readRoles(claims, path)))];
 }

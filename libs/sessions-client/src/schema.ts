@@ -178,7 +178,7 @@ export interface paths {
     post?: never;
     /**
      * Sign all your sessions out, or all but the current one
-     * @description With `keep_current=true`, keeps the session the calling token belongs to (its `sid` claim): "sign out other devices".
+     * @description With `keep_current=true`, keeps the session the calling token belongs to (its session claim, `session_id` unless configured): "sign out other devices".
      */
     delete: operations['UserSessionsController_revokeAll'];
     options?: never;
@@ -198,7 +198,7 @@ export interface paths {
     post?: never;
     /**
      * Sign one of your sessions out
-     * @description Revokes the session: tokens bound to it (`sid` claim) stop working. Revoking an already revoked session succeeds again.
+     * @description Revokes the session: tokens bound to it (session claim) stop working. Revoking an already revoked session succeeds again.
      */
     delete: operations['UserSessionsController_revokeOne'];
     options?: never;
@@ -3264,7 +3264,7 @@ export interface operations {
   UserSessionsController_revokeAll: {
     parameters: {
       query?: {
-        /** @description true: keep the session the calling token belongs to (its `sid` claim) and end all others ("sign out other devices") */
+        /** @description true: keep the session the calling token belongs to (its session claim, `session_id` unless configured) and end all others ("sign out other devices") */
         keep_current?: 'true' | 'false';
       };
       header?: never;

@@ -58,7 +58,7 @@ export class UserSessionsController {
   @ApiOperation({
     summary: 'Sign one of your sessions out',
     description:
-      'Revokes the session: tokens bound to it (`sid` claim) stop working. Revoking an already revoked session succeeds again.',
+      'Revokes the session: tokens bound to it (session claim) stop working. Revoking an already revoked session succeeds again.',
   })
   @ApiParam({ name: 'session_id', schema: SESSION_ID_PARAM_SCHEMA })
   @ApiNoContentResponse({ description: 'Revoked' })
@@ -76,7 +76,7 @@ export class UserSessionsController {
   @ApiOperation({
     summary: 'Sign all your sessions out, or all but the current one',
     description:
-      'With `keep_current=true`, keeps the session the calling token belongs to (its `sid` claim): "sign out other devices".',
+      'With `keep_current=true`, keeps the session the calling token belongs to (its session claim, `session_id` unless configured): "sign out other devices".',
   })
   @ApiOkResponse({ description: 'All of them ended: how many', type: RevokeSessionsResponse })
   @ApiAcceptedResponse({
@@ -96,7 +96,7 @@ export class UserSessionsController {
         'keep_current',
         // true is not a value this token can use: it names no session to keep.
         'enum',
-        'keep_current needs a token bound to a session (sid claim)',
+        'keep_current needs a token bound to a session (session claim)',
         query.keep_current,
       );
     }

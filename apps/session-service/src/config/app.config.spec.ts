@@ -302,6 +302,25 @@ describe('loadConfig', () => {
     });
   });
 
+  it('passes the claim paths on: user id, several roles paths, the session claim', () => {
+    const auth = loadConfig({
+      JWT_SECRET: SECRET,
+      JWT_USER_ID_CLAIM: '["https://example.com/user_id"]',
+      JWT_ROLES_CLAIM: 'realm_access.roles, resource_access["my.app"].roles',
+      JWT_SESSION_CLAIM: 'sid',
+    }).auth;
+    expect(auth).toMatchObject({
+      userIdClaim: '["https://example.com/user_id"]',
+      rolesClaim: 'realm_access.roles, resource_access["my.app"].roles',
+      sessionClaim: 'sid',
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET }).auth).toMatchObject({
+      userIdClaim: 'sub',
+      rolesClaim: 'roles',
+      sessionClaim: 'session_id',
+    });
+  });
+
   describe('management listener, API docs and the shared rate-limit store', () => {
     const base = { JWT_SECRET: SECRET, DATABASE_URL, PORT: '8080' };
 

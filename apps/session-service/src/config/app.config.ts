@@ -188,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,
       clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE_SECONDS,
+      userIdClaim: vars.JWT_USER_ID_CLAIM,
       rolesClaim: vars.JWT_ROLES_CLAIM,
       adminRole: vars.JWT_ADMIN_ROLE,
       serviceRole: vars.JWT_SERVICE_ROLE,

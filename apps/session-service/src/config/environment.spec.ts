@@ -52,6 +52,11 @@ describe('validateEnvironment', () => {
     ['JWT_ALGORITHMS', 'none'],
     ['JWT_ALGORITHMS', 'HS256,'],
     ['JWT_ROLES_CLAIM', 'realm_access..roles'],
+    ['JWT_ROLES_CLAIM', 'https://example.com/roles'],
+    ['JWT_ROLES_CLAIM', 'roles,'],
+    ['JWT_USER_ID_CLAIM', 'user id'],
+    ['JWT_USER_ID_CLAIM', '["unclosed"'],
+    ['JWT_SESSION_CLAIM', 'session_id,sid'],
     ['SESSION_IDLE_TIMEOUT_SECONDS', '59'],
     ['DEMO_SEED', 'yes'],
   ])('refuses %s=%j, naming it', (name, value) => {

@@ -1,4 +1,5 @@
 import { plainToInstance } from 'class-transformer';
+import { parseClaimPath, parseClaimPathList } from '@session-service/auth';
 import {
   IsIn,
   IsInt,
@@ -158,10 +159,14 @@ export class EnvironmentVariables {
   @Max(300)
   JWT_CLOCK_TOLERANCE_SECONDS = 5;
 
+  /** Claim paths (libs/auth/src/claim-path.ts) are parsed in validateEnvironment. */
   @IsString()
-  @Matches(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, {
-    message: 'JWT_ROLES_CLAIM must be a claim name or dotted path',
-  })
+  @MaxLength(1024)
+  JWT_USER_ID_CLAIM = 'sub';
+
+  /** One claim path or several, comma-separated: the roles are their union. */
+  @IsString()
+  @MaxLength(1024)
   JWT_ROLES_CLAIM = 'roles';
 
   @IsString()
@@ -173,8 +178,8 @@ export class EnvironmentVariables {
   JWT_SERVICE_ROLE = 'session-writer';
 
   @IsString()
-  @Matches(/^[A-Za-z0-9_:-]+$/, { message: 'JWT_SESSION_CLAIM must be a claim name' })
-  JWT_SESSION_CLAIM = 'sid';
+  @MaxLength(1024)
+  JWT_SESSION_CLAIM = 'session_id';
 
   @IsInt(INT)
   @Min(60)
@@ -331,6 +336,20 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
   const problems = validateSync(parsed, { forbidUnknownValues: true }).flatMap((e) =>
     Object.values(e.constraints ?? {}).map((message) => `${e.property}: ${message}`),
   );
+  const claimPaths = [
+    ['JWT_USER_ID_CLAIM', parseClaimPath],
+    ['JWT_ROLES_CLAIM', parseClaimPathList],
+    ['JWT_SESSION_CLAIM', parseClaimPath],
+  ] as const;
+  for (const [name, parse] of claimPaths) {
+    try {
+      parse(parsed[name]);
+    } catch (error) {
+      problems.push(
+        `${name}: not a claim path (${(error as Error).message}); a name with a dot or slash is written ["name"]`,
+      );
+    }
+  }
   if (problems.length) throw new ConfigError(problems);
   return parsed;
 }

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { sign } from 'jsonwebtoken';
+import { resolveAuthOptions, writeClaim } from '@session-service/auth';
 import { SessionsService } from '@session-service/sessions';
 import type { AppConfig } from '../config/app.config';
 
@@ -83,21 +84,20 @@ export async function announceDemo(
       }
     }
   }
-  const mint = (sub: number, roles: string[], sessionId?: string) =>
-    sign(
-      {
-        sub: String(sub),
-        [config.auth.rolesClaim ?? 'roles']: roles,
-        ...(sessionId && { [config.auth.sessionClaim ?? 'sid']: sessionId }),
-      },
-      key,
-      {
-        algorithm: 'HS256',
-        expiresIn: '12h',
-        ...(config.auth.issuer && { issuer: config.auth.issuer }),
-        ...(config.auth.audience && { audience: config.auth.audience }),
-      },
-    );
+  // The claims where the configured paths read them (the first roles path).
+  const paths = resolveAuthOptions(config.auth).claimPaths;
+  const mint = (sub: number, roles: string[], sessionId?: string) => {
+    const claims: Record<string, unknown> = { sub: String(sub) };
+    writeClaim(claims, paths.userId, String(sub));
+    writeClaim(claims, paths.roles[0], roles);
+    if (sessionId) writeClaim(claims, paths.session, sessionId);
+    return sign(claims, key, {
+      algorithm: 'HS256',
+      expiresIn: '12h',
+      ...(config.auth.issuer && { issuer: config.auth.issuer }),
+      ...(config.auth.audience && { audience: config.auth.audience }),
+    });
+  };
   const adminToken = mint(DEMO_ADMIN_ID, [config.auth.adminRole ?? 'admin']);
   // The user token is bound to alice's most recent session, as a real sign-in's token would be.
   const userToken = mint(DEMO_USER_ID, [], await latestSession(DEMO_USER_ID));

@@ -17,7 +17,7 @@ export class RevokeReasonQuery {
 export class RevokeOwnSessionsQuery {
   @ApiPropertyOptional({
     description:
-      'true: keep the session the calling token belongs to (its `sid` claim) and end all others ("sign out other devices")',
+      'true: keep the session the calling token belongs to (its session claim, `session_id` unless configured) and end all others ("sign out other devices")',
     enum: ['true', 'false'],
     default: 'false',
   })
