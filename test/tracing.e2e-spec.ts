@@ -5,14 +5,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
+import {
+  generateSigningKey,
+  JwksTestServer,
+  signWith,
+} from '../libs/auth/src/testing/jwks-test-server';
 import { testEnvironment } from './support/test-app';
-import { bearer, tokenFor } from './support/tokens';
+import { bearer, TEST_AUDIENCE, TEST_ISSUER, tokenFor } from './support/tokens';
 
 /**
  * OpenTelemetry tracing of the real entry point (`main.ts`, in its own
  * process), exporting OTLP/JSON to a collector served by this test: the
  * server span continues the caller's `traceparent`, carries the route and the
- * user id, PostgreSQL spans hang below it, and no span records the bearer
+ * user id, PostgreSQL spans hang below it, the JWKS fetch carries the trace
+ * to the identity provider, and no span records the bearer
  * token, a query string or a statement's parameters.
  */
 const USER = 9107;
@@ -264,6 +270,47 @@ describe('OpenTelemetry tracing of the real process', () => {
     } finally {
       service.child.kill('SIGTERM');
       await once(service.child, 'exit');
+    }
+  });
+
+  it('carries the trace to the identity provider: the JWKS fetch sends traceparent', async () => {
+    const key = generateSigningKey('RS256');
+    const jwks = await JwksTestServer.start([key]);
+    const service = await startService(
+      testEnvironment({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        JWT_SECRET: '',
+        JWT_JWKS_URL: jwks.jwksUrl,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      }),
+    );
+    try {
+      await seed();
+      const traceId = randomBytes(16).toString('hex');
+      const token = signWith(
+        key,
+        { sub: String(USER) },
+        { issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+      );
+      await request(service.url)
+        .get(`/sessions/user/${USER}/sessions`)
+        .set(...bearer(token))
+        .set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`)
+        .expect(200);
+      expect(jwks.jwksRequests).toBe(1);
+      expect(jwks.traceparents).toHaveLength(1);
+      expect(jwks.traceparents[0].split('-')[1]).toBe(traceId);
+    } finally {
+      service.child.kill('SIGTERM');
+      await once(service.child, 'exit');
+      await jwks.close();
     }
   });
 });
