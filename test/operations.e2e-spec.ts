@@ -231,6 +231,11 @@ describe('operations: routing, headers, metrics, tracing', () => {
       expectProblem(await request(http).get('/sessions/user/1/sessions'), 401);
       expectProblem(await userList(http, 2, tokenFor(1)), 403);
       expectProblem(await request(http).get(unknown), 404);
+      // Refused tokens, counted by reason (never by token).
+      const expired = tokenFor(1, { expiresIn: -60 });
+      expectProblem(await userList(http, 1, expired), 401);
+      expectProblem(await userList(http, 1, 'not-a-jwt'), 401);
+      expectProblem(await userList(http, 1, `${tokenFor(1).slice(0, -4)}AAAA`), 401);
 
       const res = await request(http).get('/metrics').expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -261,6 +266,35 @@ describe('operations: routing, headers, metrics, tracing', () => {
           ),
         ),
       ).toBeGreaterThanOrEqual(1);
+      // The OpenTelemetry semantic conventions' names and labels.
+      expect(
+        count(
+          new RegExp(
+            `^http_server_request_duration_seconds_count\\{http_request_method="GET",http_route="${esc(route)}",http_response_status_code="200"\\} (\\d+)$`,
+            'm',
+          ),
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(
+        new RegExp(
+          `^http_server_request_duration_seconds_bucket\\{[^}]*http_route="${esc(route)}"`,
+          'm',
+        ),
+      );
+      for (const reason of ['expired', 'malformed', 'signature']) {
+        expect(
+          count(new RegExp(`^jwt_verify_failures_total\\{reason="${reason}"\\} (\\d+)$`, 'm')),
+          reason,
+        ).toBeGreaterThanOrEqual(1);
+      }
+      for (const reason of ['unknown_kid', 'claims', 'session']) {
+        expect(text).toMatch(
+          new RegExp(`^jwt_verify_failures_total\\{reason="${reason}"\\} \\d+$`, 'm'),
+        );
+      }
+      expect(text).toMatch(/^jwks_fetches_total \d+$/m);
+      expect(text).toMatch(/^jwks_fetch_failures_total \d+$/m);
+      expect(text).not.toContain(expired);
       for (const status of ['401', '403']) {
         expect(
           count(

@@ -5,7 +5,9 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { DestinationStream } from 'pino';
 import { buildDataSourceOptions, runMigrations } from '@session-service/database';
+import { AUTH_OBSERVER } from '@session-service/auth';
 import {
+  AuthMetrics,
   createRedactingLogger,
   MetricsModule,
   RateLimitModule,
@@ -78,8 +80,12 @@ export class AppModule {
         }),
         OpsModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        // JWKS fetches and refused tokens counted in /metrics (the module is global: the auth guards see it).
+        { provide: AUTH_OBSERVER, useExisting: AuthMetrics },
+      ],
+      exports: [APP_CONFIG, AUTH_OBSERVER],
     };
   }
 }

@@ -32,6 +32,7 @@ import { forbidCaching } from './no-store';
 import { separateManagement } from './ops/management';
 import { closeGracefully } from './ops/graceful-close';
 import { ShutdownState } from './ops/shutdown-state';
+import { recordTraceAttributes } from './ops/trace-attributes';
 
 /**
  * The longest path parameter the router accepts. Fastify's default (100)
@@ -132,6 +133,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   forbidCaching(fastify);
+  // The route and the caller on the request's span, when tracing is on (tracing.ts).
+  recordTraceAttributes(fastify);
   // helmet 8's default headers, resolved once at start-up and written by Nest's request hook,
   // with `upgrade-insecure-requests` only for requests served over https (see below).
   app.useSecurityHeaders({

@@ -1,3 +1,5 @@
+// First: tracing patches http, undici, fastify and pg as they load (off unless configured).
+import { shutdownTracing } from './tracing';
 import { Logger } from '@nestjs/common';
 import { DataDirInUseError } from '@session-service/database';
 import { startService } from './bootstrap';
@@ -23,13 +25,16 @@ async function main(): Promise<void> {
       );
       process.exit(1);
     }, config.shutdown.timeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        Logger.error(`shutdown failed: ${String(error)}`, 'Bootstrap');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => shutdownTracing().catch(() => undefined))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          Logger.error(`shutdown failed: ${String(error)}`, 'Bootstrap');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

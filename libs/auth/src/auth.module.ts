@@ -1,5 +1,6 @@
 import { Module, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { AUTH_OBSERVER, type AuthObserver, withAuthObserver } from './auth-observer';
 import { AUTH_MODULE_OPTIONS, ConfigurableAuthModule } from './auth.module-definition';
 import { type AuthModuleOptions, usesHostStrategy } from './auth.options';
 import { JwtAuthGuard } from './jwt-auth.guard';
@@ -15,9 +16,12 @@ import { RolesGuard } from './roles.guard';
 export const AUTH_PROVIDERS: Provider[] = [
   {
     provide: JwtStrategy,
-    inject: [AUTH_MODULE_OPTIONS, ModuleRef],
-    useFactory: (options: AuthModuleOptions, moduleRef: ModuleRef) =>
-      usesHostStrategy(options) ? null : new JwtStrategy(options, moduleRef),
+    inject: [AUTH_MODULE_OPTIONS, ModuleRef, { token: AUTH_OBSERVER, optional: true }],
+    // The strategy's JWKS key provider reports to the AUTH_OBSERVER, when one is provided.
+    useFactory: (options: AuthModuleOptions, moduleRef: ModuleRef, observer?: AuthObserver) =>
+      usesHostStrategy(options)
+        ? null
+        : withAuthObserver(observer, () => new JwtStrategy(options, moduleRef)),
   },
   JwtAuthGuard,
   RolesGuard,

@@ -1,11 +1,12 @@
 export * from './access.decorators';
 export * from './access.metadata';
+export * from './auth-observer';
 export * from './auth.module';
 export { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 export * from './auth.options';
 export * from './authenticated-user';
 export * from './claim-path';
-export { JwksKeyProvider, TokenKeyError } from './jwks-key.provider';
+export { JwksKeyProvider, TokenKeyError, type TokenKeyFailure } from './jwks-key.provider';
 export * from './jwt-auth.guard';
 export * from './jwt.strategy';
 export * from './ownership.guard';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { type Algorithm, sign, verify } from 'jsonwebtoken';
+import { type AuthObserver, withAuthObserver } from './auth-observer';
 import { JWKS_DEFAULTS, resolveAuthOptions, type ResolvedJwksOptions } from './auth.options';
 import {
   discoveryUrl,
@@ -88,6 +89,50 @@ describe('JwksKeyProvider', () => {
     const key = await keys.keyFor(signWith(rotated, claims));
     expect(key.export({ format: 'jwk' })).toEqual(rotated.publicKey.export({ format: 'jwk' }));
     expect(server.jwksRequests).toBe(2);
+  });
+
+  it('reports each fetch, failed fetch, and key added or dropped to its observer', async () => {
+    const events: string[] = [];
+    const observer: AuthObserver = {
+      jwksFetched: ({ uri, keys }) => events.push(`fetched ${uri === server.jwksUrl} ${keys}`),
+      jwksFailed: ({ error }) => events.push(`failed ${error.length > 0}`),
+      keyAdded: ({ kid, alg }) => events.push(`added ${kid} ${alg}`),
+      keyDropped: ({ kid }) => events.push(`dropped ${kid}`),
+      verifyFailed: () => events.push('never called here'),
+    };
+    // The way the strategy builds it: inside withAuthObserver.
+    const keys = withAuthObserver(observer, () => provider());
+    await keys.keyFor(signWith(rsa, claims));
+    const rotated = generateSigningKey('ES256');
+    server.keys = [rotated, rsa];
+    await keys.keyFor(signWith(rotated, claims));
+    server.keys = [rotated];
+    await expect(keys.keyFor(signWith(generateSigningKey('RS256'), claims))).rejects.toThrow();
+    server.mode = 'error';
+    await expect(keys.keyFor(signWith(generateSigningKey('RS256'), claims))).rejects.toThrow();
+    expect(events).toEqual([
+      'fetched true 2',
+      `added ${rsa.kid} RS256`,
+      `added ${ec.kid} ES256`,
+      'fetched true 2',
+      `added ${rotated.kid} ES256`,
+      `dropped ${ec.kid}`,
+      'fetched true 1',
+      `dropped ${rsa.kid}`,
+      'failed true',
+    ]);
+  });
+
+  it('keeps working when its observer throws', async () => {
+    const throwing = withAuthObserver(
+      {
+        jwksFetched: () => {
+          throw new Error('observer broke');
+        },
+      },
+      () => provider(),
+    );
+    await expect(throwing.keyFor(signWith(rsa, claims))).resolves.toMatchObject({ type: 'public' });
   });
 
   it('refuses an unknown kid after one fetch', async () => {

@@ -2,11 +2,19 @@ import { Logger } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { type Algorithm, decode } from 'jsonwebtoken';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
+import { type AuthObserver, constructionObserver, notify } from './auth-observer';
 import type { ResolvedJwksOptions } from './auth.options';
+
+/** Why no key was found for a token (for metrics): the token itself, or its `kid`. */
+export type TokenKeyFailure = 'malformed' | 'signature' | 'unknown_kid';
 
 /** Why no key was found for a token. Every such token is refused the same way (401). */
 export class TokenKeyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    readonly reason: TokenKeyFailure = 'unknown_kid',
+  ) {
     super(message, options);
     this.name = 'TokenKeyError';
   }
@@ -52,11 +60,20 @@ export class JwksKeyProvider {
   private fetching?: Promise<{ keys: unknown[] }>;
   /** Start times of the fetches of the last minute (the rate limit's window). */
   private readonly recentFetches: number[] = [];
+  /** The keys of the last fetch, by `kid`, to report keys added and dropped. */
+  private knownKeys?: Map<string, string | undefined>;
+  private readonly observer?: AuthObserver;
 
+  /**
+   * `observer` (or the one of a `withAuthObserver` call under way) hears of
+   * every fetch, failed fetch, and key added or dropped.
+   */
   constructor(
     private readonly options: ResolvedJwksOptions,
     private readonly algorithms: readonly Algorithm[],
+    observer?: AuthObserver,
   ) {
+    this.observer = observer ?? constructionObserver();
     if (Boolean(options.uri) === Boolean(options.oidcIssuer)) {
       throw new Error('JwksKeyProvider needs exactly one of uri and oidcIssuer');
     }
@@ -77,11 +94,13 @@ export class JwksKeyProvider {
   /** The verification key of a raw (still unverified) token, or a TokenKeyError. */
   async keyFor(rawToken: unknown): Promise<KeyObject> {
     const decoded = typeof rawToken === 'string' ? decode(rawToken, { complete: true }) : null;
-    if (!decoded || typeof decoded.header !== 'object') throw new TokenKeyError('malformed token');
+    if (!decoded || typeof decoded.header !== 'object') {
+      throw new TokenKeyError('malformed token', undefined, 'malformed');
+    }
     const { alg, kid } = decoded.header as { alg?: unknown; kid?: unknown };
     // Checked before any fetch: an algorithm we would refuse anyway never costs a request.
     if (typeof alg !== 'string' || !this.algorithms.includes(alg as Algorithm)) {
-      throw new TokenKeyError('algorithm not allowed');
+      throw new TokenKeyError('algorithm not allowed', undefined, 'signature');
     }
     if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) {
       throw new TokenKeyError('token has no usable kid');
@@ -97,7 +116,9 @@ export class JwksKeyProvider {
     // A JWK that names its algorithm verifies that algorithm only (RFC 7517 section 4.4).
     if (signingKey.alg && signingKey.alg !== alg) throw new TokenKeyError('kid is for another alg');
     const key = this.keyObject(signingKey);
-    if (!keyFitsAlgorithm(key, alg)) throw new TokenKeyError('key does not fit the algorithm');
+    if (!keyFitsAlgorithm(key, alg)) {
+      throw new TokenKeyError('key does not fit the algorithm', undefined, 'signature');
+    }
     return key;
   }
 
@@ -130,16 +151,46 @@ export class JwksKeyProvider {
   }
 
   private async fetchJwksNow(): Promise<{ keys: unknown[] }> {
+    const started = performance.now();
+    let uri = this.options.uri ?? this.options.oidcIssuer ?? '';
     try {
-      const uri = await this.jwksUri();
+      uri = await this.jwksUri();
       const document = await fetchJson(uri, this.options.timeoutMs);
       const keys = (document as { keys?: unknown } | null)?.keys;
       if (!Array.isArray(keys)) throw new Error('the JWKS has no keys array');
+      const durationMs = Math.round(performance.now() - started);
+      this.logger.log(`JWKS fetched from ${uri}: ${keys.length} keys in ${durationMs} ms`);
+      notify(this.observer, 'jwksFetched', { uri, keys: keys.length, durationMs });
+      this.noteKeys(keys);
       return { keys };
     } catch (error) {
-      this.logger.warn(`JWKS fetch failed: ${(error as Error).message}`);
+      const durationMs = Math.round(performance.now() - started);
+      const message = (error as Error).message;
+      this.logger.warn(`JWKS fetch from ${uri} failed after ${durationMs} ms: ${message}`);
+      notify(this.observer, 'jwksFailed', { uri, durationMs, error: message });
       throw error;
     }
+  }
+
+  /** Logs and reports the keys that appeared in (or went from) the JWKS since the last fetch. */
+  private noteKeys(keys: unknown[]): void {
+    const current = new Map<string, string | undefined>();
+    for (const key of keys) {
+      const { kid, alg } = (key ?? {}) as { kid?: unknown; alg?: unknown };
+      if (typeof kid === 'string') current.set(kid, typeof alg === 'string' ? alg : undefined);
+    }
+    const previous = this.knownKeys ?? new Map<string, string | undefined>();
+    for (const [kid, alg] of current) {
+      if (previous.has(kid)) continue;
+      this.logger.log(`JWKS key added: kid ${kid}, alg ${alg ?? 'unspecified'}`);
+      notify(this.observer, 'keyAdded', { kid, alg });
+    }
+    for (const [kid, alg] of previous) {
+      if (current.has(kid)) continue;
+      this.logger.log(`JWKS key dropped: kid ${kid}, alg ${alg ?? 'unspecified'}`);
+      notify(this.observer, 'keyDropped', { kid, alg });
+    }
+    this.knownKeys = current;
   }
 
   /** The JWKS endpoint: configured, or discovered (and rediscovered after `cacheMaxAgeMs`). */

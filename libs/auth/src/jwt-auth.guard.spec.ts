@@ -4,6 +4,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { AuthenticationError } from '@session-service/problem';
 import type { AuthenticatedUser } from './authenticated-user';
 import { InvalidTokenClaimsError } from './jwt.strategy';
+import { TokenKeyError } from './jwks-key.provider';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
 function contextWith(headers: Record<string, string | undefined>): ExecutionContext {
@@ -110,5 +111,85 @@ describe('JwtAuthGuard.handleRequest', () => {
   it('rethrows a database outage even when a user was resolved', () => {
     const err = { code: 'ECONNREFUSED' };
     expect(caught(() => guard.handleRequest(err, user, undefined, withToken()))).toBe(err);
+  });
+});
+
+describe('JwtAuthGuard: refused tokens reported to the AUTH_OBSERVER', () => {
+  const reasons: string[] = [];
+  const guard = new JwtAuthGuard(
+    { verificationKey: createSecretKey(Buffer.alloc(32, 1)), algorithms: ['HS256'] },
+    { get: vi.fn() } as unknown as ModuleRef,
+    undefined,
+    { verifyFailed: (reason) => reasons.push(reason) },
+  );
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+  beforeEach(() => (reasons.length = 0));
+
+  it.each([
+    ['an expired token', null, named('TokenExpiredError', 'jwt expired'), 'expired'],
+    ['a token not yet valid', null, named('NotBeforeError', 'jwt not active'), 'claims'],
+    ['a wrong signature', null, named('JsonWebTokenError', 'invalid signature'), 'signature'],
+    ['a disallowed algorithm', null, named('JsonWebTokenError', 'invalid algorithm'), 'signature'],
+    [
+      'a wrong audience',
+      null,
+      named('JsonWebTokenError', 'jwt audience invalid. expected: x'),
+      'claims',
+    ],
+    [
+      'a wrong issuer',
+      null,
+      named('JsonWebTokenError', 'jwt issuer invalid. expected: x'),
+      'claims',
+    ],
+    ['a malformed token', null, named('JsonWebTokenError', 'jwt malformed'), 'malformed'],
+    ['an unknown kid', null, new TokenKeyError('no key for this kid'), 'unknown_kid'],
+    [
+      'an unreadable header',
+      null,
+      new TokenKeyError('malformed token', undefined, 'malformed'),
+      'malformed',
+    ],
+    ['a missing claim', new InvalidTokenClaimsError('token has no exp'), undefined, 'claims'],
+    [
+      'a revoked session',
+      new InvalidTokenClaimsError('session is not active'),
+      undefined,
+      'session',
+    ],
+  ])('%s counts as %s', (_label, err, info, reason) => {
+    expect(() => guard.handleRequest(err, false, info, withToken())).toThrow(AuthenticationError);
+    expect(reasons).toEqual([reason]);
+  });
+
+  it('does not count a request without a bearer token', () => {
+    expect(() => guard.handleRequest(null, false, undefined, withoutToken())).toThrow(
+      AuthenticationError,
+    );
+    expect(reasons).toEqual([]);
+  });
+
+  it('counts a Bearer credential that is not one token as malformed', async () => {
+    await expect(
+      guard.canActivate(contextWith({ authorization: 'Bearer a.b.c trailing' })),
+    ).rejects.toThrow(AuthenticationError);
+    expect(reasons).toEqual(['malformed']);
+  });
+
+  it('still refuses with a 401 when the observer throws', () => {
+    const throwing = new JwtAuthGuard(
+      { verificationKey: createSecretKey(Buffer.alloc(32, 1)), algorithms: ['HS256'] },
+      { get: vi.fn() } as unknown as ModuleRef,
+      undefined,
+      {
+        verifyFailed: () => {
+          throw new Error('observer broke');
+        },
+      },
+    );
+    expect(() => throwing.handleRequest(null, false, new Error('x'), withToken())).toThrow(
+      AuthenticationError,
+    );
   });
 });

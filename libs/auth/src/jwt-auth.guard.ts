@@ -13,6 +13,12 @@ import {
   isDatabaseUnavailable,
 } from '@session-service/problem';
 import type { HttpRequest as Request } from './http-request';
+import {
+  AUTH_OBSERVER,
+  type AuthObserver,
+  notify,
+  type VerifyFailureReason,
+} from './auth-observer';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import {
   type AuthModuleOptions,
@@ -27,6 +33,7 @@ import {
   JwtStrategy,
   SESSIONS_JWT_STRATEGY,
 } from './jwt.strategy';
+import { TokenKeyError } from './jwks-key.provider';
 import { SessionStateLookup } from './session-state.port';
 
 const BEARER_SCHEME_PREFIX = /^bearer(\s|$)/i;
@@ -55,6 +62,7 @@ export class JwtAuthGuard implements CanActivate {
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
     moduleRef: ModuleRef,
     @Optional() @Inject(JwtStrategy) strategy?: JwtStrategy | null,
+    @Optional() @Inject(AUTH_OBSERVER) private readonly observer?: AuthObserver,
   ) {
     const resolved = resolveAuthOptions(options);
     const handle = this.handleRequest.bind(this);
@@ -90,7 +98,9 @@ export class JwtAuthGuard implements CanActivate {
       context.switchToHttp().getRequest<CredentialsRequest>(),
     );
     if (credentials.kind === 'ambiguous') throw new AmbiguousCredentialsError();
-    if (credentials.kind === 'malformed') this.handleRequest(null, false, undefined, context);
+    if (credentials.kind === 'malformed') {
+      this.handleRequest(null, false, new MalformedCredentialsError(), context);
+    }
     await this.passport.canActivate(context);
     if (this.host) {
       const req = context.switchToHttp().getRequest<CallerRequest>();
@@ -106,7 +116,7 @@ export class JwtAuthGuard implements CanActivate {
   handleRequest<TUser = AuthenticatedUser>(
     err: unknown,
     user: TUser | false,
-    _info: unknown,
+    info: unknown,
     context: ExecutionContext,
   ): TUser {
     // The session check could not reach the database: a 503, never a pass and never a misleading 401.
@@ -115,6 +125,8 @@ export class JwtAuthGuard implements CanActivate {
       const req = context.switchToHttp().getRequest<Request>();
       // RFC 6750 section 3.1: another scheme (Basic, Token, ...) is no bearer token; no error code.
       const presented = BEARER_SCHEME_PREFIX.test(req.headers.authorization ?? '');
+      // Only presented tokens count as refused; the reason is for metrics, never for the client.
+      if (presented) notify(this.observer, 'verifyFailed', verifyFailureReason(err ?? info));
       throw new AuthenticationError(
         presented ? 'The bearer token was not accepted' : 'A bearer token is required',
         presented,
@@ -143,5 +155,37 @@ export class JwtAuthGuard implements CanActivate {
     const claims = user as Record<string, unknown>;
     const subject = claims.userId ?? claims.sub ?? claims.id;
     return callerFromClaims(claims, subject, claimPaths, this.sessions);
+  }
+}
+
+/** A Bearer credential that is not exactly one token (refused before any strategy runs). */
+class MalformedCredentialsError extends Error {}
+
+/**
+ * Why a presented token was refused, from the error the strategy (passport-jwt,
+ * jsonwebtoken, the key provider or the claims checks) raised. The response
+ * never says; this is for metrics only.
+ */
+export function verifyFailureReason(error: unknown): VerifyFailureReason {
+  if (error instanceof MalformedCredentialsError) return 'malformed';
+  if (error instanceof TokenKeyError) return error.reason;
+  if (error instanceof InvalidTokenClaimsError) {
+    return /session is not active/.test(error.message) ? 'session' : 'claims';
+  }
+  if (!(error instanceof Error)) return 'malformed';
+  // jsonwebtoken's errors, by name: passport-jwt may load its own copy of the library.
+  switch (error.name) {
+    case 'TokenExpiredError':
+      return 'expired';
+    case 'NotBeforeError':
+      return 'claims';
+    case 'JsonWebTokenError':
+      if (/signature|algorithm/.test(error.message)) return 'signature';
+      if (/^jwt (audience|issuer|subject|id|nonce)|maxAge|payload/i.test(error.message)) {
+        return 'claims';
+      }
+      return 'malformed';
+    default:
+      return 'malformed';
   }
 }

@@ -1,3 +1,4 @@
+export * from './auth-metrics';
 export * from './logging';
 export * from './metrics.module';
 export * from './metrics.options';

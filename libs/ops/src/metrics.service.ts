@@ -25,7 +25,11 @@ const REJECTIONS = new Set([401, 403, 429]);
 export class MetricsService {
   readonly registry: Registry;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
+  /** Deprecated: `http_server_request_duration_seconds` replaces it (removed in the next release). */
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  private readonly serverDuration: Histogram<
+    'http_request_method' | 'http_route' | 'http_response_status_code'
+  >;
   private readonly rejections: Counter<'route' | 'status'>;
 
   constructor(@Inject(METRICS_MODULE_OPTIONS) options: MetricsModuleOptions) {
@@ -37,11 +41,20 @@ export class MetricsService {
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
     });
+    const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
     this.duration = new Histogram({
       name: 'http_request_duration_seconds',
-      help: 'HTTP request latency by method, route and status',
+      help: 'Deprecated, use http_server_request_duration_seconds: HTTP request latency by method, route and status',
       labelNames: ['method', 'route', 'status'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets,
+      registers: [this.registry],
+    });
+    // OpenTelemetry's http.server.request.duration, as Prometheus names it.
+    this.serverDuration = new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP server requests (OpenTelemetry semantic conventions)',
+      labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
+      buckets,
       registers: [this.registry],
     });
     this.rejections = new Counter({
@@ -82,7 +95,16 @@ export class MetricsService {
       const route = routePattern(request) ?? 'unmatched';
       const status = reply.statusCode;
       const labels = { method: request.method, route, status: String(status) };
-      this.duration.observe(labels, reply.elapsedTime / 1000);
+      const seconds = reply.elapsedTime / 1000;
+      this.duration.observe(labels, seconds);
+      this.serverDuration.observe(
+        {
+          http_request_method: request.method,
+          http_route: route,
+          http_response_status_code: labels.status,
+        },
+        seconds,
+      );
       this.requests.inc(labels);
       if (REJECTIONS.has(status)) this.rejections.inc({ route, status: labels.status });
       done();

@@ -1,5 +1,6 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -14,7 +15,7 @@ export interface RequestContext {
   requestId: string;
   /** 32 hex digits: the caller's trace (from `traceparent`) or a new one. */
   traceId: string;
-  /** 16 hex digits: this service's span within the trace. */
+  /** 16 hex digits: this service's span within the trace (the active OpenTelemetry span's when tracing is on). */
   spanId: string;
 }
 
@@ -71,6 +72,13 @@ export function requestContext(req: HttpRequest): RequestContext {
     typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming)
       ? incoming
       : `req_${randomUUID()}`;
+  // With OpenTelemetry tracing on, the ids of the span the request runs in (which already
+  // continues the caller's traceparent); without it, the caller's trace and an id of our own.
+  const active = trace.getActiveSpan()?.spanContext();
+  if (active && isSpanContextValid(active)) {
+    carrier.requestContext = { requestId, traceId: active.traceId, spanId: active.spanId };
+    return carrier.requestContext;
+  }
   const parent = parseTraceparent(req.headers.traceparent);
   carrier.requestContext = {
     requestId,

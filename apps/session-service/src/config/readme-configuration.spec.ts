@@ -80,10 +80,11 @@ function variablesReadByConfig(): Set<string> {
   return read;
 }
 
-/** Every .ts file under `dir`, tests left out. */
+/** Every .ts file under `dir`, tests and installed packages (a workspace's own node_modules) left out. */
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !/\.(spec|e2e-spec)\.ts$/.test(e.name))
+    .filter((e) => !/[\\/]node_modules([\\/]|$)/.test(e.parentPath))
     .map((e) => join(e.parentPath, e.name));
 }
 

@@ -63,6 +63,8 @@ export class JwksTestServer {
   jwksRequests = 0;
   /** Discovery requests received (any mode). */
   discoveryRequests = 0;
+  /** The `traceparent` header of each request received, when it had one. */
+  traceparents: string[] = [];
   /** The discovery document's `issuer`; defaults to this server's URL. */
   issuer?: string;
   /** The discovery document's `jwks_uri`; defaults to this server's `/jwks`. */
@@ -75,7 +77,11 @@ export class JwksTestServer {
   private constructor(private readonly server: Server) {}
 
   static async start(keys: TestSigningKey[] = []): Promise<JwksTestServer> {
-    const server = createServer((req, res) => instance.handle(req.url ?? '/', res));
+    const server = createServer((req, res) => {
+      const traceparent = req.headers.traceparent;
+      if (typeof traceparent === 'string') instance.traceparents.push(traceparent);
+      instance.handle(req.url ?? '/', res);
+    });
     const instance = new JwksTestServer(server);
     instance.keys = keys;
     await new Promise<void>((resolve, reject) => {
