@@ -33,8 +33,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/libs ./libs
-COPY --from=build --chown=node:node /app/apps/session-service/package.json ./apps/session-service/
-COPY --from=build --chown=node:node /app/apps/session-service/dist ./apps/session-service/dist
+# The service's workspace whole: dist, package.json, and the dependencies npm could not
+# hoist to the root (apps/session-service/node_modules).
+COPY --from=build --chown=node:node /app/apps/session-service ./apps/session-service
 USER node
 EXPOSE 3000 9000
 # With NODE_ENV=production the service refuses to start without DATABASE_URL
