@@ -54,6 +54,9 @@ export interface NewSession {
   subject?: { issuer: string; subject: string } | null;
 }
 
+/** Subjects `GET /api/users/{user_id}` lists at most (the oldest). */
+export const MAX_LISTED_SUBJECTS = 100;
+
 /** A subject mapping of a user, as `GET /api/users/{user_id}` lists it. */
 export interface UserSubjectRow {
   issuer: string;
@@ -281,7 +284,9 @@ export class SessionsRepository {
               COALESCE((SELECT json_agg(json_build_object('issuer', m.issuer, 'subject', m.subject,
                                                           'created_at', ${ISO('m.created_at')})
                                         ORDER BY m.created_at, m.issuer, m.subject)
-                          FROM ${t.subjects} m WHERE m.user_id = u.id), '[]'::json) AS subjects
+                          FROM (SELECT * FROM ${t.subjects} m WHERE m.user_id = u.id
+                                 ORDER BY m.created_at, m.issuer, m.subject
+                                 LIMIT ${MAX_LISTED_SUBJECTS}) m), '[]'::json) AS subjects
          FROM ${t.users} u
         WHERE u.id = $1`,
       detail: `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
@@ -507,7 +512,7 @@ export class SessionsRepository {
     return row?.user_id ?? null;
   }
 
-  /** A user as recorded, with their subjects (oldest first) and active sessions counted. */
+  /** A user as recorded, with their subjects (the oldest `MAX_LISTED_SUBJECTS`, oldest first) and active sessions counted. */
   async findUserSummary(userId: string): Promise<UserSummaryRow | undefined> {
     const [row] = await this.read<UserSummaryRow>(this.sql.userSummary, [userId]);
     return row;

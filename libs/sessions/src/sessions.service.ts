@@ -210,30 +210,14 @@ export class SessionsService implements BeforeApplicationShutdown {
     return row;
   }
 
-  /** The sign-in's subject mapping, its issuer defaulted; 400 for an issuer without a subject or a subject without an issuer. */
+  /** The sign-in's subject mapping, its issuer defaulted; 400 as `subjectViolations` says. */
   private subjectOf(
     request: Readonly<CreateSessionRequest>,
   ): { issuer: string; subject: string } | null {
-    if (request.subject === undefined) {
-      if (request.issuer !== undefined) {
-        throw ValidationFailedError.forField(
-          'issuer',
-          'required',
-          'issuer is only accepted with subject',
-          request.issuer,
-        );
-      }
-      return null;
-    }
-    const issuer = request.issuer ?? this.subjectIssuer;
-    if (issuer === undefined) {
-      throw ValidationFailedError.forField(
-        'issuer',
-        'required',
-        'issuer is required with subject: no default issuer is configured',
-      );
-    }
-    return { issuer, subject: request.subject };
+    const violations = subjectViolations(request, this.subjectIssuer);
+    if (violations.length) throw new ValidationFailedError(violations);
+    if (request.subject === undefined) return null;
+    return { issuer: (request.issuer ?? this.subjectIssuer)!, subject: request.subject };
   }
 
   /**
@@ -420,6 +404,31 @@ export class SessionsService implements BeforeApplicationShutdown {
     if (violations.length) throw new ValidationFailedError(violations);
     return { ttlSeconds, idleTimeoutSeconds };
   }
+}
+
+/**
+ * A sign-in's `issuer` without a `subject` (it would be ignored), or a
+ * `subject` without an `issuer` where no default issuer is configured.
+ */
+export function subjectViolations(
+  request: Pick<CreateSessionRequest, 'subject' | 'issuer'>,
+  defaultIssuer: string | undefined,
+): FieldViolation[] {
+  if (request.subject === undefined && request.issuer !== undefined) {
+    return [
+      { field: 'issuer', code: 'required', description: 'issuer is only accepted with subject' },
+    ];
+  }
+  if (request.subject !== undefined && request.issuer === undefined && !defaultIssuer) {
+    return [
+      {
+        field: 'issuer',
+        code: 'required',
+        description: 'issuer is required with subject: no default issuer is configured',
+      },
+    ];
+  }
+  return [];
 }
 
 /** Per-sign-in lifetimes outside the configured bounds, one violation per field. */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { UserSummaryRow } from '../sessions.repository';
+import { MAX_LISTED_SUBJECTS, type UserSummaryRow } from '../sessions.repository';
 import { COLUMN_LENGTH, ISO_DATE_TIME_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 
 /** An identity provider's subject recorded for a user at sign-in. */
@@ -43,7 +43,8 @@ export class AdminUser {
 
   @ApiProperty({
     type: [UserSubject],
-    description: "The identity providers' subjects mapped to the user, oldest first",
+    maxItems: MAX_LISTED_SUBJECTS,
+    description: `The identity providers' subjects mapped to the user, oldest first (the first ${MAX_LISTED_SUBJECTS})`,
   })
   subjects: UserSubject[];
 
