@@ -125,7 +125,7 @@ describe('SessionsService.recordSignIn with a subject', () => {
     const service = new SessionsService(
       asRepository,
       new SessionStateService(asRepository, {}),
-      options as SessionsSettings,
+      options,
     );
     return { repository, service };
   }
