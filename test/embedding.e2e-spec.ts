@@ -131,7 +131,7 @@ describe('embedded in a host application', () => {
     http = app.getHttpServer() as App;
     dataSource = app.get(DataSource);
     await dataSource.query(
-      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+      'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
     );
     await dataSource.query(
       'CREATE TABLE IF NOT EXISTS host_accounts (id bigint PRIMARY KEY, display_name text NOT NULL)',
@@ -311,7 +311,7 @@ describe("embedded behind the host's own passport strategy", () => {
     http = app.getHttpServer() as App;
     const dataSource = app.get(DataSource);
     await dataSource.query(
-      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+      'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
     );
     await insertUser(dataSource, 401, 'grace');
     await insertUser(dataSource, 402, 'edsger');

@@ -193,7 +193,7 @@ describe("a host's own routes beside the library", () => {
     withLibrary = await start(HostWithLibraryModule);
     const dataSource = withLibrary.get(DataSource);
     await dataSource.query(
-      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+      'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
     );
     await insertUser(dataSource, 701, 'hedy');
   });
@@ -342,7 +342,7 @@ describe('a host with no filter, no pipe and no ProblemModule', () => {
     http = app.getHttpServer();
     const dataSource = app.get(DataSource);
     await dataSource.query(
-      'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+      'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
     );
     await insertUser(dataSource, 711, 'radia');
   });

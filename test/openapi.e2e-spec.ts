@@ -167,6 +167,7 @@ describe('OpenAPI document and Swagger UI', () => {
       'delete /api/sessions/{session_id}',
       'post /api/sessions/{session_id}/touch',
       'get /api/sessions/{session_id}/status',
+      'get /api/users/{user_id}',
       'delete /api/users/{user_id}/sessions',
       'get /api/sessions/revocations',
       'get /api/sessions/revocations/stream',
@@ -318,7 +319,13 @@ describe('OpenAPI document and Swagger UI', () => {
               .replace('{user_id}', '1001')
               .replace('{session_id}', '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10'),
           );
-          if (
+          // A sign-in's 409 is its subject already mapped to another user.
+          if (method === 'post' && path === '/api/sessions' && status === '409') {
+            expect(example, where).toMatchObject({
+              type: '/problems/subject-taken',
+              code: 30240903,
+            });
+          } else if (
             expected[status] &&
             !(status === '403' || status === '404' || path.startsWith('/health'))
           ) {

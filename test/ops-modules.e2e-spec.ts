@@ -126,7 +126,7 @@ beforeAll(async () => {
   const app = await startHost([]);
   const dataSource = app.get(DataSource);
   await dataSource.query(
-    'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+    'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
   );
   await insertUser(dataSource, USER, 'olga');
   await app.close();

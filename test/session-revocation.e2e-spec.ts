@@ -395,7 +395,7 @@ describe('revoking every session of a large account', () => {
     await t.dataSource.transaction(async (manager) => {
       await manager.query('SET LOCAL statement_timeout = 0');
       await manager.query(
-        'TRUNCATE session_service.sessions, session_service.users, session_service.session_revocations',
+        'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
       );
       await manager.query('INSERT INTO session_service.users (id, username) VALUES ($1, $2)', [
         BIG_USER,

@@ -194,6 +194,25 @@ describe('@session-service/sessions-client against the running service', () => {
       });
     });
 
+    it('records a sign-in with a subject, which getUser lists (admin)', async () => {
+      await as(serviceToken()).recordSignIn({
+        user_id: 2003,
+        username: 'cora',
+        amr: ['pwd'],
+        ip: '198.51.100.5',
+        user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+        subject: 'auth0|cora',
+        issuer: 'https://idp.example.com/',
+      });
+      const user = await as(adminToken()).getUser(2003);
+      expect(user).toMatchObject({
+        user_id: 2003,
+        username: 'cora',
+        active_sessions: 1,
+        subjects: [{ issuer: 'https://idp.example.com/', subject: 'auth0|cora' }],
+      });
+    });
+
     it('asks getToken for each request', async () => {
       let calls = 0;
       const client = createSessionsClient({

@@ -292,6 +292,8 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'sessions_pkey',
         'sessions_unmarked_expiry_idx',
         'sessions_user_active_idx',
+        'user_subjects_pkey',
+        'user_subjects_user_id_idx',
         'users_pkey',
       ]);
       const history = await query<{ name: string }>(
@@ -304,6 +306,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'CoveringUserIndex1763790000000',
         'CanonicalAmrNames1763800000000',
         'SessionsSchema1763900000000',
+        'UserSubjects1764000000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the
@@ -400,6 +403,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
       expect(tables).toEqual([
         'sessions_lib.session_revocations',
         'sessions_lib.sessions',
+        'sessions_lib.user_subjects',
         'sessions_lib.users',
       ]);
     });

@@ -251,6 +251,23 @@ export const PROBLEM_CATALOG = {
       default: t('Session {session_id} is {status}', '会话 {session_id} 的状态为 {status}'),
     },
   }),
+  subjectTaken: define(409, 3, 'subject-taken', {
+    title: t('Subject Already Mapped', '身份主体已被映射'),
+    when: t(
+      'Recording a sign-in whose `subject` (at its `issuer`) is already mapped to another user; nothing was recorded.',
+      '记录登录时，其 `subject`（在其 `issuer` 下）已映射到另一个用户；未记录任何内容。',
+    ),
+    action: t(
+      "Check the user id and the identity provider's subject; a subject names one user for good.",
+      '检查用户 ID 和身份提供方的 subject；一个 subject 只能对应一个用户。',
+    ),
+    details: {
+      default: t(
+        'Subject {subject} of issuer {issuer} is mapped to another user',
+        '签发方 {issuer} 的主体 {subject} 已映射到另一个用户',
+      ),
+    },
+  }),
   payloadTooLarge: define(413, 1, 'payload-too-large', {
     title: t('Payload Too Large', '请求体过大'),
     when: t('The request body exceeds the limit (100 kB).', '请求体超过限制（100 kB）。'),

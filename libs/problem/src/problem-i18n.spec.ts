@@ -36,6 +36,8 @@ const SAMPLE_ARGS: Record<string, string | number> = {
   role: 'admin',
   other_role: 'service',
   retry_after: 42,
+  issuer: 'https://idp.example.com/realms/main',
+  subject: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
 };
 
 describe('negotiateProblemLocale', () => {

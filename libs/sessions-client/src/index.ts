@@ -34,6 +34,8 @@ export type PageInfo = Schemas['gitee_com_linmes_authms_base_dto.PageInfo'];
 export type AdminSession = Schemas['AdminSession'];
 export type AdminSessionListResponse = Schemas['AdminSessionListResponse'];
 export type AdminSessionDetail = Schemas['AdminSessionDetail'];
+export type AdminUser = Schemas['dto.AdminUser'];
+export type UserSubject = Schemas['dto.UserSubject'];
 export type CreateSessionRequest = Schemas['CreateSessionRequest'];
 export type RevokeSessionsResponse = Schemas['dto.RevokeSessionsResponse'];
 export type SessionStatusResponse = Schemas['dto.SessionStatusResponse'];
@@ -163,6 +165,8 @@ export interface SessionsClient {
     query?: { reason?: string },
     options?: CallOptions,
   ): Promise<void>;
+  /** `GET /api/users/{user_id}` (admin): the user, their identity provider subjects and active sessions count. */
+  getUser(userId: UserId, options?: CallOptions): Promise<AdminUser>;
   /** `DELETE /api/users/{user_id}/sessions` (admin): ends every session of a user. */
   adminRevokeUserSessions(
     userId: UserId,
@@ -316,6 +320,15 @@ export function createSessionsClient(options: SessionsClientOptions): SessionsCl
         noBody(
           api.DELETE('/api/sessions/{session_id}', {
             params: { path: { session_id: sessionId }, query },
+            ...init,
+          }),
+        ),
+      ),
+    getUser: (userId, call) =>
+      send(call, (init) =>
+        body(
+          api.GET('/api/users/{user_id}', {
+            params: { path: { user_id: String(userId) } },
             ...init,
           }),
         ),

@@ -38,6 +38,8 @@ export const ProblemCodes = {
   CONFLICT: 30240901,
   /** 409: touching a session that was revoked or has expired. */
   SESSION_NOT_ACTIVE: 30240902,
+  /** 409: recording a sign-in whose `subject` is already mapped to another user. */
+  SUBJECT_TAKEN: 30240903,
   /** 413: the request body exceeds the limit. */
   PAYLOAD_TOO_LARGE: 30241301,
   /** 415: the body's charset or content encoding cannot be read. */

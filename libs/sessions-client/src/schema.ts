@@ -15,7 +15,7 @@ export interface paths {
     put?: never;
     /**
      * Record a sign-in
-     * @description Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction.
+     * @description Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given.
      */
     post: operations['AdminSessionsController_create'];
     delete?: never;
@@ -139,6 +139,23 @@ export interface paths {
      * @description Slides `idle_expires_at` forward by the session's idle timeout, never past `expires_at`. A revoked or expired session is never brought back.
      */
     post: operations['AdminSessionsController_touch'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/{user_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user: name, identity provider subjects and active sessions count (admin) */
+    get: operations['AdminUsersController_get'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -450,6 +467,16 @@ export interface components {
        * @example 192.168.1.1
        */
       ip: string;
+      /**
+       * @description Issuer (`iss`) of `subject`, only with it. Default: the issuer tokens are verified against (JWT_ISSUER, or JWT_OIDC_ISSUER); required with `subject` when none is configured
+       * @example https://idp.example.com/realms/main
+       */
+      issuer?: string;
+      /**
+       * @description The identity provider's subject (`sub`) of this user, when it is not the platform's user id (a UUID, `auth0|...`): the mapping (issuer, subject) to user_id is recorded with the session, so tokens carrying that `sub` stand for the user. 409 when it already names another user
+       * @example f47ac10b-58cc-4372-a567-0e02b2c3d479
+       */
+      subject?: string;
       /** @example tnt_xyz789 */
       tenant_id?: string;
       /**
@@ -467,6 +494,26 @@ export interface components {
       user_id: number;
       /**
        * @description Current username; updates the stored one
+       * @example alice
+       */
+      username: string;
+    };
+    'dto.AdminUser': {
+      /**
+       * Format: int64
+       * @description Sessions of the user active now
+       * @example 2
+       */
+      active_sessions: number;
+      /** @description The identity providers' subjects mapped to the user, oldest first (the first 100) */
+      subjects: components['schemas']['dto.UserSubject'][];
+      /**
+       * Format: int64
+       * @example 1001
+       */
+      user_id: number;
+      /**
+       * @description The name of the latest sign-in (or the host directory's)
        * @example alice
        */
       username: string;
@@ -752,6 +799,24 @@ export interface components {
        */
       user_id: string;
     };
+    'dto.UserSubject': {
+      /**
+       * Format: date-time
+       * @description When the mapping was first recorded
+       * @example 2026-04-15T08:00:00.000Z
+       */
+      created_at: string;
+      /**
+       * @description Issuer (`iss`) of the subject
+       * @example https://idp.example.com/realms/main
+       */
+      issuer: string;
+      /**
+       * @description The identity provider's subject (`sub`)
+       * @example f47ac10b-58cc-4372-a567-0e02b2c3d479
+       */
+      subject: string;
+    };
     'gitee_com_linmes_authms_base_dto.PageInfo': {
       /**
        * @description HasNext indicates whether there is a next page
@@ -912,6 +977,37 @@ export interface operations {
            *       "title": "Insufficient Role",
            *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
            *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The subject is already mapped to another user; nothing was recorded */
+      409: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240903,
+           *       "detail": "Subject f47ac10b-58cc-4372-a567-0e02b2c3d479 of issuer https://idp.example.com/realms/main is mapped to another user",
+           *       "i18n_args": {
+           *         "issuer": "https://idp.example.com/realms/main",
+           *         "subject": "f47ac10b-58cc-4372-a567-0e02b2c3d479"
+           *       },
+           *       "i18n_key": "error.subject_taken",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Subject Already Mapped",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/subject-taken"
            *     }
            */
           'application/problem+json': components['schemas']['dto.Problem'];
@@ -2734,6 +2830,252 @@ export interface operations {
            *       "i18n_args": {},
            *       "i18n_key": "error.database_unavailable",
            *       "instance": "/api/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10/touch",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  AdminUsersController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a positive integer up to 9007199254740991, without sign or leading zeros */
+        user_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.AdminUser'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description User not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "retry_after": 5,
            *       "service": "session-service",

@@ -35,7 +35,7 @@ import {
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
 import { AdminListQuery, MAX_ADMIN_PAGE } from './dto/admin-list.query';
 import { pgTimestampToIso } from './dto/input-rules';
-import { BAD_SESSION_ID, badField, SESSION_NOT_FOUND } from './api-examples';
+import { BAD_SESSION_ID, badField, SESSION_NOT_FOUND, SUBJECT_TAKEN } from './api-examples';
 import { AdminSessionListResponse } from './dto/admin-session-list.response';
 import { jsonListBody } from './json-list.stream';
 import { CreateSessionPipe } from './create-session.pipe';
@@ -122,13 +122,16 @@ export class AdminSessionsController {
   @ApiOperation({
     summary: 'Record a sign-in',
     description:
-      'Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction.',
+      "Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given.",
   })
   @ApiCreatedResponse({ description: 'The new session', type: SessionResponse })
   @ApiProblemResponses(
-    [400],
-    {},
-    { 400: badField('user_id', 'type', 'user_id must be an integer', '1001') },
+    [400, 409],
+    { 409: 'The subject is already mapped to another user; nothing was recorded' },
+    {
+      400: badField('user_id', 'type', 'user_id must be an integer', '1001'),
+      409: SUBJECT_TAKEN,
+    },
   )
   // `Readonly<...>` carries no runtime type, so the global pipe leaves the body to
   // CreateSessionPipe, which also checks the configured lifetime bounds and so names every

@@ -1,4 +1,4 @@
-import { Controller, Delete, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiOkResponse,
@@ -15,6 +15,7 @@ import {
 } from '@session-service/auth';
 import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
 import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
+import { AdminUser, toAdminUser } from './dto/admin-user.response';
 import { RevokeReasonQuery } from './dto/revoke.query';
 import {
   bulkRevocationAnswer,
@@ -24,21 +25,39 @@ import {
 import { UserIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
+const USER_ID = {
+  name: 'user_id',
+  description: USER_ID_RULE,
+  schema: { type: 'string' as const, ...USER_ID_PARAM_SCHEMA },
+  example: '1001',
+};
+
 @ProblemResponses()
 @ApiTags('Admin sessions')
-@Controller('api/users/:user_id/sessions')
+@Controller('api/users/:user_id')
 export class AdminUsersController {
   constructor(private readonly sessions: SessionsService) {}
 
-  @Delete()
+  @Get()
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'A user: name, identity provider subjects and active sessions count (admin)',
+  })
+  @ApiParam(USER_ID)
+  @ApiOkResponse({ type: AdminUser })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'User not found' },
+    { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
+  )
+  async get(@Param('user_id', UserIdPipe) userId: string): Promise<AdminUser> {
+    return toAdminUser(await this.sessions.getUser(userId));
+  }
+
+  @Delete('sessions')
   @AdminOnly()
   @ApiOperation({ summary: 'Revoke every active session of a user (admin)' })
-  @ApiParam({
-    name: 'user_id',
-    description: USER_ID_RULE,
-    schema: { type: 'string', ...USER_ID_PARAM_SCHEMA },
-    example: '1001',
-  })
+  @ApiParam(USER_ID)
   @ApiOkResponse({ description: 'All of them ended: how many', type: RevokeSessionsResponse })
   @ApiAcceptedResponse({
     description:

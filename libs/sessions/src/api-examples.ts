@@ -29,3 +29,10 @@ export const USER_NOT_FOUND: ProblemExampleSpec = {
   kind: 'userNotFound',
   args: { user_id: '1001' },
 };
+export const SUBJECT_TAKEN: ProblemExampleSpec = {
+  kind: 'subjectTaken',
+  args: {
+    issuer: 'https://idp.example.com/realms/main',
+    subject: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+  },
+};

@@ -11,20 +11,25 @@ import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
+  type SessionsModuleOptions,
   type SessionsSettings,
 } from './sessions.options';
-import { lifetimeViolations } from './sessions.service';
+import { lifetimeViolations, subjectViolations } from './sessions.service';
+import { defaultSubjectIssuer } from './subjects.service';
 
 /**
- * Validates a sign-in body in one pass: the DTO's rules and the configured
- * lifetime bounds together, so a 400 names every bad field at once.
+ * Validates a sign-in body in one pass: the DTO's rules, the configured
+ * lifetime bounds and the subject's issuer together, so a 400 names every bad
+ * field at once.
  */
 @Injectable()
 export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateSessionRequest>> {
   private readonly options: ResolvedSessionsOptions;
+  private readonly subjectIssuer: string | undefined;
 
   constructor(@Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings) {
     this.options = resolveSessionsOptions(options);
+    this.subjectIssuer = defaultSubjectIssuer((options as Partial<SessionsModuleOptions>).auth);
   }
 
   async transform(value: unknown): Promise<CreateSessionRequest> {
@@ -45,6 +50,7 @@ export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateS
     const invalid = new Set(violations.map((v) => v.field));
     violations.push(
       ...lifetimeViolations(body, this.options).filter((v) => !invalid.has(v.field ?? '')),
+      ...subjectViolations(body, this.subjectIssuer).filter((v) => !invalid.has(v.field ?? '')),
     );
     if (violations.length) throw new ValidationFailedError(violations);
     return body;

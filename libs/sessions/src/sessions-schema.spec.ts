@@ -12,6 +12,7 @@ describe('the sessions schema', () => {
       users: '"session_service".users',
       sessions: '"session_service".sessions',
       revocations: '"session_service".session_revocations',
+      subjects: '"session_service".user_subjects',
     });
     expect(sessionsTables('_a1').sessions).toBe('"_a1".sessions');
     expect(validateSchemaName('a'.repeat(63))).toBe('a'.repeat(63));
@@ -36,7 +37,7 @@ describe('the sessions schema', () => {
   it('gives the default schema the exported entities, and another schema entities of its own', () => {
     expect(sessionsDatabase().entities).toEqual(SESSIONS_ENTITIES);
     const other = sessionsDatabase({ schema: 'auth_sessions' }).entities;
-    expect(other).toHaveLength(3);
+    expect(other).toHaveLength(4);
     other.forEach((entity, i) => expect(entity.prototype).toBeInstanceOf(SESSIONS_ENTITIES[i]));
     expect(sessionsDatabase({ schema: 'auth_sessions' }).entities).toEqual(other);
   });

@@ -34,6 +34,8 @@ export interface SessionsTables {
   users: string;
   sessions: string;
   revocations: string;
+  /** Identity providers' subjects and the users they name. */
+  subjects: string;
 }
 
 /** Qualified names of the library's tables in `schema` (validated here). */
@@ -46,5 +48,6 @@ export function sessionsTables(schema: string = DEFAULT_SESSIONS_SCHEMA): Sessio
     users: `${quoted}.users`,
     sessions: `${quoted}.sessions`,
     revocations: `${quoted}.session_revocations`,
+    subjects: `${quoted}.user_subjects`,
   };
 }

@@ -4,6 +4,7 @@ import {
   AUTH_MODULE_OPTIONS,
   AUTH_PROVIDERS,
   SESSION_STATE_CHECKER,
+  SUBJECT_RESOLVER,
 } from '@session-service/auth';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
@@ -19,6 +20,7 @@ import { sessionsAuthOptions } from './sessions.options';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SessionsSweeper } from './sessions.sweeper';
+import { SubjectsService } from './subjects.service';
 import { UserSessionsController } from './user-sessions.controller';
 
 /**
@@ -48,7 +50,9 @@ import { UserSessionsController } from './user-sessions.controller';
     SessionsService,
     SessionStateService,
     SessionsSweeper,
+    SubjectsService,
     { provide: SESSION_STATE_CHECKER, useExisting: SessionStateService },
+    { provide: SUBJECT_RESOLVER, useExisting: SubjectsService },
     {
       provide: AUTH_MODULE_OPTIONS,
       inject: [SESSIONS_MODULE_OPTIONS],
@@ -56,7 +60,14 @@ import { UserSessionsController } from './user-sessions.controller';
     },
     ...AUTH_PROVIDERS,
   ],
-  exports: [SessionsService, SessionsSweeper, SESSION_STATE_CHECKER, ...AUTH_GUARDS],
+  exports: [
+    SessionsService,
+    SessionsSweeper,
+    SubjectsService,
+    SESSION_STATE_CHECKER,
+    SUBJECT_RESOLVER,
+    ...AUTH_GUARDS,
+  ],
 })
 export class SessionsModule extends ConfigurableSessionsModule {
   /** Refuses a bad `schema` at once, where the module is declared (`forRootAsync`: when its factory has run). */

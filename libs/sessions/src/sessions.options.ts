@@ -76,6 +76,16 @@ export interface SessionsModuleOptions {
    * 202 with its progress, ms; the batches go on in the background.
    */
   revokeBudgetMs?: number;
+  /**
+   * How long one instance reuses a subject mapping it has read (the
+   * `SUBJECT_RESOLVER` the JWT strategy asks), ms; 0 reads it on every call.
+   * A mapping never changes once recorded (a subject names one user for
+   * good), so only a deleted user outlives it. Unknown subjects are never
+   * cached: a mapping recorded a moment ago resolves at once.
+   */
+  subjectCacheMs?: number;
+  /** Mappings kept in that cache at most; past it the least recently used go. */
+  subjectCacheMaxEntries?: number;
 }
 
 /** Everything but `auth`: what the sessions providers themselves read. */
@@ -101,6 +111,8 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   streamWriteTimeoutMs: 5000,
   revokeBatchSize: 1000,
   revokeBudgetMs: 10_000,
+  subjectCacheMs: 60_000,
+  subjectCacheMaxEntries: 10_000,
 };
 
 export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {

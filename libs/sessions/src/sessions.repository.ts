@@ -50,6 +50,26 @@ export interface NewSession {
   amr: string[];
   ttlSeconds: number;
   idleTimeoutSeconds: number;
+  /** The identity provider's subject to map to the user, recorded with the session. */
+  subject?: { issuer: string; subject: string } | null;
+}
+
+/** Subjects `GET /api/users/{user_id}` lists at most (the oldest). */
+export const MAX_LISTED_SUBJECTS = 100;
+
+/** A subject mapping of a user, as `GET /api/users/{user_id}` lists it. */
+export interface UserSubjectRow {
+  issuer: string;
+  subject: string;
+  created_at: string;
+}
+
+/** A user as recorded, their subjects and how many active sessions they have. */
+export interface UserSummaryRow {
+  user_id: string;
+  username: string;
+  active_sessions: number;
+  subjects: UserSubjectRow[];
 }
 
 /** See `SessionsRepository.findUserSessionsPage`. */
@@ -194,6 +214,9 @@ export class SessionsRepository {
     /** `FROM` of both admin lists. */
     adminFrom: string;
     insert: string;
+    insertWithSubject: string;
+    resolveSubject: string;
+    userSummary: string;
     detail: string;
     isActive: string;
     revokeOne: string;
@@ -229,6 +252,43 @@ export class SessionsRepository {
          RETURNING *
        )
        SELECT ${SESSION_COLUMNS} FROM s`,
+      // The sign-in with its subject mapping, in one statement: the mapping is
+      // inserted, or found locked (a concurrent insert of it committed first)
+      // and kept when it names this user; when it names another user no
+      // CTE below writes anything and no row comes back.
+      insertWithSubject: `WITH mapped AS (
+         INSERT INTO ${t.subjects} AS m (issuer, subject, user_id) VALUES ($12, $13, $1)
+         ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id
+           WHERE m.user_id = EXCLUDED.user_id
+         RETURNING m.user_id
+       ), upserted_user AS (
+         INSERT INTO ${t.users} AS users (id, username)
+         SELECT $1::bigint, $2::varchar WHERE EXISTS (SELECT 1 FROM mapped)
+         ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, updated_at = now()
+           WHERE users.username IS DISTINCT FROM EXCLUDED.username
+       ), s AS (
+         INSERT INTO ${t.sessions} (user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
+                               idle_timeout_seconds, authenticated_at, last_active_at,
+                               idle_expires_at, expires_at)
+         SELECT $1::bigint, $3::varchar, $4::varchar, $5::varchar, $6::inet, $7::varchar, $8::varchar,
+                $9::text[], $11::int, now(), now(),
+                now() + make_interval(secs => LEAST($11::int, $10::int)),
+                now() + make_interval(secs => $10::int)
+          WHERE EXISTS (SELECT 1 FROM mapped)
+         RETURNING *
+       )
+       SELECT ${SESSION_COLUMNS} FROM s`,
+      resolveSubject: `SELECT user_id::text AS user_id FROM ${t.subjects} WHERE issuer = $1 AND subject = $2`,
+      userSummary: `SELECT u.id::text AS user_id, u.username,
+              (SELECT count(*)::int FROM ${t.sessions} s WHERE s.user_id = u.id AND ${ACTIVE}) AS active_sessions,
+              COALESCE((SELECT json_agg(json_build_object('issuer', m.issuer, 'subject', m.subject,
+                                                          'created_at', ${ISO('m.created_at')})
+                                        ORDER BY m.created_at, m.issuer, m.subject)
+                          FROM (SELECT * FROM ${t.subjects} m WHERE m.user_id = u.id
+                                 ORDER BY m.created_at, m.issuer, m.subject
+                                 LIMIT ${MAX_LISTED_SUBJECTS}) m), '[]'::json) AS subjects
+         FROM ${t.users} u
+        WHERE u.id = $1`,
       detail: `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
               ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
          FROM ${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id
@@ -417,21 +477,44 @@ export class SessionsRepository {
   /**
    * Records a sign-in: upserts the user (the name may have changed) and inserts
    * the session in one statement, so neither is written without the other.
+   * With a `subject`, its mapping to the user is inserted in the same
+   * statement; undefined when that subject is mapped to another user, and
+   * then nothing is written.
    */
-  async insert(session: NewSession): Promise<SessionRow> {
-    const [row]: SessionRow[] = await this.dataSource.query(this.sql.insert, [
-      session.userId,
-      session.username,
-      session.tenantId,
-      session.deviceId,
-      session.deviceType,
-      session.ip,
-      session.geoip,
-      session.userAgent,
-      session.amr,
-      session.ttlSeconds,
-      session.idleTimeoutSeconds,
+  async insert(session: NewSession): Promise<SessionRow | undefined> {
+    const { subject } = session;
+    const [row]: SessionRow[] = await this.dataSource.query(
+      subject ? this.sql.insertWithSubject : this.sql.insert,
+      [
+        session.userId,
+        session.username,
+        session.tenantId,
+        session.deviceId,
+        session.deviceType,
+        session.ip,
+        session.geoip,
+        session.userAgent,
+        session.amr,
+        session.ttlSeconds,
+        session.idleTimeoutSeconds,
+        ...(subject ? [subject.issuer, subject.subject] : []),
+      ],
+    );
+    return row;
+  }
+
+  /** The user id `subject` of `issuer` is mapped to, read on the primary (so a mapping just recorded is found). */
+  async resolveSubject(issuer: string, subject: string): Promise<string | null> {
+    const [row]: { user_id: string }[] = await this.dataSource.query(this.sql.resolveSubject, [
+      issuer,
+      subject,
     ]);
+    return row?.user_id ?? null;
+  }
+
+  /** A user as recorded, with their subjects (the oldest `MAX_LISTED_SUBJECTS`, oldest first) and active sessions counted. */
+  async findUserSummary(userId: string): Promise<UserSummaryRow | undefined> {
+    const [row] = await this.read<UserSummaryRow>(this.sql.userSummary, [userId]);
     return row;
   }
 

@@ -116,6 +116,7 @@ describe('SessionsService.recordSignIn', () => {
         amr: ['pwd', 'otp'],
         ttlSeconds: 43_200,
         idleTimeoutSeconds: 1_800,
+        subject: null,
       },
     ]);
   });

@@ -32,8 +32,10 @@ import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
   type ResolvedSessionsOptions,
   resolveSessionsOptions,
+  type SessionsModuleOptions,
   type SessionsSettings,
 } from './sessions.options';
+import { defaultSubjectIssuer } from './subjects.service';
 import { decodeListCursor, encodeListCursor } from './keyset-cursor';
 import {
   type AdminListFilter,
@@ -41,6 +43,7 @@ import {
   type RevocationActor,
   SessionsRepository,
   type StreamedAdminItem,
+  type UserSummaryRow,
 } from './sessions.repository';
 
 /** The smallest batch a bulk revocation shrinks to before a statement timeout is reported. */
@@ -90,6 +93,8 @@ export class SessionsService implements BeforeApplicationShutdown {
   /** Streamed lists open now, each holding a connection (see `streamConnections`). */
   private openStreams = 0;
   private readonly logger = new Logger('Sessions');
+  /** Issuer of a sign-in's `subject` when it names none (see `defaultSubjectIssuer`). */
+  private readonly subjectIssuer: string | undefined;
 
   constructor(
     private readonly repository: SessionsRepository,
@@ -97,6 +102,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     this.options = resolveSessionsOptions(options);
+    this.subjectIssuer = defaultSubjectIssuer((options as Partial<SessionsModuleOptions>).auth);
   }
 
   /**
@@ -173,10 +179,15 @@ export class SessionsService implements BeforeApplicationShutdown {
     };
   }
 
-  /** Records a sign-in, creating or renaming its user in the same statement. */
+  /**
+   * Records a sign-in, creating or renaming its user in the same statement,
+   * and with a `subject` its mapping to the user; 409 (nothing written) when
+   * that subject is mapped to another user.
+   */
   async recordSignIn(request: Readonly<CreateSessionRequest>): Promise<SessionRow> {
     const { ttlSeconds, idleTimeoutSeconds } = this.lifetimes(request);
-    return this.repository.insert({
+    const subject = this.subjectOf(request);
+    const row = await this.repository.insert({
       userId: String(request.user_id),
       username: request.username,
       tenantId: request.tenant_id ?? null,
@@ -188,7 +199,47 @@ export class SessionsService implements BeforeApplicationShutdown {
       amr: canonicalAmrList(request.amr),
       ttlSeconds,
       idleTimeoutSeconds,
+      subject,
     });
+    if (!row) {
+      throw ProblemError.fromTemplate('subjectTaken', 'default', {
+        issuer: subject!.issuer,
+        subject: subject!.subject,
+      });
+    }
+    return row;
+  }
+
+  /** The sign-in's subject mapping, its issuer defaulted; 400 as `subjectViolations` says. */
+  private subjectOf(
+    request: Readonly<CreateSessionRequest>,
+  ): { issuer: string; subject: string } | null {
+    const violations = subjectViolations(request, this.subjectIssuer);
+    if (violations.length) throw new ValidationFailedError(violations);
+    if (request.subject === undefined) return null;
+    return { issuer: (request.issuer ?? this.subjectIssuer)!, subject: request.subject };
+  }
+
+  /**
+   * A user as recorded (name, subjects, active sessions); 404 when the user
+   * does not exist. With a host's directory, existence and the name are the
+   * directory's; a user it knows who never signed in here has no subjects
+   * and no sessions.
+   */
+  async getUser(userId: string): Promise<UserSummaryRow> {
+    const directory = this.options.userDirectory;
+    const [row, exists, names] = await Promise.all([
+      this.repository.findUserSummary(userId),
+      directory?.exists(userId),
+      directory?.usernames([userId]),
+    ]);
+    if (!(exists ?? row !== undefined)) throw new UserNotFoundError(userId);
+    return {
+      user_id: userId,
+      username: names?.get(userId) ?? row?.username ?? '',
+      active_sessions: row?.active_sessions ?? 0,
+      subjects: row?.subjects ?? [],
+    };
   }
 
   /** One session of any status; 404 when there is none. */
@@ -353,6 +404,31 @@ export class SessionsService implements BeforeApplicationShutdown {
     if (violations.length) throw new ValidationFailedError(violations);
     return { ttlSeconds, idleTimeoutSeconds };
   }
+}
+
+/**
+ * A sign-in's `issuer` without a `subject` (it would be ignored), or a
+ * `subject` without an `issuer` where no default issuer is configured.
+ */
+export function subjectViolations(
+  request: Pick<CreateSessionRequest, 'subject' | 'issuer'>,
+  defaultIssuer: string | undefined,
+): FieldViolation[] {
+  if (request.subject === undefined && request.issuer !== undefined) {
+    return [
+      { field: 'issuer', code: 'required', description: 'issuer is only accepted with subject' },
+    ];
+  }
+  if (request.subject !== undefined && request.issuer === undefined && !defaultIssuer) {
+    return [
+      {
+        field: 'issuer',
+        code: 'required',
+        description: 'issuer is required with subject: no default issuer is configured',
+      },
+    ];
+  }
+  return [];
 }
 
 /** Per-sign-in lifetimes outside the configured bounds, one violation per field. */

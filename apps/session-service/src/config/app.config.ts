@@ -202,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxAbsoluteTtlSeconds: vars.SESSION_MAX_ABSOLUTE_TTL_SECONDS,
       maxIdleTimeoutSeconds: vars.SESSION_MAX_IDLE_TIMEOUT_SECONDS,
       sessionStateCacheMs: vars.SESSION_STATE_CACHE_MS,
+      subjectCacheMs: vars.SUBJECT_CACHE_MS,
       sweepIntervalMs: vars.SESSION_SWEEP_INTERVAL_MS,
       sweepBatchSize: vars.SESSION_SWEEP_BATCH_SIZE,
       retentionSeconds: vars.SESSION_RETENTION_SECONDS,

@@ -204,6 +204,11 @@ export class EnvironmentVariables {
 
   @IsInt(INT)
   @Min(0)
+  @Max(3_600_000)
+  SUBJECT_CACHE_MS = 60_000;
+
+  @IsInt(INT)
+  @Min(0)
   SESSION_SWEEP_INTERVAL_MS = 60_000;
 
   @IsInt(INT)

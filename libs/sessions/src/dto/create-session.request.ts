@@ -100,6 +100,30 @@ export class CreateSessionRequest {
   geoip?: string;
 
   @ApiPropertyOptional({
+    description:
+      "The identity provider's subject (`sub`) of this user, when it is not the platform's user id (a UUID, `auth0|...`): the mapping (issuer, subject) to user_id is recorded with the session, so tokens carrying that `sub` stand for the user. 409 when it already names another user",
+    example: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+    minLength: 1,
+    maxLength: 255,
+  })
+  @IsOptional()
+  @IsNotEmpty({ message: 'subject must not be empty' })
+  @BoundedText(COLUMN_LENGTH.subject)
+  subject?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Issuer (`iss`) of `subject`, only with it. Default: the issuer tokens are verified against (JWT_ISSUER, or JWT_OIDC_ISSUER); required with `subject` when none is configured',
+    example: 'https://idp.example.com/realms/main',
+    minLength: 1,
+    maxLength: 255,
+  })
+  @IsOptional()
+  @IsNotEmpty({ message: 'issuer must not be empty' })
+  @BoundedText(COLUMN_LENGTH.issuer)
+  issuer?: string;
+
+  @ApiPropertyOptional({
     type: 'integer',
     format: 'int64',
     description:

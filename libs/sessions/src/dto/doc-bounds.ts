@@ -28,6 +28,8 @@ export const COLUMN_LENGTH = {
   userAgent: 1024,
   revokedBy: 128,
   revokeReason: 256,
+  subject: 255,
+  issuer: 255,
 } as const;
 
 /** Feed and admin-list cursors: longer ones are refused (feed-cursor.ts, keyset-cursor.ts). */

@@ -3,11 +3,17 @@ import { DEFAULT_SESSIONS_SCHEMA, validateSchemaName } from '../sessions-schema'
 import { SessionRevocationEntity } from './session-revocation.entity';
 import { SessionEntity } from './session.entity';
 import { UserEntity } from './user.entity';
+import { UserSubjectEntity } from './user-subject.entity';
 
-export { SessionEntity, SessionRevocationEntity, UserEntity };
+export { SessionEntity, SessionRevocationEntity, UserEntity, UserSubjectEntity };
 
 /** The library's entities, on the default schema `session_service`. */
-export const SESSIONS_ENTITIES = [UserEntity, SessionEntity, SessionRevocationEntity];
+export const SESSIONS_ENTITIES = [
+  UserEntity,
+  SessionEntity,
+  SessionRevocationEntity,
+  UserSubjectEntity,
+];
 
 const bound = new Map<string, typeof SESSIONS_ENTITIES>();
 
@@ -37,7 +43,20 @@ export function sessionsEntities(options: { schema?: string } = {}): typeof SESS
     @Entity({ name: 'session_revocations', schema })
     class SchemaSessionRevocationEntity extends SessionRevocationEntity {}
 
-    entities = [SchemaUserEntity, SchemaSessionEntity, SchemaSessionRevocationEntity];
+    @Entity({ name: 'user_subjects', schema })
+    class SchemaUserSubjectEntity extends UserSubjectEntity {}
+    ManyToOne(() => SchemaUserEntity, { onDelete: 'CASCADE' })(
+      SchemaUserSubjectEntity.prototype,
+      'user',
+    );
+    JoinColumn({ name: 'user_id' })(SchemaUserSubjectEntity.prototype, 'user');
+
+    entities = [
+      SchemaUserEntity,
+      SchemaSessionEntity,
+      SchemaSessionRevocationEntity,
+      SchemaUserSubjectEntity,
+    ];
     bound.set(schema, entities);
   }
   return [...entities];

@@ -4,6 +4,7 @@ import { SessionLifecycle1763780000000 } from './1763780000000-session-lifecycle
 import { CoveringUserIndex1763790000000 } from './1763790000000-covering-user-index';
 import { CanonicalAmrNames1763800000000 } from './1763800000000-canonical-amr-names';
 import { SessionsSchema1763900000000 } from './1763900000000-sessions-schema';
+import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -11,6 +12,7 @@ export {
   InitialSchema1763770000000,
   SessionLifecycle1763780000000,
   SessionsSchema1763900000000,
+  UserSubjects1764000000000,
 };
 
 /** The library's migrations, in order, on the default schema `session_service`. */
@@ -20,6 +22,7 @@ export const SESSIONS_MIGRATIONS = [
   CoveringUserIndex1763790000000,
   CanonicalAmrNames1763800000000,
   SessionsSchema1763900000000,
+  UserSubjects1764000000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
