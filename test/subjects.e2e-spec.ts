@@ -219,3 +219,40 @@ describe('subject mapping', () => {
     });
   });
 });
+
+describe('a token whose subject is mapped, end to end', () => {
+  let t: TestApp;
+  let http: App;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    http = t.app.getHttpServer();
+    await resetDatabase(t.dataSource);
+  });
+
+  afterAll(() => t.close());
+
+  const post = (body: object) =>
+    request(http)
+      .post('/api/sessions')
+      .set(...bearer(serviceToken()))
+      .send(body);
+
+  it("lets a token whose sub is the IdP's UUID in once a sign-in recorded it, and not before", async () => {
+    const uuid = '0b3f1c2e-7d4a-4c1e-9f00-5a6b7c8d9e01';
+    const list = (token: string) =>
+      request(http)
+        .get('/sessions/user/602/sessions')
+        .set(...bearer(token));
+    const idpToken = tokenFor(uuid); // sub: the UUID, iss: the configured issuer
+    expectProblem(await list(idpToken), 401);
+    const created = await post(signIn({ user_id: 602, username: 'frank', subject: uuid })).expect(
+      201,
+    );
+    const bound = tokenFor(uuid, { claims: { session_id: created.body.id } });
+    const res = await list(bound).expect(200);
+    expect((res.body.items as { id: string }[]).map((s) => s.id)).toContain(created.body.id);
+    // The same subject from another issuer is no one.
+    expectProblem(await list(tokenFor(uuid, { sign: { issuer: KEYCLOAK } })), 401);
+  });
+});
