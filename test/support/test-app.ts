@@ -44,18 +44,26 @@ export async function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
   extra: {
     controllers?: (new (...args: never[]) => unknown)[];
-    /** Providers beside the application module (e.g. a SUBJECT_RESOLVER test double). */
+    /** Providers beside the application module; a `useValue` one also replaces the application's provider of its token. */
     providers?: Provider[];
     /** Where the service's log lines go (standard output otherwise); set `LOG_LEVEL` too. */
     logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnvironment(overrides));
-  const moduleRef = await Test.createTestingModule({
+  let builder = Test.createTestingModule({
     imports: [AppModule.forRoot(config, { logDestination: extra.logDestination })],
     controllers: extra.controllers ?? [],
     providers: extra.providers ?? [],
-  }).compile();
+  });
+  // A value given for a token the application provides itself replaces the application's
+  // (a SUBJECT_RESOLVER test double instead of the sessions library's resolver).
+  for (const provider of extra.providers ?? []) {
+    if (typeof provider === 'object' && 'useValue' in provider) {
+      builder = builder.overrideProvider(provider.provide).useValue(provider.useValue);
+    }
+  }
+  const moduleRef = await builder.compile();
   const app = configureApp(
     moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
       ...APP_OPTIONS,
