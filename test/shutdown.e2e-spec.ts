@@ -1,9 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
+import {
+  type ServiceProcess,
+  startServiceProcess as startService,
+} from './support/service-process';
 import { TcpProxy } from './support/tcp-proxy';
 import { testEnvironment } from './support/test-app';
 import { bearer, serviceToken, tokenFor } from './support/tokens';
@@ -15,36 +19,6 @@ import { bearer, serviceToken, tokenFor } from './support/tokens';
  * checked on the way.
  */
 const USER = 9001;
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
-    {
-      cwd: `${__dirname}/..`,
-      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const match = /Listening on (http:\/\/localhost:\d+)/.exec(output);
-    if (match) return { child, url: match[1], output: () => output };
-    if (child.exitCode !== null) throw new Error(`service exited early:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`service did not start:\n${output}`);
-}
 
 async function exitOf(child: ChildProcess, withinMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
@@ -208,7 +182,9 @@ describe('graceful shutdown of the real process', () => {
       });
 
     /** Sends SIGTERM; resolves with the exit code and how long it took (killed past 15 s). */
-    async function terminate(service: Service): Promise<{ code: number | null; ms: number }> {
+    async function terminate(
+      service: ServiceProcess,
+    ): Promise<{ code: number | null; ms: number }> {
       const signalledAt = Date.now();
       service.child.kill('SIGTERM');
       const code = await exitOf(service.child, 15_000);

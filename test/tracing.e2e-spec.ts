@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +9,7 @@ import {
   JwksTestServer,
   signWith,
 } from '../libs/auth/src/testing/jwks-test-server';
+import { startServiceProcess as startService } from './support/service-process';
 import { testEnvironment } from './support/test-app';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, tokenFor } from './support/tokens';
 
@@ -106,32 +106,6 @@ class Collector {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-async function startService(
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
-    {
-      cwd: `${__dirname}/..`,
-      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const match = /Listening on (http:\/\/localhost:\d+)/.exec(output);
-    if (match) return { child, url: match[1], output: () => output };
-    if (child.exitCode !== null) throw new Error(`service exited early:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`service did not start:\n${output}`);
 }
 
 describe('OpenTelemetry tracing of the real process', () => {

@@ -30,28 +30,6 @@ export interface AuthObserver {
 /** Injection token of the optional `AuthObserver`. */
 export const AUTH_OBSERVER = Symbol('AUTH_OBSERVER');
 
-let constructing: AuthObserver | undefined;
-
-/**
- * Runs `build` with `observer` as the one objects built meanwhile report to
- * (the strategy builds its `JwksKeyProvider` in its constructor). Synchronous,
- * so two applications in one process never see each other's observer.
- */
-export function withAuthObserver<T>(observer: AuthObserver | undefined, build: () => T): T {
-  const previous = constructing;
-  constructing = observer;
-  try {
-    return build();
-  } finally {
-    constructing = previous;
-  }
-}
-
-/** The observer of the `withAuthObserver` call under way, if any. */
-export function constructionObserver(): AuthObserver | undefined {
-  return constructing;
-}
-
 /** Calls an observer method, never letting the observer break authentication. */
 export function notify<K extends keyof AuthObserver>(
   observer: AuthObserver | undefined,

@@ -1,6 +1,6 @@
 import { Module, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AUTH_OBSERVER, type AuthObserver, withAuthObserver } from './auth-observer';
+import { AUTH_OBSERVER, type AuthObserver } from './auth-observer';
 import { AUTH_MODULE_OPTIONS, ConfigurableAuthModule } from './auth.module-definition';
 import { type AuthModuleOptions, usesHostStrategy } from './auth.options';
 import { JwtAuthGuard } from './jwt-auth.guard';
@@ -19,9 +19,7 @@ export const AUTH_PROVIDERS: Provider[] = [
     inject: [AUTH_MODULE_OPTIONS, ModuleRef, { token: AUTH_OBSERVER, optional: true }],
     // The strategy's JWKS key provider reports to the AUTH_OBSERVER, when one is provided.
     useFactory: (options: AuthModuleOptions, moduleRef: ModuleRef, observer?: AuthObserver) =>
-      usesHostStrategy(options)
-        ? null
-        : withAuthObserver(observer, () => new JwtStrategy(options, moduleRef)),
+      usesHostStrategy(options) ? null : new JwtStrategy(options, moduleRef, observer),
   },
   JwtAuthGuard,
   RolesGuard,

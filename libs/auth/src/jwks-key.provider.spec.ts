@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { type Algorithm, sign, verify } from 'jsonwebtoken';
-import { type AuthObserver, withAuthObserver } from './auth-observer';
+import type { AuthObserver } from './auth-observer';
 import { JWKS_DEFAULTS, resolveAuthOptions, type ResolvedJwksOptions } from './auth.options';
 import {
   discoveryUrl,
@@ -26,6 +26,7 @@ let server: JwksTestServer;
 function provider(
   overrides: Partial<ResolvedJwksOptions> = {},
   algorithms: Algorithm[] = ['RS256', 'ES256'],
+  observer?: AuthObserver,
 ): JwksKeyProvider {
   return new JwksKeyProvider(
     {
@@ -37,6 +38,7 @@ function provider(
       ...overrides,
     },
     algorithms,
+    observer,
   );
 }
 
@@ -100,8 +102,7 @@ describe('JwksKeyProvider', () => {
       keyDropped: ({ kid }) => events.push(`dropped ${kid}`),
       verifyFailed: () => events.push('never called here'),
     };
-    // The way the strategy builds it: inside withAuthObserver.
-    const keys = withAuthObserver(observer, () => provider());
+    const keys = provider({}, undefined, observer);
     await keys.keyFor(signWith(rsa, claims));
     const rotated = generateSigningKey('ES256');
     server.keys = [rotated, rsa];
@@ -124,14 +125,11 @@ describe('JwksKeyProvider', () => {
   });
 
   it('keeps working when its observer throws', async () => {
-    const throwing = withAuthObserver(
-      {
-        jwksFetched: () => {
-          throw new Error('observer broke');
-        },
+    const throwing = provider({}, undefined, {
+      jwksFetched: () => {
+        throw new Error('observer broke');
       },
-      () => provider(),
-    );
+    });
     await expect(throwing.keyFor(signWith(rsa, claims))).resolves.toMatchObject({ type: 'public' });
   });
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { type Algorithm, decode } from 'jsonwebtoken';
 import { JwksClient, type SigningKey } from 'jwks-rsa';
-import { type AuthObserver, constructionObserver, notify } from './auth-observer';
+import { type AuthObserver, notify } from './auth-observer';
 import type { ResolvedJwksOptions } from './auth.options';
 
 /** Why no key was found for a token (for metrics): the token itself, or its `kid`. */
@@ -62,18 +62,15 @@ export class JwksKeyProvider {
   private readonly recentFetches: number[] = [];
   /** The keys of the last fetch, by `kid`, to report keys added and dropped. */
   private knownKeys?: Map<string, string | undefined>;
-  private readonly observer?: AuthObserver;
 
   /**
-   * `observer` (or the one of a `withAuthObserver` call under way) hears of
-   * every fetch, failed fetch, and key added or dropped.
+   * `observer` hears of every fetch, failed fetch, and key added or dropped.
    */
   constructor(
     private readonly options: ResolvedJwksOptions,
     private readonly algorithms: readonly Algorithm[],
-    observer?: AuthObserver,
+    private readonly observer?: AuthObserver,
   ) {
-    this.observer = observer ?? constructionObserver();
     if (Boolean(options.uri) === Boolean(options.oidcIssuer)) {
       throw new Error('JwksKeyProvider needs exactly one of uri and oidcIssuer');
     }

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
+import { AUTH_OBSERVER, type AuthObserver } from './auth-observer';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
 import {
   type AuthModuleOptions,
@@ -53,9 +54,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
    */
   readonly passportName = `${SESSIONS_JWT_STRATEGY}-${++registeredStrategies}`;
 
-  constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions, moduleRef: ModuleRef) {
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
+    moduleRef: ModuleRef,
+    /** Hears of the JWKS fetches and key changes. */
+    @Optional() @Inject(AUTH_OBSERVER) observer?: AuthObserver,
+  ) {
     const resolved = resolveAuthOptions(options);
-    const jwks = resolved.jwks && new JwksKeyProvider(resolved.jwks, resolved.algorithms);
+    const jwks = resolved.jwks && new JwksKeyProvider(resolved.jwks, resolved.algorithms, observer);
     super({
       // Only the Authorization header: never a query string or body (RFC 6750 section 2.1);
       // one header, one b64token, and no `crit` extension the service does not understand.
