@@ -84,14 +84,17 @@ export interface JwksAuthOptions extends AuthCommonOptions {
  */
 export interface HostStrategyAuthOptions extends Pick<
   AuthCommonOptions,
-  'rolesClaim' | 'adminRole' | 'serviceRole' | 'sessionClaim'
+  'userIdClaim' | 'rolesClaim' | 'adminRole' | 'serviceRole' | 'sessionClaim'
 > {
   /** Name the host's strategy is registered under with passport, e.g. `jwt`. */
   hostStrategy: string;
   /**
    * Turns the host strategy's user into the caller; `undefined` refuses the
-   * request (401). Default: `defaultHostUser` (the user id from `userId`, `sub`
-   * or `id`, roles from `rolesClaim`, the session from `sessionClaim`).
+   * request (401). Default: the user's fields read like token claims: the
+   * user id at `userIdClaim` (not given: `userId`, `sub` or `id`; a value
+   * that is not an integer user id is resolved through the subject mappings
+   * by `iss` and `sub`, as a token's would be), roles from `rolesClaim`, the
+   * session from `sessionClaim`.
    */
   toUser?: (user: unknown) => AuthenticatedUser | undefined;
   verificationKey?: undefined;

@@ -8,6 +8,7 @@ import { AuthenticationError } from '@session-service/problem';
 import { type HostStrategyAuthOptions, resolveAuthOptions } from './auth.options';
 import type { AuthenticatedUser } from './authenticated-user';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { SUBJECT_RESOLVER } from './subject-resolver.port';
 
 const HOST_SECRET = 'a-host-applications-secret-of-32-bytes!!';
 const SID = '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10';
@@ -34,9 +35,14 @@ function registerHostStrategy(
 registerHostStrategy('host-claims', (payload) => payload);
 registerHostStrategy('host-entity', (payload) => ({ id: Number(payload.sub), name: 'grace' }));
 
-function moduleRefWith(active: boolean) {
+/** The application's session checker, and its subject mappings (`iss sub` -> user id). */
+function moduleRefWith(active: boolean, subjects: Record<string, string> = {}) {
   const checker = { isActive: vi.fn(() => Promise.resolve(active)) };
-  return { checker, moduleRef: { get: vi.fn(() => checker) } as unknown as ModuleRef };
+  const resolver = {
+    resolve: vi.fn((iss: string, sub: string) => Promise.resolve(subjects[`${iss} ${sub}`])),
+  };
+  const get = vi.fn((token: unknown) => (token === SUBJECT_RESOLVER ? resolver : checker));
+  return { checker, resolver, moduleRef: { get } as unknown as ModuleRef };
 }
 
 function requestWith(claims: Record<string, unknown>, secret = HOST_SECRET) {
@@ -53,13 +59,17 @@ function requestWith(claims: Record<string, unknown>, secret = HOST_SECRET) {
 async function authenticate(
   options: HostStrategyAuthOptions,
   claims: Record<string, unknown>,
-  { active = true, secret = HOST_SECRET } = {},
+  {
+    active = true,
+    secret = HOST_SECRET,
+    subjects = {},
+  }: { active?: boolean; secret?: string; subjects?: Record<string, string> } = {},
 ) {
-  const { checker, moduleRef } = moduleRefWith(active);
+  const { checker, resolver, moduleRef } = moduleRefWith(active, subjects);
   const guard = new JwtAuthGuard(options, moduleRef);
   const { req, context } = requestWith(claims, secret);
   const outcome = await guard.canActivate(context).catch((error: unknown) => error);
-  return { outcome, user: req.user as AuthenticatedUser | undefined, checker };
+  return { outcome, user: req.user as AuthenticatedUser | undefined, checker, resolver };
 }
 
 describe('JwtAuthGuard with the host application passport strategy', () => {
@@ -83,6 +93,38 @@ describe('JwtAuthGuard with the host application passport strategy', () => {
     const { outcome, user } = await authenticate({ hostStrategy: 'host-entity' }, { sub: '42' });
     expect(outcome).toBe(true);
     expect(user).toEqual({ userId: '42', roles: [], sessionId: undefined });
+  });
+
+  it('reads the user id at userIdClaim when it is given, and nowhere else', async () => {
+    const options = { hostStrategy: 'host-claims', userIdClaim: 'ext.uid' };
+    const found = await authenticate(options, { sub: '5', ext: { uid: 1234 } });
+    expect(found.outcome).toBe(true);
+    expect(found.user?.userId).toBe('1234');
+    // `sub` is not a fallback once a claim is named: the caller would be another user.
+    const missing = await authenticate(options, { sub: '5', iss: 'https://idp.example' });
+    expect(missing.outcome).toBeInstanceOf(AuthenticationError);
+  });
+
+  it("resolves a host user's non-integer subject through the subject mappings, by iss and sub", async () => {
+    const iss = 'https://keycloak.example/realms/acme';
+    const sub = '5f0c3a8e-2b1d-4c6e-9a7f-1e2d3c4b5a69';
+    const subjects = { [`${iss} ${sub}`]: '2001' };
+    const { outcome, user, resolver } = await authenticate(
+      { hostStrategy: 'host-claims' },
+      { iss, sub },
+      { subjects },
+    );
+    expect(outcome).toBe(true);
+    expect(user?.userId).toBe('2001');
+    expect(resolver.resolve).toHaveBeenCalledWith(iss, sub);
+    // The same subject from another issuer maps to no one.
+    const other = await authenticate(
+      { hostStrategy: 'host-claims' },
+      { iss: 'https://other.example', sub },
+      { subjects },
+    );
+    expect(other.outcome).toBeInstanceOf(AuthenticationError);
+    expect(other.user?.userId).toBeUndefined();
   });
 
   it('maps the host user with toUser when given', async () => {

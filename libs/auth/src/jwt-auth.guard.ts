@@ -32,7 +32,10 @@ import {
   InvalidTokenClaimsError,
   JwtStrategy,
   SESSIONS_JWT_STRATEGY,
+  SubjectResolverLookup,
+  userIdFromClaims,
 } from './jwt.strategy';
+import { readClaim } from './claim-path';
 import { TokenKeyError } from './jwks-key.provider';
 import { SessionStateLookup } from './session-state.port';
 
@@ -52,11 +55,14 @@ type CallerRequest = Request & { user?: unknown };
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly passport: CanActivate;
+  private readonly sessions: SessionStateLookup;
+  private readonly subjects: SubjectResolverLookup;
   private readonly host?: {
     toUser?: (user: unknown) => AuthenticatedUser | undefined;
     claimPaths: ResolvedClaimPaths;
+    /** `userIdClaim` was given: the user id is read there, not from `userId`, `sub` or `id`. */
+    userIdClaimSet: boolean;
   };
-  private readonly sessions: SessionStateLookup;
 
   constructor(
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
@@ -84,9 +90,11 @@ export class JwtAuthGuard implements CanActivate {
       this.host = {
         toUser: resolved.toUser,
         claimPaths: resolved.claimPaths,
+        userIdClaimSet: options.userIdClaim !== undefined,
       };
     }
     this.sessions = new SessionStateLookup(moduleRef);
+    this.subjects = new SubjectResolverLookup(moduleRef);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -135,9 +143,14 @@ export class JwtAuthGuard implements CanActivate {
     return user;
   }
 
-  /** The caller behind the host strategy's user: mapped by `toUser`, or read like token claims. */
+  /**
+   * The caller behind the host strategy's user: mapped by `toUser`, or read
+   * like token claims (the user id at `userIdClaim`, by default `userId`,
+   * `sub` or `id`; a user id that is not an integer is resolved through the
+   * subject mappings like a token's, by `iss` and `sub`).
+   */
   private async callerOfHost(user: unknown): Promise<AuthenticatedUser> {
-    const { toUser, claimPaths } = this.host!;
+    const { toUser, claimPaths, userIdClaimSet } = this.host!;
     if (toUser) {
       const mapped = toUser(user);
       if (!mapped) throw new InvalidTokenClaimsError('the host user maps to no caller');
@@ -153,8 +166,11 @@ export class JwtAuthGuard implements CanActivate {
       throw new InvalidTokenClaimsError('the host user is not an object');
     }
     const claims = user as Record<string, unknown>;
-    const subject = claims.userId ?? claims.sub ?? claims.id;
-    return callerFromClaims(claims, subject, claimPaths, this.sessions);
+    const direct = userIdClaimSet
+      ? readClaim(claims, claimPaths.userId)
+      : (claims.userId ?? claims.sub ?? claims.id);
+    const userId = await userIdFromClaims(claims, direct, this.subjects);
+    return callerFromClaims(claims, userId, claimPaths, this.sessions);
   }
 }
 

@@ -104,26 +104,31 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
         throw new InvalidTokenClaimsError('iat is in the future');
       }
     }
-    const userId = await this.userIdOf(claims);
+    const direct = readClaim(claims, this.claimPaths.userId);
+    const userId = await userIdFromClaims(claims, direct, this.subjects);
     return callerFromClaims(claims, userId, this.claimPaths, this.sessions);
   }
+}
 
-  /**
-   * The integer user id at `userIdClaim`; otherwise the one the application's
-   * SubjectResolver maps the token's (`iss`, `sub`) to, if it has one.
-   */
-  private async userIdOf(claims: TokenClaims): Promise<string> {
-    const direct = parseUserId(readClaim(claims, this.claimPaths.userId));
-    if (direct) return direct;
-    const resolver = this.subjects.get();
-    const { iss, sub } = claims;
-    if (!resolver || typeof iss !== 'string' || typeof sub !== 'string' || !iss || !sub) {
-      throw new InvalidTokenClaimsError('token has no valid sub');
-    }
-    const mapped = parseUserId(await resolver.resolve(iss, sub));
-    if (!mapped) throw new InvalidTokenClaimsError('token has no valid sub');
-    return mapped;
+/**
+ * The integer user id `direct` (read at `userIdClaim`); otherwise the one the
+ * application's SubjectResolver maps the claims' (`iss`, `sub`) to, if it has one.
+ */
+export async function userIdFromClaims(
+  claims: Record<string, unknown>,
+  direct: unknown,
+  subjects: SubjectResolverLookup,
+): Promise<string> {
+  const userId = parseUserId(direct);
+  if (userId) return userId;
+  const resolver = subjects.get();
+  const { iss, sub } = claims;
+  if (!resolver || typeof iss !== 'string' || typeof sub !== 'string' || !iss || !sub) {
+    throw new InvalidTokenClaimsError('token has no valid sub');
   }
+  const mapped = parseUserId(await resolver.resolve(iss, sub));
+  if (!mapped) throw new InvalidTokenClaimsError('token has no valid sub');
+  return mapped;
 }
 
 /**
