@@ -12,9 +12,10 @@ import {
   MetricsModule,
   RateLimitModule,
   RequestLoggingModule,
+  SessionMetrics,
 } from '@session-service/ops';
 import { ProblemModule } from '@session-service/problem';
-import { sessionsDatabase, SessionsModule } from '@session-service/sessions';
+import { SESSIONS_OBSERVER, sessionsDatabase, SessionsModule } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
@@ -84,8 +85,10 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         // JWKS fetches and refused tokens counted in /metrics (the module is global: the auth guards see it).
         { provide: AUTH_OBSERVER, useExisting: AuthMetrics },
+        // Sign-ins, ended sessions and the revocation feed's lag, for the sessions library.
+        { provide: SESSIONS_OBSERVER, useExisting: SessionMetrics },
       ],
-      exports: [APP_CONFIG, AUTH_OBSERVER],
+      exports: [APP_CONFIG, AUTH_OBSERVER, SESSIONS_OBSERVER],
     };
   }
 }

@@ -30,17 +30,20 @@ export interface AuthObserver {
 /** Injection token of the optional `AuthObserver`. */
 export const AUTH_OBSERVER = Symbol('AUTH_OBSERVER');
 
-/** Calls an observer method, never letting the observer break authentication. */
-export function notify<K extends keyof AuthObserver>(
-  observer: AuthObserver | undefined,
+/**
+ * Calls an observer's method if it has one (the auth library's, the sessions
+ * library's), never letting the observer break the request.
+ */
+export function notify<O extends object, K extends keyof O>(
+  observer: O | undefined,
   method: K,
-  ...args: Parameters<NonNullable<AuthObserver[K]>>
+  ...args: O[K] extends ((...a: infer P) => unknown) | undefined ? P : never
 ): void {
   const fn = observer?.[method] as ((...a: unknown[]) => void) | undefined;
-  if (!fn) return;
+  if (typeof fn !== 'function') return;
   try {
     fn.apply(observer, args);
   } catch {
-    // An observer's failure is its own; authentication goes on.
+    // An observer's failure is its own; the request goes on.
   }
 }

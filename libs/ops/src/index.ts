@@ -16,6 +16,7 @@ export {
   REQUEST_LOGGING_MODULE_OPTIONS,
 } from './request-logging.module-definition';
 export * from './route-pattern';
+export * from './session-metrics';
 export * from './throttler-storage';
 export {
   IP_THROTTLER,

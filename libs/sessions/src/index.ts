@@ -34,3 +34,4 @@ export * from './sessions.service';
 export * from './sessions.sweeper';
 export * from './subjects.service';
 export * from './user-directory';
+export * from './sessions-observer';

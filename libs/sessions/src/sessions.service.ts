@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   catchError,
   EMPTY,
@@ -18,7 +18,7 @@ import {
   UserNotFoundError,
   ValidationFailedError,
 } from '@session-service/problem';
-import type { AuthenticatedUser } from '@session-service/auth';
+import { type AuthenticatedUser, notify } from '@session-service/auth';
 import { canonicalAmrList } from './amr';
 import { deriveDeviceType } from './device-type';
 import type { CreateSessionRequest } from './dto/create-session.request';
@@ -27,6 +27,7 @@ import { buildPageInfo, pageOffset } from './pagination';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SessionStateService } from './session-state.service';
+import { endReasonOf, SESSIONS_OBSERVER, type SessionsObserver } from './sessions-observer';
 import type { UserDirectory } from './user-directory';
 import { SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import {
@@ -100,6 +101,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     private readonly repository: SessionsRepository,
     private readonly state: SessionStateService,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
+    @Optional() @Inject(SESSIONS_OBSERVER) private readonly observer?: SessionsObserver,
   ) {
     this.options = resolveSessionsOptions(options);
     this.subjectIssuer = defaultSubjectIssuer((options as Partial<SessionsModuleOptions>).auth);
@@ -207,6 +209,7 @@ export class SessionsService implements BeforeApplicationShutdown {
         subject: subject!.subject,
       });
     }
+    notify(this.observer, 'sessionRecorded');
     return row;
   }
 
@@ -258,6 +261,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     const result = await this.repository.revokeOne(sessionId, ownerId, actor);
     if (result.found === 0) throw new SessionNotFoundError(sessionId);
     this.state.forget(sessionId);
+    this.ended(actor, result.revoked);
   }
 
   /**
@@ -334,9 +338,23 @@ export class SessionsService implements BeforeApplicationShutdown {
         throw error;
       }
       progress.revoked += batch.revoked;
+      this.ended(actor, batch.revoked);
       if (batch.found < size) return;
       size = Math.min(largest, Math.ceil(size * 1.25));
     }
+  }
+
+  /** Reports `count` sessions ended by `actor` to the observer. */
+  private ended(actor: RevocationActor, count: number): void {
+    if (count > 0) notify(this.observer, 'sessionsEnded', { reason: endReasonOf(actor.by), count });
+  }
+
+  /** Reports the feed's lag of the revocations handed to a reader. */
+  private read(rows: readonly RevocationRow[]): void {
+    if (rows.length === 0 || !this.observer?.revocationsRead) return;
+    const now = Date.now();
+    const lagSeconds = rows.map((r) => Math.max(0, now - Date.parse(r.revoked_at)) / 1000);
+    notify(this.observer, 'revocationsRead', { lagSeconds });
   }
 
   /** Records activity on an active session; 404 if unknown, 409 if revoked or expired. */
@@ -363,6 +381,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       const rows = await this.repository.readRevocations(after, FEED_STREAM_BATCH);
       const last = rows.at(-1);
       if (last) after = { xid: last.xid, id: last.id };
+      this.read(rows);
       return rows;
     };
     return timer(0, this.options.feedPollIntervalMs).pipe(
@@ -383,6 +402,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     const rows = await this.repository.readRevocations(after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    this.read(page);
     return {
       rows: page,
       nextCursor: last ? encodeFeedCursor({ xid: last.xid, id: last.id }) : encodeFeedCursor(after),

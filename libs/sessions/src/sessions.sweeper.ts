@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { notify } from '@session-service/auth';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
@@ -9,6 +10,7 @@ import {
   type SessionsSettings,
 } from './sessions.options';
 import { DEFAULT_SESSIONS_SCHEMA, sessionsTables } from './sessions-schema';
+import { SESSIONS_OBSERVER, type SessionsObserver } from './sessions-observer';
 
 /**
  * Key of the PostgreSQL advisory lock that lets one instance sweep the
@@ -57,6 +59,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
+    @Optional() @Inject(SESSIONS_OBSERVER) private readonly observer?: SessionsObserver,
   ) {
     this.options = resolveSessionsOptions(options);
     const t = sessionsTables(this.options.schema);
@@ -108,6 +111,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
       try {
         const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
         const expired = await this.repeat(runner, this.sql.expire, [batch]);
+        if (expired) notify(this.observer, 'sessionsEnded', { reason: 'expired', count: expired });
         const deleted = await this.repeat(runner, this.sql.deleteEnded, [batch, retention]);
         const feedDeleted = await this.repeat(runner, this.sql.deleteFeed, [batch, retention]);
         if (expired || deleted || feedDeleted) {
