@@ -19,7 +19,9 @@ SET session_replication_role = replica;
 -- The service's tables are in its schema (DATABASE_SCHEMA, default session_service).
 SET search_path TO session_service, public;
 
-TRUNCATE sessions, users, session_revocations;
+-- CASCADE: every table that references users or sessions (subject mappings and the like)
+-- starts empty too.
+TRUNCATE sessions, users, session_revocations CASCADE;
 
 -- Drop the secondary indexes of sessions (whatever the migrations made) and rebuild them
 -- after the load from their own definitions: much faster than 1M index insertions each.

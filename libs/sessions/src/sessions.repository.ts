@@ -394,7 +394,10 @@ export class SessionsRepository {
       if (held) {
         await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, params);
       } else {
-        await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        // No JIT for this plan: its cost is far above jit_above_cost, and compiling it took
+        // 280-370 ms of the first byte against 14-84 ms to declare it without (1M sessions,
+        // docs/performance.md); the rows come no faster compiled. One round trip for both.
+        await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off');
         await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params);
       }
     } catch (error) {
