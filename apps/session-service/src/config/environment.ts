@@ -207,6 +207,27 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   SUBJECT_CACHE_MS = 60_000;
 
+  /** Unset or empty: no limit. */
+  @IsOptional()
+  @IsInt(INT)
+  @Min(1)
+  @Max(10_000)
+  SESSION_MAX_PER_USER?: number;
+
+  @IsIn(['evict-oldest', 'deny'])
+  SESSION_LIMIT_POLICY: 'evict-oldest' | 'deny' = 'evict-oldest';
+
+  @IsIn(['true', 'false'])
+  SESSION_REPLACE_SAME_DEVICE: 'true' | 'false' = 'false';
+
+  @IsIn(['defaults', 'reject'])
+  UNKNOWN_TENANT: 'defaults' | 'reject' = 'defaults';
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(3_600_000)
+  TENANT_CACHE_MS = 60_000;
+
   @IsInt(INT)
   @Min(0)
   SESSION_SWEEP_INTERVAL_MS = 60_000;
