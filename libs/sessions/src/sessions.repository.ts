@@ -313,7 +313,7 @@ export class SessionsRepository {
       userSessionsCount: { name: statementName('user_sessions_count', count), text: count },
       adminFrom: `${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id`,
       insert: (guard: string) => `WITH upserted_user AS (
-         INSERT INTO ${t.users} AS users (id, username) VALUES ($1, $2)
+         INSERT INTO ${t.users} AS users (id, username) SELECT $1::bigint, $2::varchar WHERE ${guard}
          ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, updated_at = now()
            WHERE users.username IS DISTINCT FROM EXCLUDED.username
        ), s AS (
@@ -333,7 +333,8 @@ export class SessionsRepository {
       // and kept when it names this user; when it names another user no
       // CTE below writes anything and no row comes back.
       insertWithSubject: (guard: string) => `WITH mapped AS (
-         INSERT INTO ${t.subjects} AS m (issuer, subject, user_id) VALUES ($12, $13, $1)
+         INSERT INTO ${t.subjects} AS m (issuer, subject, user_id)
+         SELECT $12::varchar, $13::varchar, $1::bigint WHERE ${guard}
          ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id
            WHERE m.user_id = EXCLUDED.user_id
          RETURNING m.user_id
@@ -350,7 +351,7 @@ export class SessionsRepository {
                 $9::text[], $11::int, now(), now(),
                 now() + make_interval(secs => LEAST($11::int, $10::int)),
                 now() + make_interval(secs => $10::int)
-          WHERE EXISTS (SELECT 1 FROM mapped) AND ${guard}
+          WHERE EXISTS (SELECT 1 FROM mapped)
          RETURNING *
        )
        SELECT ${SESSION_COLUMNS} FROM s`,

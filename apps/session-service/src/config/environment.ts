@@ -332,7 +332,7 @@ const NUMERIC = new Set(
   Object.entries(new EnvironmentVariables())
     .filter(([, v]) => typeof v === 'number')
     .map(([k]) => k)
-    .concat(['MANAGEMENT_PORT']),
+    .concat(['MANAGEMENT_PORT', 'SESSION_MAX_PER_USER']),
 );
 
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
@@ -348,6 +348,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'JWT_ISSUER',
     'JWT_AUDIENCE',
     'MANAGEMENT_PORT',
+    'SESSION_MAX_PER_USER',
     'API_DOCS_ENABLED',
     'REDIS_URL',
     'REDIS_KEY_PREFIX',
