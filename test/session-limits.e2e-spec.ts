@@ -9,9 +9,7 @@ import { adminToken, bearer, serviceToken } from './support/tokens';
 /** Tenants and users' own limits outlive resetDatabase: each spec empties them. */
 async function resetAll(dataSource: DataSource): Promise<void> {
   await resetDatabase(dataSource);
-  await dataSource.query(
-    'TRUNCATE session_service.tenants, session_service.user_session_limits',
-  );
+  await dataSource.query('TRUNCATE session_service.tenants, session_service.user_session_limits');
 }
 
 const signIn = (userId: number, overrides: Record<string, unknown> = {}) => ({
@@ -138,7 +136,9 @@ describe('concurrent-session limits', () => {
       await insertUser(t.dataSource, 802);
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        ids.push(await insertSession(t.dataSource, { userId: 802, lastActiveOffset: -1000 + i * 100 }));
+        ids.push(
+          await insertSession(t.dataSource, { userId: 802, lastActiveOffset: -1000 + i * 100 }),
+        );
       }
       const created = (await record(signIn(802)).expect(201)).body;
       expect(activeIds(await sessionsOf(t.dataSource, 802)).sort()).toEqual(
@@ -317,10 +317,10 @@ describe('concurrent-session limits', () => {
   it('50 simultaneous sign-ins with a limit of 5 leave exactly 5 active and 45 feed rows', async () => {
     await record(signIn(841)).expect(201);
     await putLimit(841, { max_sessions: 5 }).expect(200);
-    await t.dataSource.query('TRUNCATE session_service.sessions, session_service.session_revocations');
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () => record(signIn(841))),
+    await t.dataSource.query(
+      'TRUNCATE session_service.sessions, session_service.session_revocations',
     );
+    const answers = await Promise.all(Array.from({ length: 50 }, () => record(signIn(841))));
     expect(answers.map((r) => r.status)).toEqual(Array(50).fill(201));
     const rows = await sessionsOf(t.dataSource, 841);
     expect(rows).toHaveLength(50);

@@ -9,9 +9,7 @@ import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
 /** Tenants and users' own limits outlive resetDatabase: each spec empties them. */
 async function resetTenants(dataSource: DataSource): Promise<void> {
   await resetDatabase(dataSource);
-  await dataSource.query(
-    'TRUNCATE session_service.tenants, session_service.user_session_limits',
-  );
+  await dataSource.query('TRUNCATE session_service.tenants, session_service.user_session_limits');
 }
 
 const signIn = (overrides: Record<string, unknown> = {}) => ({
@@ -108,9 +106,10 @@ describe('tenants', () => {
 
     it('changes only the settings a PATCH gives and moves updated_at', async () => {
       const created = (await create({ tenant_id: 'tnt_a', max_sessions: 4 }).expect(201)).body;
-      const res = await patch('tnt_a', { limit_policy: 'deny', max_idle_timeout_seconds: 3600 }).expect(
-        200,
-      );
+      const res = await patch('tnt_a', {
+        limit_policy: 'deny',
+        max_idle_timeout_seconds: 3600,
+      }).expect(200);
       expect(res.body).toMatchObject({
         max_sessions: 4,
         limit_policy: 'deny',
@@ -118,7 +117,9 @@ describe('tenants', () => {
         idle_timeout_seconds: 1800,
         created_at: created.created_at,
       });
-      expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.updated_at));
+      expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(
+        Date.parse(created.updated_at),
+      );
       const cleared = await patch('tnt_a', { max_sessions: null }).expect(200);
       expect(cleared.body.max_sessions).toBeNull();
     });
@@ -181,7 +182,10 @@ describe('tenants', () => {
         }),
         400,
       );
-      expect(fieldsOf(body).sort()).toEqual(['max_absolute_ttl_seconds', 'min_idle_timeout_seconds']);
+      expect(fieldsOf(body).sort()).toEqual([
+        'max_absolute_ttl_seconds',
+        'min_idle_timeout_seconds',
+      ]);
       const crossed = expectProblem(
         await create({
           tenant_id: 'tnt_a',
@@ -268,7 +272,11 @@ describe('tenants', () => {
     });
 
     it('holds a sign-in’s own lifetimes to the tenant’s bounds', async () => {
-      await create({ tenant_id: 'tnt_a', max_idle_timeout_seconds: 900, idle_timeout_seconds: 600 });
+      await create({
+        tenant_id: 'tnt_a',
+        max_idle_timeout_seconds: 900,
+        idle_timeout_seconds: 600,
+      });
       const body = expectProblem(
         await record(signIn({ tenant_id: 'tnt_a', idle_timeout_seconds: 1200 })),
         400,

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiNoContentResponse,
@@ -25,11 +35,7 @@ import {
 } from './dto/revoke-sessions.response';
 import { UserIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
-import {
-  SessionLimitRequest,
-  SessionLimitResponse,
-  toSessionLimit,
-} from './dto/session-limit.dto';
+import { SessionLimitRequest, SessionLimitResponse, toSessionLimit } from './dto/session-limit.dto';
 import { TenantsService } from './tenants.service';
 
 const USER_ID = {

@@ -65,7 +65,11 @@ describe('lifetimePolicy', () => {
     expect(lifetimePolicy(options).idleTimeoutSeconds).toBe(1800);
     const policy = lifetimePolicy(
       options,
-      tenant({ idle_timeout_seconds: 600, max_idle_timeout_seconds: 900, absolute_ttl_seconds: 3600 }),
+      tenant({
+        idle_timeout_seconds: 600,
+        max_idle_timeout_seconds: 900,
+        absolute_ttl_seconds: 3600,
+      }),
     );
     expect(policy).toMatchObject({
       idleTimeoutSeconds: 600,

@@ -62,7 +62,10 @@ export function defaultTenantSettings(o: ResolvedSessionsOptions): TenantSetting
 }
 
 /** The lifetimes of a sign-in of `tenant` (absent: the service's own). */
-export function lifetimePolicy(o: ResolvedSessionsOptions, tenant?: TenantSettings): LifetimePolicy {
+export function lifetimePolicy(
+  o: ResolvedSessionsOptions,
+  tenant?: TenantSettings,
+): LifetimePolicy {
   if (!tenant) return o;
   return {
     absoluteTtlSeconds: tenant.absolute_ttl_seconds,
@@ -84,9 +87,14 @@ export function effectiveLimit(
   tenant: TenantSettings | undefined,
   user: UserSessionLimit | undefined,
 ): SessionLimit {
-  if (user) return { max_sessions: user.max_sessions, limit_policy: user.limit_policy, source: 'user' };
+  if (user)
+    return { max_sessions: user.max_sessions, limit_policy: user.limit_policy, source: 'user' };
   if (tenant) {
-    return { max_sessions: tenant.max_sessions, limit_policy: tenant.limit_policy, source: 'tenant' };
+    return {
+      max_sessions: tenant.max_sessions,
+      limit_policy: tenant.limit_policy,
+      source: 'tenant',
+    };
   }
   return { max_sessions: o.maxSessionsPerUser, limit_policy: o.limitPolicy, source: 'default' };
 }

@@ -241,7 +241,11 @@ export const POLICY_REVOKER = 'policy';
 
 /** A PostgreSQL advisory lock key (int8) for one user's sign-ins in one schema. */
 export function signInLockKey(schema: string, userId: string): string {
-  return createHash('sha256').update(`${schema}\u0000${userId}`).digest().readBigInt64BE(0).toString();
+  return createHash('sha256')
+    .update(`${schema}\u0000${userId}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
 }
 
 /** A sign-in's statement parameters, $1..$11 (and $12, $13 with a subject). */

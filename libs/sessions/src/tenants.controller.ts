@@ -119,7 +119,7 @@ export class TenantsController {
   @ApiOperation({
     summary: 'Delete a tenant (admin)',
     description:
-      "Its sessions keep their tenant_id; later sign-ins naming it follow UNKNOWN_TENANT.",
+      'Its sessions keep their tenant_id; later sign-ins naming it follow UNKNOWN_TENANT.',
   })
   @ApiParam(TENANT_ID)
   @ApiNoContentResponse({ description: 'Deleted' })

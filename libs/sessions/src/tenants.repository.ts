@@ -97,7 +97,11 @@ export class TenantsRepository {
    * undefined when it changed or went meanwhile, so a PATCH never writes
    * values validated against a state that is gone.
    */
-  async update(tenantId: string, s: TenantSettings, asRead: string): Promise<TenantRow | undefined> {
+  async update(
+    tenantId: string,
+    s: TenantSettings,
+    asRead: string,
+  ): Promise<TenantRow | undefined> {
     const [rows]: [TenantRow[], number] = await this.dataSource.query(this.sql.update, [
       tenantId,
       ...settingsParams(s),
@@ -125,7 +129,10 @@ export class TenantsRepository {
   }
 
   /** Sets a user's limit; undefined when the user does not exist. */
-  async putUserLimit(userId: string, limit: UserSessionLimit): Promise<UserSessionLimit | undefined> {
+  async putUserLimit(
+    userId: string,
+    limit: UserSessionLimit,
+  ): Promise<UserSessionLimit | undefined> {
     const [row]: UserSessionLimit[] = await this.dataSource.query(this.sql.putUserLimit, [
       userId,
       limit.max_sessions,

@@ -1,9 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  ProblemError,
-  UserNotFoundError,
-  ValidationFailedError,
-} from '@session-service/problem';
+import { ProblemError, UserNotFoundError, ValidationFailedError } from '@session-service/problem';
 import {
   defaultTenantSettings,
   effectiveLimit,
@@ -191,13 +187,19 @@ function tenantNotFound(tenantId: string): ProblemError {
 }
 
 function settingsOf(row: TenantRow): TenantSettings {
-  const { tenant_id: _id, created_at: _c, updated_at: _u, ...settings } = row;
-  return settings;
+  return {
+    absolute_ttl_seconds: row.absolute_ttl_seconds,
+    min_absolute_ttl_seconds: row.min_absolute_ttl_seconds,
+    max_absolute_ttl_seconds: row.max_absolute_ttl_seconds,
+    idle_timeout_seconds: row.idle_timeout_seconds,
+    min_idle_timeout_seconds: row.min_idle_timeout_seconds,
+    max_idle_timeout_seconds: row.max_idle_timeout_seconds,
+    max_sessions: row.max_sessions,
+    limit_policy: row.limit_policy,
+  };
 }
 
 /** The members actually given (a JSON body leaves the others undefined). */
 function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined),
-  ) as Partial<T>;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -111,7 +111,14 @@ export class CreateTenantRequest extends TenantSettingsRequest {
 export class UpdateTenantRequest extends TenantSettingsRequest {}
 
 const int = (description: string, example: number, minimum = 1) =>
-  ApiProperty({ type: 'integer', format: 'int32', minimum, maximum: SECONDS_MAX, description, example });
+  ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum,
+    maximum: SECONDS_MAX,
+    description,
+    example,
+  });
 
 /** A tenant and its session policy. */
 @ApiSchema({ name: 'dto.Tenant' })
