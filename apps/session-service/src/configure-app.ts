@@ -200,6 +200,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocation feed',
         'Revocations in commit order, for gateways that verify tokens locally',
       )
+      .addTag('Tenants', "Tenants' session lifetimes and concurrent-session limits, for admins")
       .addBearerAuth(
         {
           type: 'http',
