@@ -102,8 +102,8 @@ export class TenantsController {
   @ApiParam(TENANT_ID)
   @ApiOkResponse({ type: Tenant })
   @ApiProblemResponses(
-    [400, 404, 409],
-    { 404: 'No such tenant', 409: 'The tenant kept changing meanwhile; retry' },
+    [400, 404],
+    { 404: 'No such tenant' },
     { 400: BAD_TENANT_SETTING, 404: TENANT_NOT_FOUND },
   )
   async update(

@@ -31,6 +31,7 @@ const settingsParams = (s: TenantSettings): unknown[] => [
 export class TenantsRepository {
   private readonly sql: Record<
     | 'find'
+    | 'findLocked'
     | 'insert'
     | 'update'
     | 'remove'
@@ -49,6 +50,7 @@ export class TenantsRepository {
     const t = sessionsTables(resolveSessionsOptions(options).schema);
     this.sql = {
       find: `SELECT ${TENANT_COLUMNS} FROM ${t.tenants} WHERE id = $1`,
+      findLocked: `SELECT ${TENANT_COLUMNS} FROM ${t.tenants} WHERE id = $1 FOR UPDATE`,
       insert: `INSERT INTO ${t.tenants} (id, absolute_ttl_seconds, min_absolute_ttl_seconds,
                  max_absolute_ttl_seconds, idle_timeout_seconds, min_idle_timeout_seconds,
                  max_idle_timeout_seconds, max_sessions, limit_policy)
@@ -60,7 +62,7 @@ export class TenantsRepository {
                       max_absolute_ttl_seconds = $4, idle_timeout_seconds = $5,
                       min_idle_timeout_seconds = $6, max_idle_timeout_seconds = $7,
                       max_sessions = $8, limit_policy = $9, updated_at = now()
-                WHERE id = $1 AND ${ISO('updated_at')} = $10
+                WHERE id = $1
                RETURNING ${TENANT_COLUMNS}`,
       remove: `DELETE FROM ${t.tenants} WHERE id = $1`,
       page: `SELECT ${TENANT_COLUMNS} FROM ${t.tenants} ORDER BY id COLLATE "C" LIMIT $1`,
@@ -93,21 +95,34 @@ export class TenantsRepository {
   }
 
   /**
-   * Writes the settings if the tenant is still as read (its `updated_at`):
-   * undefined when it changed or went meanwhile, so a PATCH never writes
-   * values validated against a state that is gone.
+   * Changes a tenant in one transaction: reads it locked (`FOR UPDATE`),
+   * writes what `change` makes of it (which may throw: nothing is written).
+   * Undefined when there is no such tenant. Two changes of one tenant take
+   * turns, so neither is checked against a state the other replaced.
    */
   async update(
     tenantId: string,
-    s: TenantSettings,
-    asRead: string,
+    change: (current: TenantRow) => TenantSettings,
   ): Promise<TenantRow | undefined> {
-    const [rows]: [TenantRow[], number] = await this.dataSource.query(this.sql.update, [
-      tenantId,
-      ...settingsParams(s),
-      asRead,
-    ]);
-    return rows[0];
+    const runner = this.dataSource.createQueryRunner('master');
+    await runner.connect();
+    let open = false;
+    try {
+      await runner.query('BEGIN');
+      open = true;
+      const [current] = (await runner.query(this.sql.findLocked, [tenantId])) as TenantRow[];
+      if (!current) return undefined;
+      const [rows] = (await runner.query(this.sql.update, [
+        tenantId,
+        ...settingsParams(change(current)),
+      ])) as [TenantRow[], number];
+      open = false;
+      await runner.query('COMMIT');
+      return rows[0];
+    } finally {
+      if (open) await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** Whether a tenant was deleted. */

@@ -19,9 +19,6 @@ import {
 import { TenantsRepository } from './tenants.repository';
 import { decodeTenantCursor, encodeTenantCursor } from './tenant-cursor';
 
-/** How many times a PATCH re-reads a tenant changed under it before giving up. */
-const PATCH_ATTEMPTS = 5;
-
 /**
  * Tenants: their CRUD, and the cached read a sign-in takes its policy from.
  * A tenant read (or found missing) is reused for `tenantCacheMs` (default
@@ -112,22 +109,14 @@ export class TenantsService {
   /** Changes the settings given; the result must still keep to the rules. */
   async update(tenantId: string, given: Partial<TenantSettings>): Promise<TenantRow> {
     const changes = defined(given);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.get(tenantId);
+    const row = await this.repository.update(tenantId, (current) => {
       const settings: TenantSettings = { ...settingsOf(current), ...changes };
       this.check(settings, new Set(Object.keys(changes)));
-      const row = await this.repository.update(tenantId, settings, current.updated_at);
-      if (row || attempt >= PATCH_ATTEMPTS) {
-        this.forget(tenantId);
-        if (!row) {
-          throw new ProblemError(
-            'conflict',
-            `Tenant ${tenantId} kept changing while it was being updated; retry`,
-          );
-        }
-        return row;
-      }
-    }
+      return settings;
+    });
+    this.forget(tenantId);
+    if (!row) throw tenantNotFound(tenantId);
+    return row;
   }
 
   async remove(tenantId: string): Promise<void> {
