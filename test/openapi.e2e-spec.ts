@@ -171,6 +171,13 @@ describe('OpenAPI document and Swagger UI', () => {
       'delete /api/users/{user_id}/sessions',
       'get /api/sessions/revocations',
       'get /api/sessions/revocations/stream',
+      'put /api/users/{user_id}/session-limit',
+      'delete /api/users/{user_id}/session-limit',
+      'post /api/tenants',
+      'get /api/tenants',
+      'get /api/tenants/{tenant_id}',
+      'patch /api/tenants/{tenant_id}',
+      'delete /api/tenants/{tenant_id}',
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {})
@@ -317,7 +324,8 @@ describe('OpenAPI document and Swagger UI', () => {
           expect(example.instance, where).toBe(
             path
               .replace('{user_id}', '1001')
-              .replace('{session_id}', '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10'),
+              .replace('{session_id}', '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10')
+              .replace('{tenant_id}', 'tnt_xyz789'),
           );
           // A sign-in's 409 is its subject already mapped to another user.
           if (method === 'post' && path === '/api/sessions' && status === '409') {
@@ -325,6 +333,8 @@ describe('OpenAPI document and Swagger UI', () => {
               type: '/problems/subject-taken',
               code: 30240903,
             });
+          } else if (method === 'post' && path === '/api/tenants' && status === '409') {
+            expect(example, where).toMatchObject({ type: '/problems/tenant-exists' });
           } else if (
             expected[status] &&
             !(status === '403' || status === '404' || path.startsWith('/health'))

@@ -292,6 +292,8 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'sessions_pkey',
         'sessions_unmarked_expiry_idx',
         'sessions_user_active_idx',
+        'tenants_pkey',
+        'user_session_limits_pkey',
         'user_subjects_pkey',
         'user_subjects_user_id_idx',
         'users_pkey',
@@ -307,6 +309,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'CanonicalAmrNames1763800000000',
         'SessionsSchema1763900000000',
         'UserSubjects1764000000000',
+        'Tenants1765000000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the

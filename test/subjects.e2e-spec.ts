@@ -144,6 +144,9 @@ describe('subject mapping', () => {
         username: 'erin',
         subjects: expect.any(Array),
         active_sessions: 4,
+        tenant_id: null,
+        last_sign_in_at: expect.any(String),
+        session_limit: { max_sessions: null, limit_policy: 'evict-oldest', source: 'default' },
       });
       const subjects = res.body.subjects as {
         issuer: string;
@@ -181,6 +184,9 @@ describe('subject mapping', () => {
         username: 'hana',
         subjects: [],
         active_sessions: 1,
+        tenant_id: null,
+        last_sign_in_at: expect.any(String),
+        session_limit: { max_sessions: null, limit_policy: 'evict-oldest', source: 'default' },
       });
     });
 

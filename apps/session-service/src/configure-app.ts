@@ -200,6 +200,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocation feed',
         'Revocations in commit order, for gateways that verify tokens locally',
       )
+      .addTag('Tenants', "Tenants' session lifetimes and concurrent-session limits, for admins")
       .addBearerAuth(
         {
           type: 'http',
@@ -237,6 +238,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 const EXAMPLE_PATH_PARAMETERS: Record<string, string> = {
   user_id: '1001',
   session_id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10',
+  tenant_id: 'tnt_xyz789',
 };
 
 /**

@@ -184,6 +184,15 @@ export const PROBLEM_CATALOG = {
     ),
     details: { default: t('Session {session_id} does not exist', '会话 {session_id} 不存在') },
   }),
+  tenantNotFound: define(404, 4, 'tenant-not-found', {
+    title: t('Tenant Not Found', '租户不存在'),
+    when: t('No tenant has the id the path names.', '路径中指定的租户 ID 不存在。'),
+    action: t(
+      'Check the tenant id; `GET /api/tenants` lists the tenants.',
+      '检查租户 ID；`GET /api/tenants` 可列出所有租户。',
+    ),
+    details: { default: t('Tenant {tenant_id} does not exist', '租户 {tenant_id} 不存在') },
+  }),
   routeNotFound: define(404, 3, 'route-not-found', {
     title: t('Route Not Found', '路由不存在'),
     when: t(
@@ -267,6 +276,36 @@ export const PROBLEM_CATALOG = {
         '签发方 {issuer} 的主体 {subject} 已映射到另一个用户',
       ),
     },
+  }),
+  tenantExists: define(409, 4, 'tenant-exists', {
+    title: t('Tenant Already Exists', '租户已存在'),
+    when: t(
+      'Creating a tenant whose id another tenant already has; nothing was changed.',
+      '创建租户时，该 ID 已被另一个租户使用；未做任何更改。',
+    ),
+    action: t(
+      'Change the existing tenant with `PATCH /api/tenants/{tenant_id}`, or choose another id.',
+      '使用 `PATCH /api/tenants/{tenant_id}` 修改已有租户，或换用其他 ID。',
+    ),
+    details: { default: t('Tenant {tenant_id} already exists', '租户 {tenant_id} 已存在') },
+  }),
+  sessionLimitReached: define(409, 5, 'session-limit-reached', {
+    title: t('Session Limit Reached', '会话数已达上限'),
+    when: t(
+      'Recording a sign-in of a user who already holds as many active sessions as their limit allows, under the `deny` policy; nothing was recorded.',
+      '记录登录时，该用户的活动会话数已达到其上限，且策略为 `deny`；未记录任何内容。',
+    ),
+    action: t(
+      'Sign one of the user’s sessions out first, or raise the limit (`max_sessions` of the user, the tenant, or `SESSION_MAX_PER_USER`).',
+      '先注销该用户的某个会话，或提高上限（用户、租户的 `max_sessions`，或 `SESSION_MAX_PER_USER`）。',
+    ),
+    details: {
+      default: t(
+        'User {user_id} already holds {max_sessions} active sessions, the limit ({source})',
+        '用户 {user_id} 已持有 {max_sessions} 个活动会话，达到上限（{source}）',
+      ),
+    },
+    numericArgs: ['max_sessions'],
   }),
   payloadTooLarge: define(413, 1, 'payload-too-large', {
     title: t('Payload Too Large', '请求体过大'),

@@ -30,6 +30,8 @@ export const ProblemCodes = {
   SESSION_NOT_FOUND: 30240402,
   /** 404: no route matches the path. */
   ROUTE_NOT_FOUND: 30240403,
+  /** 404: no tenant has the id the path names. */
+  TENANT_NOT_FOUND: 30240404,
   /** 405: the route exists, not with this method. */
   METHOD_NOT_ALLOWED: 30240501,
   /** 408: the request did not arrive within the service's time limit. */
@@ -40,6 +42,10 @@ export const ProblemCodes = {
   SESSION_NOT_ACTIVE: 30240902,
   /** 409: recording a sign-in whose `subject` is already mapped to another user. */
   SUBJECT_TAKEN: 30240903,
+  /** 409: creating a tenant whose id another tenant has. */
+  TENANT_EXISTS: 30240904,
+  /** 409: a sign-in of a user at their concurrent-session limit under `deny`; nothing recorded. */
+  SESSION_LIMIT_REACHED: 30240905,
   /** 413: the request body exceeds the limit. */
   PAYLOAD_TOO_LARGE: 30241301,
   /** 415: the body's charset or content encoding cannot be read. */

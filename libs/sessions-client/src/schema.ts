@@ -15,7 +15,7 @@ export interface paths {
     put?: never;
     /**
      * Record a sign-in
-     * @description Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given.
+     * @description Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given. A `tenant_id` naming a tenant takes its lifetimes, bounds and session limit; past a limit the least recently active sessions are revoked in the same transaction (`evict-oldest`) or the sign-in is refused (`deny`, 409 `session-limit-reached`).
      */
     post: operations['AdminSessionsController_create'];
     delete?: never;
@@ -145,6 +145,55 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tenants': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List tenants by id (admin)
+     * @description Keyset pages of `limit` tenants (default 100); `next_cursor` gives the next page, null at the end.
+     */
+    get: operations['TenantsController_list'];
+    put?: never;
+    /**
+     * Create a tenant: its session lifetimes, their bounds and its session limit (admin)
+     * @description Settings left out are the service's own at creation. Bounds must be consistent: min <= default <= max, each within the service's bounds.
+     */
+    post: operations['TenantsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tenants/{tenant_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A tenant (admin) */
+    get: operations['TenantsController_get'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a tenant (admin)
+     * @description Its sessions keep their tenant_id; later sign-ins naming it follow UNKNOWN_TENANT.
+     */
+    delete: operations['TenantsController_remove'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a tenant's settings (admin)
+     * @description Changes the settings given; the result must still be consistent. New sign-ins take the new values; an idle timeout change reaches the tenant's existing sessions at their next touch. Other instances see the change within TENANT_CACHE_MS.
+     */
+    patch: operations['TenantsController_update'];
+    trace?: never;
+  };
   '/api/users/{user_id}': {
     parameters: {
       query?: never;
@@ -152,11 +201,38 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A user: name, identity provider subjects and active sessions count (admin) */
+    /**
+     * A user: name, identity provider subjects and active sessions count (admin)
+     * @description Also the tenant and time of their latest sign-in, and the concurrent-session limit their next sign-in is held to, with where it comes from.
+     */
     get: operations['AdminUsersController_get'];
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/{user_id}/session-limit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Set a user's own concurrent-session limit (admin)
+     * @description Beats the limit of the user's tenant and the service's, from their next sign-in on; sessions over it are not ended now.
+     */
+    put: operations['AdminUsersController_putSessionLimit'];
+    post?: never;
+    /**
+     * Clear a user's own concurrent-session limit (admin)
+     * @description The user is held to their tenant's or the service's limit again.
+     */
+    delete: operations['AdminUsersController_removeSessionLimit'];
     options?: never;
     head?: never;
     patch?: never;
@@ -505,8 +581,21 @@ export interface components {
        * @example 2
        */
       active_sessions: number;
+      /**
+       * Format: date-time
+       * @description When the latest sign-in was recorded; null when none is
+       * @example 2026-04-15T08:00:00.000Z
+       */
+      last_sign_in_at: string | null;
+      /** @description The concurrent-session limit the user is held to at their next sign-in */
+      session_limit: components['schemas']['dto.SessionLimit'];
       /** @description The identity providers' subjects mapped to the user, oldest first (the first 100) */
       subjects: components['schemas']['dto.UserSubject'][];
+      /**
+       * @description Tenant of the user's latest sign-in; null when it named none
+       * @example tnt_xyz789
+       */
+      tenant_id: string | null;
       /**
        * Format: int64
        * @example 1001
@@ -517,6 +606,61 @@ export interface components {
        * @example alice
        */
       username: string;
+    };
+    'dto.CreateTenantRequest': {
+      /**
+       * Format: int32
+       * @description Absolute lifetime of the tenant's sessions that name none; default SESSION_ABSOLUTE_TTL_SECONDS at creation
+       * @example 43200
+       */
+      absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Idle timeout of the tenant's sessions that name none; a change reaches existing sessions at their next touch
+       * @example 1800
+       */
+      idle_timeout_seconds?: number;
+      /**
+       * @description Past `max_sessions`: `evict-oldest` revokes the least recently active sessions, `deny` refuses the sign-in (409). Default at creation: SESSION_LIMIT_POLICY
+       * @example evict-oldest
+       * @enum {string}
+       */
+      limit_policy?: 'evict-oldest' | 'deny';
+      /**
+       * Format: int32
+       * @description Greatest `ttl_seconds` a sign-in may ask for; at most the service bound
+       * @example 2592000
+       */
+      max_absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Greatest `idle_timeout_seconds` a sign-in may ask for
+       * @example 86400
+       */
+      max_idle_timeout_seconds?: number;
+      /**
+       * Format: int32
+       * @description Active sessions one user of the tenant may hold at once; null: no limit. Default at creation: SESSION_MAX_PER_USER
+       * @example 5
+       */
+      max_sessions?: number | null;
+      /**
+       * Format: int32
+       * @description Least `ttl_seconds` a sign-in may ask for; at least the service bound
+       * @example 60
+       */
+      min_absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Least `idle_timeout_seconds` a sign-in may ask for
+       * @example 60
+       */
+      min_idle_timeout_seconds?: number;
+      /**
+       * @description The `tenant_id` sign-ins carry
+       * @example tnt_xyz789
+       */
+      tenant_id: string;
     };
     'dto.FieldViolation': {
       /**
@@ -673,6 +817,39 @@ export interface components {
        */
       revoked: number;
     };
+    'dto.SessionLimit': {
+      /**
+       * @example evict-oldest
+       * @enum {string}
+       */
+      limit_policy: 'evict-oldest' | 'deny';
+      /**
+       * Format: int32
+       * @description Active sessions the user may hold at once; null: no limit
+       * @example 5
+       */
+      max_sessions: number | null;
+      /**
+       * @description `user`: an admin's limit for this user; `tenant`: the tenant of the user's latest sign-in; `default`: the service's
+       * @example tenant
+       * @enum {string}
+       */
+      source: 'user' | 'tenant' | 'default';
+    };
+    'dto.SessionLimitRequest': {
+      /**
+       * @description Past the limit; default SESSION_LIMIT_POLICY
+       * @example deny
+       * @enum {string}
+       */
+      limit_policy?: 'evict-oldest' | 'deny';
+      /**
+       * Format: int32
+       * @description Active sessions the user may hold at once; null: no limit for this user
+       * @example 3
+       */
+      max_sessions: number | null;
+    };
     'dto.SessionListResponse': {
       /**
        * @description Business result code, 0 on success
@@ -798,6 +975,122 @@ export interface components {
        * @example 1001
        */
       user_id: string;
+    };
+    'dto.Tenant': {
+      /**
+       * Format: int32
+       * @description Absolute lifetime of sessions that name none, seconds
+       * @example 43200
+       */
+      absolute_ttl_seconds: number;
+      /**
+       * Format: date-time
+       * @example 2026-04-15T08:00:00.000Z
+       */
+      created_at: string;
+      /**
+       * Format: int32
+       * @description Idle timeout of sessions that name none, seconds
+       * @example 1800
+       */
+      idle_timeout_seconds: number;
+      /**
+       * @example evict-oldest
+       * @enum {string}
+       */
+      limit_policy: 'evict-oldest' | 'deny';
+      /**
+       * Format: int32
+       * @description Greatest `ttl_seconds` a sign-in may ask for
+       * @example 2592000
+       */
+      max_absolute_ttl_seconds: number;
+      /**
+       * Format: int32
+       * @description Greatest `idle_timeout_seconds` a sign-in may ask for
+       * @example 86400
+       */
+      max_idle_timeout_seconds: number;
+      /**
+       * Format: int32
+       * @description Active sessions one user may hold at once; null: no limit
+       * @example 5
+       */
+      max_sessions: number | null;
+      /**
+       * Format: int32
+       * @description Least `ttl_seconds` a sign-in may ask for
+       * @example 60
+       */
+      min_absolute_ttl_seconds: number;
+      /**
+       * Format: int32
+       * @description Least `idle_timeout_seconds` a sign-in may ask for
+       * @example 60
+       */
+      min_idle_timeout_seconds: number;
+      /** @example tnt_xyz789 */
+      tenant_id: string;
+      /**
+       * Format: date-time
+       * @example 2026-04-15T08:00:00.000Z
+       */
+      updated_at: string;
+    };
+    'dto.TenantList': {
+      /** @description Pass as `cursor` for the next page; null on the last page */
+      next_cursor: string | null;
+      tenants: components['schemas']['dto.Tenant'][];
+    };
+    'dto.UpdateTenantRequest': {
+      /**
+       * Format: int32
+       * @description Absolute lifetime of the tenant's sessions that name none; default SESSION_ABSOLUTE_TTL_SECONDS at creation
+       * @example 43200
+       */
+      absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Idle timeout of the tenant's sessions that name none; a change reaches existing sessions at their next touch
+       * @example 1800
+       */
+      idle_timeout_seconds?: number;
+      /**
+       * @description Past `max_sessions`: `evict-oldest` revokes the least recently active sessions, `deny` refuses the sign-in (409). Default at creation: SESSION_LIMIT_POLICY
+       * @example evict-oldest
+       * @enum {string}
+       */
+      limit_policy?: 'evict-oldest' | 'deny';
+      /**
+       * Format: int32
+       * @description Greatest `ttl_seconds` a sign-in may ask for; at most the service bound
+       * @example 2592000
+       */
+      max_absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Greatest `idle_timeout_seconds` a sign-in may ask for
+       * @example 86400
+       */
+      max_idle_timeout_seconds?: number;
+      /**
+       * Format: int32
+       * @description Active sessions one user of the tenant may hold at once; null: no limit. Default at creation: SESSION_MAX_PER_USER
+       * @example 5
+       */
+      max_sessions?: number | null;
+      /**
+       * Format: int32
+       * @description Least `ttl_seconds` a sign-in may ask for; at least the service bound
+       * @example 60
+       */
+      min_absolute_ttl_seconds?: number;
+      /**
+       * Format: int32
+       * @description Least `idle_timeout_seconds` a sign-in may ask for
+       * @example 60
+       */
+      min_idle_timeout_seconds?: number;
     };
     'dto.UserSubject': {
       /**
@@ -982,7 +1275,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The subject is already mapped to another user; nothing was recorded */
+      /** @description The subject is already mapped to another user, or (`session-limit-reached`) the user is at a `deny` limit; nothing was recorded */
       409: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2846,6 +3139,1240 @@ export interface operations {
       };
     };
   };
+  TenantsController_list: {
+    parameters: {
+      query?: {
+        /** @description Page size (default 100) */
+        limit?: number;
+        /** @description Opaque `next_cursor` of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.TenantList'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "limit must be between 1 and 1000",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "limit must be between 1 and 1000",
+           *           "field": "limit",
+           *           "value": 5000
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  TenantsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['dto.CreateTenantRequest'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.Tenant'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "idle_timeout_seconds must be at most max_idle_timeout_seconds (3600)",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "idle_timeout_seconds must be at most max_idle_timeout_seconds (3600)",
+           *           "field": "idle_timeout_seconds",
+           *           "value": 7200
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description A tenant with this id exists; nothing was changed */
+      409: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240904,
+           *       "detail": "Tenant tnt_xyz789 already exists",
+           *       "i18n_args": {
+           *         "tenant_id": "tnt_xyz789"
+           *       },
+           *       "i18n_key": "error.tenant_exists",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Tenant Already Exists",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/tenant-exists"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  TenantsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.Tenant'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description No such tenant */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240404,
+           *       "detail": "Tenant tnt_xyz789 does not exist",
+           *       "i18n_args": {
+           *         "tenant_id": "tnt_xyz789"
+           *       },
+           *       "i18n_key": "error.tenant_not_found",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Tenant Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/tenant-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  TenantsController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description No such tenant */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240404,
+           *       "detail": "Tenant tnt_xyz789 does not exist",
+           *       "i18n_args": {
+           *         "tenant_id": "tnt_xyz789"
+           *       },
+           *       "i18n_key": "error.tenant_not_found",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Tenant Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/tenant-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  TenantsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['dto.UpdateTenantRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.Tenant'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "idle_timeout_seconds must be at most max_idle_timeout_seconds (3600)",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "idle_timeout_seconds must be at most max_idle_timeout_seconds (3600)",
+           *           "field": "idle_timeout_seconds",
+           *           "value": 7200
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description No such tenant */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240404,
+           *       "detail": "Tenant tnt_xyz789 does not exist",
+           *       "i18n_args": {
+           *         "tenant_id": "tnt_xyz789"
+           *       },
+           *       "i18n_key": "error.tenant_not_found",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Tenant Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/tenant-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The tenant kept changing meanwhile; retry */
+      409: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240902,
+           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 is revoked",
+           *       "i18n_args": {
+           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *         "status": "revoked"
+           *       },
+           *       "i18n_key": "error.session_not_active",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Session Not Active",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/session-not-active"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
   AdminUsersController_get: {
     parameters: {
       query?: never;
@@ -3076,6 +4603,501 @@ export interface operations {
            *       "i18n_args": {},
            *       "i18n_key": "error.database_unavailable",
            *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  AdminUsersController_putSessionLimit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a positive integer up to 9007199254740991, without sign or leading zeros */
+        user_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['dto.SessionLimitRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.SessionLimit'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description User not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  AdminUsersController_removeSessionLimit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description a positive integer up to 9007199254740991, without sign or leading zeros */
+        user_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cleared */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The user has no limit of their own */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001/session-limit",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "retry_after": 5,
            *       "service": "session-service",

@@ -122,12 +122,14 @@ export class AdminSessionsController {
   @ApiOperation({
     summary: 'Record a sign-in',
     description:
-      "Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given.",
+      "Called by the auth platform when a user signs in. Creates or renames the user and stores the new session in one transaction, with the mapping of the identity provider's `subject` (at `issuer`) to the user when given. A `tenant_id` naming a tenant takes its lifetimes, bounds and session limit; past a limit the least recently active sessions are revoked in the same transaction (`evict-oldest`) or the sign-in is refused (`deny`, 409 `session-limit-reached`).",
   })
   @ApiCreatedResponse({ description: 'The new session', type: SessionResponse })
   @ApiProblemResponses(
     [400, 409],
-    { 409: 'The subject is already mapped to another user; nothing was recorded' },
+    {
+      409: 'The subject is already mapped to another user, or (`session-limit-reached`) the user is at a `deny` limit; nothing was recorded',
+    },
     {
       400: badField('user_id', 'type', 'user_id must be an integer', '1001'),
       409: SUBJECT_TAKEN,

@@ -1,6 +1,17 @@
-import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Put,
+  Query,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -24,6 +35,8 @@ import {
 } from './dto/revoke-sessions.response';
 import { UserIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
+import { SessionLimitRequest, SessionLimitResponse, toSessionLimit } from './dto/session-limit.dto';
+import { TenantsService } from './tenants.service';
 
 const USER_ID = {
   name: 'user_id',
@@ -36,12 +49,17 @@ const USER_ID = {
 @ApiTags('Admin sessions')
 @Controller('api/users/:user_id')
 export class AdminUsersController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly tenants: TenantsService,
+  ) {}
 
   @Get()
   @AdminOnly()
   @ApiOperation({
     summary: 'A user: name, identity provider subjects and active sessions count (admin)',
+    description:
+      'Also the tenant and time of their latest sign-in, and the concurrent-session limit their next sign-in is held to, with where it comes from.',
   })
   @ApiParam(USER_ID)
   @ApiOkResponse({ type: AdminUser })
@@ -81,5 +99,49 @@ export class AdminUsersController {
         revocationActor('admin', caller, query.reason ?? null),
       ),
     );
+  }
+
+  @Put('session-limit')
+  @AdminOnly()
+  @ApiOperation({
+    summary: "Set a user's own concurrent-session limit (admin)",
+    description:
+      "Beats the limit of the user's tenant and the service's, from their next sign-in on; sessions over it are not ended now.",
+  })
+  @ApiParam(USER_ID)
+  @ApiOkResponse({ type: SessionLimitResponse })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'User not found' },
+    { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
+  )
+  async putSessionLimit(
+    @Param('user_id', UserIdPipe) userId: string,
+    @Body() body: SessionLimitRequest,
+  ): Promise<SessionLimitResponse> {
+    return toSessionLimit(
+      await this.tenants.putUserLimit(userId, {
+        max_sessions: body.max_sessions,
+        limit_policy: body.limit_policy ?? this.tenants.defaultLimitPolicy,
+      }),
+    );
+  }
+
+  @Delete('session-limit')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @AdminOnly()
+  @ApiOperation({
+    summary: "Clear a user's own concurrent-session limit (admin)",
+    description: "The user is held to their tenant's or the service's limit again.",
+  })
+  @ApiParam(USER_ID)
+  @ApiNoContentResponse({ description: 'Cleared' })
+  @ApiProblemResponses(
+    [400, 404],
+    { 404: 'The user has no limit of their own' },
+    { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
+  )
+  async removeSessionLimit(@Param('user_id', UserIdPipe) userId: string): Promise<void> {
+    await this.tenants.removeUserLimit(userId);
   }
 }

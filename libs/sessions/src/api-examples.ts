@@ -36,3 +36,22 @@ export const SUBJECT_TAKEN: ProblemExampleSpec = {
     subject: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
   },
 };
+
+export const TENANT_NOT_FOUND: ProblemExampleSpec = {
+  kind: 'tenantNotFound',
+  args: { tenant_id: 'tnt_xyz789' },
+};
+export const TENANT_EXISTS: ProblemExampleSpec = {
+  kind: 'tenantExists',
+  args: { tenant_id: 'tnt_xyz789' },
+};
+export const SESSION_LIMIT_REACHED: ProblemExampleSpec = {
+  kind: 'sessionLimitReached',
+  args: { user_id: '1001', max_sessions: 5, source: 'tenant' },
+};
+export const BAD_TENANT_SETTING = badField(
+  'idle_timeout_seconds',
+  'range',
+  'idle_timeout_seconds must be at most max_idle_timeout_seconds (3600)',
+  7200,
+);

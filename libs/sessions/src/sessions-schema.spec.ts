@@ -13,6 +13,8 @@ describe('the sessions schema', () => {
       sessions: '"session_service".sessions',
       revocations: '"session_service".session_revocations',
       subjects: '"session_service".user_subjects',
+      tenants: '"session_service".tenants',
+      userSessionLimits: '"session_service".user_session_limits',
     });
     expect(sessionsTables('_a1').sessions).toBe('"_a1".sessions');
     expect(validateSchemaName('a'.repeat(63))).toBe('a'.repeat(63));

@@ -36,6 +36,10 @@ export interface SessionsTables {
   revocations: string;
   /** Identity providers' subjects and the users they name. */
   subjects: string;
+  /** Per-tenant lifetimes and concurrent-session limits. */
+  tenants: string;
+  /** An admin's per-user concurrent-session limits. */
+  userSessionLimits: string;
 }
 
 /** Qualified names of the library's tables in `schema` (validated here). */
@@ -49,5 +53,7 @@ export function sessionsTables(schema: string = DEFAULT_SESSIONS_SCHEMA): Sessio
     sessions: `${quoted}.sessions`,
     revocations: `${quoted}.session_revocations`,
     subjects: `${quoted}.user_subjects`,
+    tenants: `${quoted}.tenants`,
+    userSessionLimits: `${quoted}.user_session_limits`,
   };
 }

@@ -21,11 +21,14 @@ import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SessionsSweeper } from './sessions.sweeper';
 import { SubjectsService } from './subjects.service';
+import { TenantsController } from './tenants.controller';
+import { TenantsRepository } from './tenants.repository';
+import { TenantsService } from './tenants.service';
 import { UserSessionsController } from './user-sessions.controller';
 
 /**
  * The sessions feature: both lists, sign-in recording, revocation, touch, the
- * revocation feed and the expiry sweeper, behind the library's guards. Needs a
+ * revocation feed, the expiry sweeper, tenants and concurrent-session limits, behind the library's guards. Needs a
  * TypeORM DataSource carrying the library's entities and migrations
  * (`sessionsDatabase({ schema })`, or `SESSIONS_ENTITIES` and
  * `SESSIONS_MIGRATIONS` for the default schema `session_service`), plus
@@ -44,6 +47,7 @@ import { UserSessionsController } from './user-sessions.controller';
     UserSessionsController,
     AdminSessionsController,
     AdminUsersController,
+    TenantsController,
   ],
   providers: [
     SessionsRepository,
@@ -51,6 +55,8 @@ import { UserSessionsController } from './user-sessions.controller';
     SessionStateService,
     SessionsSweeper,
     SubjectsService,
+    TenantsRepository,
+    TenantsService,
     { provide: SESSION_STATE_CHECKER, useExisting: SessionStateService },
     { provide: SUBJECT_RESOLVER, useExisting: SubjectsService },
     {
@@ -64,6 +70,7 @@ import { UserSessionsController } from './user-sessions.controller';
     SessionsService,
     SessionsSweeper,
     SubjectsService,
+    TenantsService,
     SESSION_STATE_CHECKER,
     SUBJECT_RESOLVER,
     ...AUTH_GUARDS,

@@ -86,7 +86,44 @@ export interface SessionsModuleOptions {
   subjectCacheMs?: number;
   /** Mappings kept in that cache at most; past it the least recently used go. */
   subjectCacheMaxEntries?: number;
+  /**
+   * Active sessions one user may hold at once, unless their tenant or an
+   * admin's per-user limit says otherwise; null (the default): no limit.
+   */
+  maxSessionsPerUser?: number | null;
+  /**
+   * What a sign-in past that limit does: `evict-oldest` (the default) revokes
+   * the user's least recently active sessions in the sign-in's transaction
+   * (revoked by `policy`, reason `limit`); `deny` answers 409
+   * `session-limit-reached` and records nothing.
+   */
+  limitPolicy?: SessionLimitPolicy;
+  /**
+   * A sign-in whose `tenant_id` names no tenant: `defaults` (the default)
+   * records it with the service's own lifetimes and limit; `reject` answers
+   * 400 naming `tenant_id`.
+   */
+  unknownTenant?: 'defaults' | 'reject';
+  /**
+   * How long one instance reuses a tenant it has read (or found missing), ms;
+   * 0 reads it at every sign-in. A change made through this instance is seen
+   * at once; one made through another instance within this bound.
+   */
+  tenantCacheMs?: number;
+  /** Tenants kept in that cache at most; past it the least recently used go. */
+  tenantCacheMaxEntries?: number;
+  /**
+   * A sign-in with a `device_id` revokes that user's active sessions on the
+   * same device first (revoked by `policy`, reason `device-replaced`). Off by
+   * default: a device may hold several sessions.
+   */
+  replaceSameDevice?: boolean;
 }
+
+/** What a sign-in past a concurrent-session limit does. */
+export type SessionLimitPolicy = 'evict-oldest' | 'deny';
+
+export const SESSION_LIMIT_POLICIES: readonly SessionLimitPolicy[] = ['evict-oldest', 'deny'];
 
 /** Everything but `auth`: what the sessions providers themselves read. */
 export type SessionsSettings = Omit<SessionsModuleOptions, 'auth'>;
@@ -113,6 +150,12 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   revokeBudgetMs: 10_000,
   subjectCacheMs: 60_000,
   subjectCacheMaxEntries: 10_000,
+  maxSessionsPerUser: null,
+  limitPolicy: 'evict-oldest',
+  unknownTenant: 'defaults',
+  tenantCacheMs: 60_000,
+  tenantCacheMaxEntries: 10_000,
+  replaceSameDevice: false,
 };
 
 export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessionsOptions {

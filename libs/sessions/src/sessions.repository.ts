@@ -6,7 +6,12 @@ import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
-import { resolveSessionsOptions, type SessionsSettings } from './sessions.options';
+import type { SessionLimit } from './session-policy';
+import {
+  resolveSessionsOptions,
+  type SessionLimitPolicy,
+  type SessionsSettings,
+} from './sessions.options';
 import { sessionsTables, type SessionsTables } from './sessions-schema';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
@@ -70,6 +75,21 @@ export interface UserSummaryRow {
   username: string;
   active_sessions: number;
   subjects: UserSubjectRow[];
+  /** Tenant of the latest sign-in. */
+  tenant_id: string | null;
+  last_sign_in_at: string | null;
+  /** An admin's limit for this user, if any. */
+  user_limit: { max_sessions: number | null; limit_policy: SessionLimitPolicy } | null;
+}
+
+/** What a sign-in held to a concurrent-session limit came to. */
+export interface LimitedSignIn {
+  /** The new session; undefined when denied, or its subject names another user. */
+  row?: SessionRow;
+  /** Set when the limit denied the sign-in (nothing written): the limit it hit. */
+  denied?: SessionLimit;
+  /** Sessions the sign-in revoked (device replaced, or evicted by the limit). */
+  revoked: number;
 }
 
 /** See `SessionsRepository.findUserSessionsPage`. */
@@ -200,6 +220,54 @@ const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
          ${extraColumns}`;
 
 /**
+ * A session's idle timeout as its tenant has it now (a tenant's change reaches
+ * its existing sessions at their next touch), else the session's own.
+ */
+const TENANT_IDLE = (t: SessionsTables) =>
+  `COALESCE((SELECT tn.idle_timeout_seconds FROM ${t.tenants} tn WHERE tn.id = s.tenant_id), s.idle_timeout_seconds)`;
+
+/**
+ * The limit the sign-in's user ($3) is held to: an admin's own limit for the
+ * user, else the tenant's or the service's ($4 max, null for none; $5 policy).
+ */
+const USER_LIMIT = (t: SessionsTables) => `SELECT
+    CASE WHEN o.user_id IS NULL THEN $4::int ELSE o.max_sessions END AS max_sessions,
+    COALESCE(o.limit_policy, $5::varchar) AS limit_policy,
+    o.user_id IS NOT NULL AS overridden
+  FROM (VALUES (1)) AS one (x) LEFT JOIN ${t.userSessionLimits} o ON o.user_id = $3`;
+
+/** Who a session limit's revocations are recorded as (`revoked_by`). */
+export const POLICY_REVOKER = 'policy';
+
+/** A PostgreSQL advisory lock key (int8) for one user's sign-ins in one schema. */
+export function signInLockKey(schema: string, userId: string): string {
+  return createHash('sha256')
+    .update(`${schema}\u0000${userId}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
+}
+
+/** A sign-in's statement parameters, $1..$11 (and $12, $13 with a subject). */
+function signInParams(session: NewSession): unknown[] {
+  const { subject } = session;
+  return [
+    session.userId,
+    session.username,
+    session.tenantId,
+    session.deviceId,
+    session.deviceType,
+    session.ip,
+    session.geoip,
+    session.userAgent,
+    session.amr,
+    session.ttlSeconds,
+    session.idleTimeoutSeconds,
+    ...(subject ? [subject.issuer, subject.subject] : []),
+  ];
+}
+
+/**
  * The SQL behind the sessions feature. Reads return raw rows (no entity
  * hydration) and use the database clock, so every instance agrees on "now".
  * Every table is named with its schema (the `schema` option), in statements
@@ -208,13 +276,22 @@ const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
 @Injectable()
 export class SessionsRepository {
   private singleBackend?: Promise<boolean>;
+  private readonly schemaName: string;
+  /** Sign-in statements: `unlimited` records only when the user has no limit of their own. */
+  private readonly signIn: {
+    unlimited: { plain: string; withSubject: string };
+    checked: { plain: string; withSubject: string };
+    replaceDevice: string;
+    evict: string;
+  };
   private readonly sql: {
     userSessionsPage: { name: string; text: string };
     userSessionsCount: { name: string; text: string };
     /** `FROM` of both admin lists. */
     adminFrom: string;
-    insert: string;
-    insertWithSubject: string;
+    /** The sign-in, recording the session where `guard` holds. */
+    insert: (guard: string) => string;
+    insertWithSubject: (guard: string) => string;
     resolveSubject: string;
     userSummary: string;
     detail: string;
@@ -232,23 +309,26 @@ export class SessionsRepository {
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
     const t = sessionsTables(resolveSessionsOptions(options).schema);
+    this.schemaName = t.schemaName;
     const page = USER_SESSIONS_PAGE(t);
     const count = USER_SESSIONS_COUNT(t);
     this.sql = {
       userSessionsPage: { name: statementName('user_sessions_page', page), text: page },
       userSessionsCount: { name: statementName('user_sessions_count', count), text: count },
       adminFrom: `${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id`,
-      insert: `WITH upserted_user AS (
-         INSERT INTO ${t.users} AS users (id, username) VALUES ($1, $2)
+      insert: (guard: string) => `WITH upserted_user AS (
+         INSERT INTO ${t.users} AS users (id, username) SELECT $1::bigint, $2::varchar WHERE ${guard}
          ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, updated_at = now()
            WHERE users.username IS DISTINCT FROM EXCLUDED.username
        ), s AS (
          INSERT INTO ${t.sessions} (user_id, tenant_id, device_id, device_type, ip, geoip, user_agent, amr,
                                idle_timeout_seconds, authenticated_at, last_active_at,
                                idle_expires_at, expires_at)
-         VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $11, now(), now(),
-                 now() + make_interval(secs => LEAST($11::int, $10::int)),
-                 now() + make_interval(secs => $10::int))
+         SELECT $1::bigint, $3::varchar, $4::varchar, $5::varchar, $6::inet, $7::varchar, $8::varchar,
+                $9::text[], $11::int, now(), now(),
+                now() + make_interval(secs => LEAST($11::int, $10::int)),
+                now() + make_interval(secs => $10::int)
+          WHERE ${guard}
          RETURNING *
        )
        SELECT ${SESSION_COLUMNS} FROM s`,
@@ -256,8 +336,9 @@ export class SessionsRepository {
       // inserted, or found locked (a concurrent insert of it committed first)
       // and kept when it names this user; when it names another user no
       // CTE below writes anything and no row comes back.
-      insertWithSubject: `WITH mapped AS (
-         INSERT INTO ${t.subjects} AS m (issuer, subject, user_id) VALUES ($12, $13, $1)
+      insertWithSubject: (guard: string) => `WITH mapped AS (
+         INSERT INTO ${t.subjects} AS m (issuer, subject, user_id)
+         SELECT $12::varchar, $13::varchar, $1::bigint WHERE ${guard}
          ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id
            WHERE m.user_id = EXCLUDED.user_id
          RETURNING m.user_id
@@ -286,8 +367,13 @@ export class SessionsRepository {
                                         ORDER BY m.created_at, m.issuer, m.subject)
                           FROM (SELECT * FROM ${t.subjects} m WHERE m.user_id = u.id
                                  ORDER BY m.created_at, m.issuer, m.subject
-                                 LIMIT ${MAX_LISTED_SUBJECTS}) m), '[]'::json) AS subjects
+                                 LIMIT ${MAX_LISTED_SUBJECTS}) m), '[]'::json) AS subjects,
+              latest.tenant_id, ${ISO('latest.created_at')} AS last_sign_in_at,
+              (SELECT json_build_object('max_sessions', l.max_sessions, 'limit_policy', l.limit_policy)
+                 FROM ${t.userSessionLimits} l WHERE l.user_id = u.id) AS user_limit
          FROM ${t.users} u
+         LEFT JOIN LATERAL (SELECT s.tenant_id, s.created_at FROM ${t.sessions} s WHERE s.user_id = u.id
+                             ORDER BY s.created_at DESC, s.id DESC LIMIT 1) latest ON true
         WHERE u.id = $1`,
       detail: `SELECT ${SESSION_COLUMNS}, u.username, s.idle_timeout_seconds,
               ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
@@ -311,7 +397,8 @@ export class SessionsRepository {
       touch: `WITH s AS (
          UPDATE ${t.sessions} s
             SET last_active_at = now(),
-                idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
+                idle_timeout_seconds = ${TENANT_IDLE(t)},
+                idle_expires_at = LEAST(now() + make_interval(secs => ${TENANT_IDLE(t)}), s.expires_at)
           WHERE s.id = $1 AND ${ACTIVE}
           RETURNING s.*
        )
@@ -323,6 +410,31 @@ export class SessionsRepository {
           AND xid < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY xid, id
         LIMIT $3`,
+    };
+    const { insert, insertWithSubject } = this.sql;
+    const noOwnLimit = `NOT EXISTS (SELECT 1 FROM ${t.userSessionLimits} l
+                                    WHERE l.user_id = $1 AND l.max_sessions IS NOT NULL)`;
+    const limit = USER_LIMIT(t);
+    this.signIn = {
+      unlimited: { plain: insert(noOwnLimit), withSubject: insertWithSubject(noOwnLimit) },
+      checked: { plain: insert('true'), withSubject: insertWithSubject('true') },
+      replaceDevice: REVOKE(
+        t,
+        `SELECT s.id FROM ${t.sessions} s WHERE s.user_id = $3 AND s.device_id = $4 AND ${ACTIVE}`,
+      ),
+      // Keeps the max_sessions - 1 most recently active sessions (the sign-in
+      // adds one); under deny revokes nothing and reports the count.
+      evict: REVOKE(
+        t,
+        `SELECT ranked.id
+           FROM (SELECT s.id, row_number() OVER (ORDER BY s.last_active_at DESC, s.id DESC) AS n
+                   FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) ranked
+          CROSS JOIN (${limit}) lim
+          WHERE lim.limit_policy = 'evict-oldest' AND ranked.n >= lim.max_sessions`,
+        `, (SELECT count(*)::int FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) AS active,
+           lim.max_sessions, lim.limit_policy, lim.overridden
+           FROM (${limit}) lim`,
+      ),
     };
   }
 
@@ -486,24 +598,89 @@ export class SessionsRepository {
    */
   async insert(session: NewSession): Promise<SessionRow | undefined> {
     const { subject } = session;
+    const { unlimited } = this.signIn;
     const [row]: SessionRow[] = await this.dataSource.query(
-      subject ? this.sql.insertWithSubject : this.sql.insert,
-      [
-        session.userId,
-        session.username,
-        session.tenantId,
-        session.deviceId,
-        session.deviceType,
-        session.ip,
-        session.geoip,
-        session.userAgent,
-        session.amr,
-        session.ttlSeconds,
-        session.idleTimeoutSeconds,
-        ...(subject ? [subject.issuer, subject.subject] : []),
-      ],
+      subject ? unlimited.withSubject : unlimited.plain,
+      signInParams(session),
     );
     return row;
+  }
+
+  /**
+   * Records a sign-in held to a concurrent-session limit, in one transaction
+   * serialised per user (`pg_advisory_xact_lock` on the schema and user id):
+   * with `replaceDevice`, the user's active sessions on the sign-in's device
+   * are revoked first (reason `device-replaced`); then, under `evict-oldest`,
+   * the least recently active sessions past the limit (reason `limit`), both
+   * through the one revocation statement, so each gets its feed row; under
+   * `deny` a user at the limit is refused and nothing is written. The limit
+   * is an admin's own for the user if set, else `limit`.
+   */
+  async insertWithinLimit(
+    session: NewSession,
+    limit: SessionLimit,
+    replaceDevice: boolean,
+  ): Promise<LimitedSignIn> {
+    const runner = this.dataSource.createQueryRunner('master');
+    await runner.connect();
+    let open = false;
+    try {
+      await runner.query('BEGIN');
+      open = true;
+      await runner.query(
+        `SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
+      );
+      let revoked = 0;
+      if (replaceDevice && session.deviceId !== null) {
+        const [replaced] = (await runner.query(this.signIn.replaceDevice, [
+          POLICY_REVOKER,
+          'device-replaced',
+          session.userId,
+          session.deviceId,
+        ])) as RevocationResult[];
+        revoked += replaced.revoked;
+      }
+      const [evicted] = (await runner.query(this.signIn.evict, [
+        POLICY_REVOKER,
+        'limit',
+        session.userId,
+        limit.max_sessions,
+        limit.limit_policy,
+      ])) as (RevocationResult & {
+        active: number;
+        max_sessions: number | null;
+        limit_policy: SessionLimitPolicy;
+        overridden: boolean;
+      })[];
+      revoked += evicted.revoked;
+      if (
+        evicted.limit_policy === 'deny' &&
+        evicted.max_sessions !== null &&
+        evicted.active >= evicted.max_sessions
+      ) {
+        open = false;
+        await runner.query('ROLLBACK');
+        return {
+          revoked: 0,
+          denied: {
+            max_sessions: evicted.max_sessions,
+            limit_policy: 'deny',
+            source: evicted.overridden ? 'user' : limit.source,
+          },
+        };
+      }
+      const { checked } = this.signIn;
+      const [row] = (await runner.query(
+        session.subject ? checked.withSubject : checked.plain,
+        signInParams(session),
+      )) as SessionRow[];
+      open = false;
+      await runner.query(row ? 'COMMIT' : 'ROLLBACK');
+      return { row, revoked: row ? revoked : 0 };
+    } finally {
+      if (open) await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** The user id `subject` of `issuer` is mapped to, read on the primary (so a mapping just recorded is found). */

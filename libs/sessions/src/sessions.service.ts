@@ -37,6 +37,14 @@ import {
   type SessionsSettings,
 } from './sessions.options';
 import { defaultSubjectIssuer } from './subjects.service';
+import {
+  effectiveLimit,
+  type LifetimePolicy,
+  lifetimePolicy,
+  type SessionLimit,
+  type TenantSettings,
+} from './session-policy';
+import { TenantsService } from './tenants.service';
 import { decodeListCursor, encodeListCursor } from './keyset-cursor';
 import {
   type AdminListFilter,
@@ -80,6 +88,9 @@ export function revocationActor(
   return { by: `${role}:${caller.userId}`, reason };
 }
 
+/** A user as `GET /api/users/{user_id}` shows them, with the limit they are held to. */
+export type UserSummary = Omit<UserSummaryRow, 'user_limit'> & { session_limit: SessionLimit };
+
 export interface UserSessionsResult {
   rows: SessionRow[];
   pageInfo: PageInfo;
@@ -102,6 +113,8 @@ export class SessionsService implements BeforeApplicationShutdown {
     private readonly state: SessionStateService,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
     @Optional() @Inject(SESSIONS_OBSERVER) private readonly observer?: SessionsObserver,
+    // Absent (a SessionsService built by hand): no tenants, the service's own policy.
+    @Optional() private readonly tenants?: TenantsService,
   ) {
     this.options = resolveSessionsOptions(options);
     this.subjectIssuer = defaultSubjectIssuer((options as Partial<SessionsModuleOptions>).auth);
@@ -187,9 +200,10 @@ export class SessionsService implements BeforeApplicationShutdown {
    * that subject is mapped to another user.
    */
   async recordSignIn(request: Readonly<CreateSessionRequest>): Promise<SessionRow> {
-    const { ttlSeconds, idleTimeoutSeconds } = this.lifetimes(request);
+    const tenant = await this.tenants?.forSignIn(request.tenant_id);
+    const { ttlSeconds, idleTimeoutSeconds } = this.lifetimes(request, tenant);
     const subject = this.subjectOf(request);
-    const row = await this.repository.insert({
+    const session = {
       userId: String(request.user_id),
       username: request.username,
       tenantId: request.tenant_id ?? null,
@@ -202,7 +216,28 @@ export class SessionsService implements BeforeApplicationShutdown {
       ttlSeconds,
       idleTimeoutSeconds,
       subject,
-    });
+    };
+    // No limit from the tenant or the service and no device rule: one
+    // statement, which records nothing when the user has a limit of their own;
+    // then (and otherwise) the sign-in takes the limited path.
+    const limit = effectiveLimit(this.options, tenant, undefined);
+    const replaceDevice = this.options.replaceSameDevice && session.deviceId !== null;
+    let row =
+      limit.max_sessions === null && !replaceDevice
+        ? await this.repository.insert(session)
+        : undefined;
+    if (!row) {
+      const outcome = await this.repository.insertWithinLimit(session, limit, replaceDevice);
+      if (outcome.denied) {
+        throw ProblemError.fromTemplate('sessionLimitReached', 'default', {
+          user_id: session.userId,
+          max_sessions: outcome.denied.max_sessions ?? 0,
+          source: outcome.denied.source,
+        });
+      }
+      if (outcome.revoked > 0) this.state.forgetUser(session.userId);
+      row = outcome.row;
+    }
     if (!row) {
       throw ProblemError.fromTemplate('subjectTaken', 'default', {
         issuer: subject!.issuer,
@@ -229,7 +264,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    * directory's; a user it knows who never signed in here has no subjects
    * and no sessions.
    */
-  async getUser(userId: string): Promise<UserSummaryRow> {
+  async getUser(userId: string): Promise<UserSummary> {
     const directory = this.options.userDirectory;
     const [row, exists, names] = await Promise.all([
       this.repository.findUserSummary(userId),
@@ -242,6 +277,13 @@ export class SessionsService implements BeforeApplicationShutdown {
       username: names?.get(userId) ?? row?.username ?? '',
       active_sessions: row?.active_sessions ?? 0,
       subjects: row?.subjects ?? [],
+      tenant_id: row?.tenant_id ?? null,
+      last_sign_in_at: row?.last_sign_in_at ?? null,
+      session_limit: effectiveLimit(
+        this.options,
+        row?.tenant_id ? await this.tenants?.cached(row.tenant_id) : undefined,
+        row?.user_limit ?? undefined,
+      ),
     };
   }
 
@@ -410,16 +452,21 @@ export class SessionsService implements BeforeApplicationShutdown {
     };
   }
 
-  private lifetimes(request: Readonly<CreateSessionRequest>): {
+  /** The sign-in's lifetimes: its own within its tenant's bounds, else the tenant's (or the service's). */
+  private lifetimes(
+    request: Readonly<CreateSessionRequest>,
+    tenant: TenantSettings | undefined,
+  ): {
     ttlSeconds: number;
     idleTimeoutSeconds: number;
   } {
-    const ttlSeconds = request.ttl_seconds ?? this.options.absoluteTtlSeconds;
-    const idleTimeoutSeconds = request.idle_timeout_seconds ?? this.options.idleTimeoutSeconds;
+    const policy = lifetimePolicy(this.options, tenant);
+    const ttlSeconds = request.ttl_seconds ?? policy.absoluteTtlSeconds;
+    const idleTimeoutSeconds = request.idle_timeout_seconds ?? policy.idleTimeoutSeconds;
     // The effective values, defaults included: a misconfigured default is refused too.
     const violations = lifetimeViolations(
       { ttl_seconds: ttlSeconds, idle_timeout_seconds: idleTimeoutSeconds },
-      this.options,
+      policy,
     );
     if (violations.length) throw new ValidationFailedError(violations);
     return { ttlSeconds, idleTimeoutSeconds };
@@ -454,7 +501,7 @@ export function subjectViolations(
 /** Per-sign-in lifetimes outside the configured bounds, one violation per field. */
 export function lifetimeViolations(
   request: Pick<CreateSessionRequest, 'ttl_seconds' | 'idle_timeout_seconds'>,
-  o: ResolvedSessionsOptions,
+  o: LifetimePolicy,
 ): FieldViolation[] {
   const violations: FieldViolation[] = [];
   const check = (field: string, value: unknown, min: number, max: number) => {

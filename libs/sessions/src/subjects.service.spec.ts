@@ -24,6 +24,11 @@ class FakeRepository {
     this.inserted.push(session);
     return Promise.resolve(this.insertAnswer);
   }
+
+  /** The sign-in's second way, taken when the first recorded nothing: the same answer. */
+  insertWithinLimit(): Promise<{ row?: object; revoked: number }> {
+    return Promise.resolve({ row: this.insertAnswer, revoked: 0 });
+  }
 }
 
 function resolver(options: SessionsSettings) {

@@ -207,6 +207,27 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   SUBJECT_CACHE_MS = 60_000;
 
+  /** Unset or empty: no limit. */
+  @IsOptional()
+  @IsInt(INT)
+  @Min(1)
+  @Max(10_000)
+  SESSION_MAX_PER_USER?: number;
+
+  @IsIn(['evict-oldest', 'deny'])
+  SESSION_LIMIT_POLICY: 'evict-oldest' | 'deny' = 'evict-oldest';
+
+  @IsIn(['true', 'false'])
+  SESSION_REPLACE_SAME_DEVICE: 'true' | 'false' = 'false';
+
+  @IsIn(['defaults', 'reject'])
+  UNKNOWN_TENANT: 'defaults' | 'reject' = 'defaults';
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(3_600_000)
+  TENANT_CACHE_MS = 60_000;
+
   @IsInt(INT)
   @Min(0)
   SESSION_SWEEP_INTERVAL_MS = 60_000;
@@ -311,7 +332,7 @@ const NUMERIC = new Set(
   Object.entries(new EnvironmentVariables())
     .filter(([, v]) => typeof v === 'number')
     .map(([k]) => k)
-    .concat(['MANAGEMENT_PORT']),
+    .concat(['MANAGEMENT_PORT', 'SESSION_MAX_PER_USER']),
 );
 
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
@@ -327,6 +348,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'JWT_ISSUER',
     'JWT_AUDIENCE',
     'MANAGEMENT_PORT',
+    'SESSION_MAX_PER_USER',
     'API_DOCS_ENABLED',
     'REDIS_URL',
     'REDIS_KEY_PREFIX',

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { MAX_LISTED_SUBJECTS, type UserSummaryRow } from '../sessions.repository';
+import { MAX_LISTED_SUBJECTS } from '../sessions.repository';
+import type { UserSummary } from '../sessions.service';
+import { SessionLimitResponse, toSessionLimit } from './session-limit.dto';
 import { COLUMN_LENGTH, ISO_DATE_TIME_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
 
 /** An identity provider's subject recorded for a user at sign-in. */
@@ -56,9 +58,34 @@ export class AdminUser {
     example: 2,
   })
   active_sessions: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: COLUMN_LENGTH.tenantId,
+    description: "Tenant of the user's latest sign-in; null when it named none",
+    example: 'tnt_xyz789',
+  })
+  tenant_id: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    maxLength: ISO_DATE_TIME_MAX_LENGTH,
+    description: 'When the latest sign-in was recorded; null when none is',
+    example: '2026-04-15T08:00:00.000Z',
+  })
+  last_sign_in_at: string | null;
+
+  @ApiProperty({
+    type: SessionLimitResponse,
+    description: 'The concurrent-session limit the user is held to at their next sign-in',
+  })
+  session_limit: SessionLimitResponse;
 }
 
-export function toAdminUser(row: UserSummaryRow): AdminUser {
+export function toAdminUser(row: UserSummary): AdminUser {
   return {
     user_id: Number(row.user_id),
     username: row.username,
@@ -68,5 +95,8 @@ export function toAdminUser(row: UserSummaryRow): AdminUser {
       created_at: s.created_at,
     })),
     active_sessions: row.active_sessions,
+    tenant_id: row.tenant_id,
+    last_sign_in_at: row.last_sign_in_at,
+    session_limit: toSessionLimit(row.session_limit),
   };
 }

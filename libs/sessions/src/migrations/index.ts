@@ -5,6 +5,7 @@ import { CoveringUserIndex1763790000000 } from './1763790000000-covering-user-in
 import { CanonicalAmrNames1763800000000 } from './1763800000000-canonical-amr-names';
 import { SessionsSchema1763900000000 } from './1763900000000-sessions-schema';
 import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
+import { Tenants1765000000000 } from './1765000000000-tenants';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -12,6 +13,7 @@ export {
   InitialSchema1763770000000,
   SessionLifecycle1763780000000,
   SessionsSchema1763900000000,
+  Tenants1765000000000,
   UserSubjects1764000000000,
 };
 
@@ -23,6 +25,7 @@ export const SESSIONS_MIGRATIONS = [
   CanonicalAmrNames1763800000000,
   SessionsSchema1763900000000,
   UserSubjects1764000000000,
+  Tenants1765000000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
