@@ -36,6 +36,8 @@ export interface SessionsTables {
   revocations: string;
   /** Identity providers' subjects and the users they name. */
   subjects: string;
+  /** The audit trail: one row per session event. */
+  events: string;
 }
 
 /** Qualified names of the library's tables in `schema` (validated here). */
@@ -49,5 +51,6 @@ export function sessionsTables(schema: string = DEFAULT_SESSIONS_SCHEMA): Sessio
     sessions: `${quoted}.sessions`,
     revocations: `${quoted}.session_revocations`,
     subjects: `${quoted}.user_subjects`,
+    events: `${quoted}.session_events`,
   };
 }

@@ -2,12 +2,20 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { currentRequestContext } from '@session-service/problem';
 import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import { resolveSessionsOptions, type SessionsSettings } from './sessions.options';
 import { sessionsTables, type SessionsTables } from './sessions-schema';
+import {
+  type AuditContext,
+  NO_REQUEST,
+  revocationEventRows,
+  sessionEventsCte,
+  userEventRows,
+} from './session-events.sql';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
 const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()`;
@@ -181,21 +189,30 @@ export interface FeedPosition {
 }
 
 /**
- * Marks the target sessions revoked and appends one feed row per session this
+ * Marks the target sessions revoked and appends one feed row and one audit
+ * event (`revoked`, or `evicted` for a policy's `limit`) per session this
  * statement actually revoked. Two concurrent revocations of one session
  * serialise on its row lock; the second sees revoked_at set and writes nothing.
+ * `audit` says where the request's ids are (`null`: no events, the audit
+ * trail is off); a statement that passes none records its events without them.
  */
-const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
+const REVOKE = (
+  t: SessionsTables,
+  target: string,
+  extraColumns = '',
+  audit: AuditContext | null = NO_REQUEST,
+) => `
   WITH target AS (${target}),
   revoked AS (
     UPDATE ${t.sessions} s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
       FROM target WHERE s.id = target.id AND s.revoked_at IS NULL
-    RETURNING s.id, s.user_id, s.revoked_at, s.revoked_by, s.revoke_reason
+    RETURNING s.id, s.user_id, s.tenant_id, s.revoked_at, s.revoked_by, s.revoke_reason
   ),
   logged AS (
     INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
     SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
-  )
+  )${audit ? `,
+  ${sessionEventsCte(t, revocationEventRows('revoked'), audit)}` : ''}
   SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked
          ${extraColumns}`;
 
@@ -208,6 +225,8 @@ const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
 @Injectable()
 export class SessionsRepository {
   private singleBackend?: Promise<boolean>;
+  /** Whether statements write the audit trail (the `audit` option). */
+  private readonly audit: boolean;
   private readonly sql: {
     userSessionsPage: { name: string; text: string };
     userSessionsCount: { name: string; text: string };
@@ -231,7 +250,16 @@ export class SessionsRepository {
     @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
-    const t = sessionsTables(resolveSessionsOptions(options).schema);
+    const resolved = resolveSessionsOptions(options);
+    const t = sessionsTables(resolved.schema);
+    this.audit = resolved.audit;
+    // The request's ids at placeholders `$n` and `$n+1`, the statement's last two (see `audited`).
+    const auditAt = (n: number): AuditContext | null =>
+      this.audit ? { requestId: `$${n}`, traceId: `$${n + 1}` } : null;
+    const events = (rows: string, n: number, name?: string): string => {
+      const at = auditAt(n);
+      return at ? `, ${sessionEventsCte(t, rows, at, name)}` : '';
+    };
     const page = USER_SESSIONS_PAGE(t);
     const count = USER_SESSIONS_COUNT(t);
     this.sql = {
@@ -250,7 +278,7 @@ export class SessionsRepository {
                  now() + make_interval(secs => LEAST($11::int, $10::int)),
                  now() + make_interval(secs => $10::int))
          RETURNING *
-       )
+       )${events(userEventRows('created', 's'), 12)}
        SELECT ${SESSION_COLUMNS} FROM s`,
       // The sign-in with its subject mapping, in one statement: the mapping is
       // inserted, or found locked (a concurrent insert of it committed first)
@@ -260,7 +288,7 @@ export class SessionsRepository {
          INSERT INTO ${t.subjects} AS m (issuer, subject, user_id) VALUES ($12, $13, $1)
          ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id
            WHERE m.user_id = EXCLUDED.user_id
-         RETURNING m.user_id
+         RETURNING m.user_id, m.xmax = 0 AS inserted
        ), upserted_user AS (
          INSERT INTO ${t.users} AS users (id, username)
          SELECT $1::bigint, $2::varchar WHERE EXISTS (SELECT 1 FROM mapped)
@@ -276,7 +304,13 @@ export class SessionsRepository {
                 now() + make_interval(secs => $10::int)
           WHERE EXISTS (SELECT 1 FROM mapped)
          RETURNING *
-       )
+       )${events(userEventRows('created', 's'), 14)}${events(
+         `SELECT 'subject_mapped', s.id, s.user_id, s.tenant_id, 'user', 'user:' || s.user_id, NULL,
+                 jsonb_build_object('issuer', $12::varchar, 'subject', $13::varchar)
+            FROM s CROSS JOIN mapped WHERE mapped.inserted`,
+         14,
+         'subject_events_written',
+       )}
        SELECT ${SESSION_COLUMNS} FROM s`,
       resolveSubject: `SELECT user_id::text AS user_id FROM ${t.subjects} WHERE issuer = $1 AND subject = $2`,
       userSummary: `SELECT u.id::text AS user_id, u.username,
@@ -297,6 +331,8 @@ export class SessionsRepository {
       revokeOne: REVOKE(
         t,
         `SELECT id FROM ${t.sessions} WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`,
+        '',
+        auditAt(5),
       ),
       startBulkRevocation: `SELECT EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1) AS user_exists, now()::text AS started_at`,
       revokeBatchOfUser: REVOKE(
@@ -305,16 +341,23 @@ export class SessionsRepository {
           WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)
             AND s.created_at <= $5::timestamptz
           LIMIT $6`,
+        '',
+        auditAt(7),
       ),
       countActiveOfUser: `SELECT count(*)::int AS n FROM ${t.sessions} s
         WHERE s.user_id = $1 AND ${ACTIVE} AND ($2::uuid IS NULL OR s.id <> $2)`,
-      touch: `WITH s AS (
+      // The activity before this touch, read under the row lock so two touches in a row
+      // see each other: `touched` is recorded at most once a minute per session.
+      touch: `WITH prior AS (
+         SELECT s.id, s.last_active_at FROM ${t.sessions} s WHERE s.id = $1 AND ${ACTIVE} FOR UPDATE
+       ), s AS (
          UPDATE ${t.sessions} s
             SET last_active_at = now(),
                 idle_expires_at = LEAST(now() + make_interval(secs => s.idle_timeout_seconds), s.expires_at)
-          WHERE s.id = $1 AND ${ACTIVE}
-          RETURNING s.*
-       )
+           FROM prior
+          WHERE s.id = prior.id AND ${ACTIVE}
+          RETURNING s.*, prior.last_active_at AS prior_active_at
+       )${events(userEventRows('touched', 's', `x.prior_active_at < now() - interval '60 seconds'`), 2)}
        SELECT ${SESSION_COLUMNS} FROM s`,
       readRevocations: `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
               revoked_by, reason
@@ -485,7 +528,7 @@ export class SessionsRepository {
     const { subject } = session;
     const [row]: SessionRow[] = await this.dataSource.query(
       subject ? this.sql.insertWithSubject : this.sql.insert,
-      [
+      this.audited([
         session.userId,
         session.username,
         session.tenantId,
@@ -498,7 +541,7 @@ export class SessionsRepository {
         session.ttlSeconds,
         session.idleTimeoutSeconds,
         ...(subject ? [subject.issuer, subject.subject] : []),
-      ],
+      ]),
     );
     return row;
   }
@@ -539,12 +582,10 @@ export class SessionsRepository {
     ownerId: string | null,
     actor: RevocationActor,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeOne, [
-      actor.by,
-      actor.reason,
-      sessionId,
-      ownerId,
-    ]);
+    const [row]: RevocationResult[] = await this.dataSource.query(
+      this.sql.revokeOne,
+      this.audited([actor.by, actor.reason, sessionId, ownerId]),
+    );
     return row;
   }
 
@@ -574,14 +615,10 @@ export class SessionsRepository {
     createdBy: string,
     limit: number,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeBatchOfUser, [
-      actor.by,
-      actor.reason,
-      userId,
-      keepSessionId,
-      createdBy,
-      limit,
-    ]);
+    const [row]: RevocationResult[] = await this.dataSource.query(
+      this.sql.revokeBatchOfUser,
+      this.audited([actor.by, actor.reason, userId, keepSessionId, createdBy, limit]),
+    );
     return row;
   }
 
@@ -603,8 +640,23 @@ export class SessionsRepository {
    * so a touch racing a revocation can never bring the session back.
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {
-    const [row]: SessionRow[] = await this.dataSource.query(this.sql.touch, [sessionId]);
+    const [row]: SessionRow[] = await this.dataSource.query(
+      this.sql.touch,
+      this.audited([sessionId]),
+    );
     return row;
+  }
+
+  /**
+   * A writing statement's parameters, followed (when the audit trail is on)
+   * by the request id and trace id of the request being served, which its
+   * events record: from the request context the library's controllers
+   * establish (`currentRequestContext`); none outside a request.
+   */
+  private audited(params: unknown[]): unknown[] {
+    if (!this.audit) return params;
+    const context = currentRequestContext();
+    return [...params, context?.requestId ?? null, context?.traceId ?? null];
   }
 
   /**
