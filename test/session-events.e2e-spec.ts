@@ -201,13 +201,11 @@ describe('audit trail of session events', () => {
         .slice(2)
         .map((r) => [r.type, r.session_id, r.initiator, r.actor])
         .sort((x, y) => String(x[1]).localeCompare(String(y[1]))),
-    ).toEqual(
-      [a, b].sort().map((id) => ['revoked', id, 'admin', 'admin:9']),
-    );
+    ).toEqual([a, b].sort().map((id) => ['revoked', id, 'admin', 'admin:9']));
     expect(rows[1]).toMatchObject({ reason: 'stolen device', request_id: 'req-admin-revoke' });
-    expect(rows.slice(2).every((r) => r.reason === 'offboarding' && r.request_id === 'req-bulk')).toBe(
-      true,
-    );
+    expect(
+      rows.slice(2).every((r) => r.reason === 'offboarding' && r.request_id === 'req-bulk'),
+    ).toBe(true);
   });
 
   it('records a policy’s revocation for the limit as evicted, with initiator policy', async () => {
@@ -308,7 +306,9 @@ describe('audit trail of session events', () => {
       ]);
       expect(await types({ type: 'revoked', initiator: 'admin' })).toEqual([['revoked', '710']]);
       expect(await types({ initiator: 'user', type: 'revoked' })).toEqual([['revoked', '711']]);
-      const [{ now }] = (await t.dataSource.query(`SELECT now()::text AS now`)) as { now: string }[];
+      const [{ now }] = (await t.dataSource.query(`SELECT now()::text AS now`)) as {
+        now: string;
+      }[];
       const later = new Date(Date.parse(now.replace(' ', 'T').replace(/\+00$/, 'Z')) + 3_600_000);
       expect(await types({ since: later.toISOString() })).toEqual([]);
       expect((await types({ until: later.toISOString() })).length).toBe(7);
