@@ -282,9 +282,12 @@ describe('audit trail of session events', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await events({ limit: 3, ...(cursor ? { cursor } : {}) }).expect(200);
-        seen.push(...res.body.events.map((e: EventRow) => e.id));
-        cursor = res.body.next_cursor;
+        const query: Record<string, string | number> = { limit: 3 };
+        if (cursor) query.cursor = cursor;
+        const res = await events(query).expect(200);
+        const body = res.body as { events: EventRow[]; next_cursor: string | null };
+        seen.push(...body.events.map((e) => e.id));
+        cursor = body.next_cursor;
         pages++;
       } while (cursor);
       expect(pages).toBe(3);
@@ -306,10 +309,8 @@ describe('audit trail of session events', () => {
       ]);
       expect(await types({ type: 'revoked', initiator: 'admin' })).toEqual([['revoked', '710']]);
       expect(await types({ initiator: 'user', type: 'revoked' })).toEqual([['revoked', '711']]);
-      const [{ now }] = (await t.dataSource.query(`SELECT now()::text AS now`)) as {
-        now: string;
-      }[];
-      const later = new Date(Date.parse(now.replace(' ', 'T').replace(/\+00$/, 'Z')) + 3_600_000);
+      const [{ now }] = await t.dataSource.query<{ now: Date }[]>('SELECT now() AS now');
+      const later = new Date(now.getTime() + 3_600_000);
       expect(await types({ since: later.toISOString() })).toEqual([]);
       expect((await types({ until: later.toISOString() })).length).toBe(7);
       expect(await types({ until: '2000-01-01T00:00:00Z' })).toEqual([]);

@@ -69,7 +69,7 @@ describe('audit trail filters', () => {
     raw: Record<string, unknown>,
     metatype: typeof UserEventsQuery = SessionEventsQuery,
   ) => pipe.transform(raw, { type: 'query', metatype });
-  const fieldsRefused = async (raw: Record<string, unknown>): Promise<string[]> => {
+  const fieldsRefused = async (raw: Record<string, unknown>): Promise<(string | undefined)[]> => {
     try {
       await parse(raw);
     } catch (error) {

@@ -78,7 +78,8 @@ export class SessionEventsController {
     @Param('user_id', UserIdPipe) userId: string,
     @Query() query: UserEventsQuery,
   ): Promise<SessionEventsResponse> {
-    const { userId: _none, ...filter } = filterOf(query);
-    return toResponse(await this.events.listForUser(userId, filter, query.limit, query.cursor));
+    return toResponse(
+      await this.events.listForUser(userId, filterOf(query), query.limit, query.cursor),
+    );
   }
 }

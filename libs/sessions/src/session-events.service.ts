@@ -54,7 +54,7 @@ export class SessionEventsService {
    */
   async listForUser(
     userId: string,
-    filter: Omit<SessionEventsFilter, 'userId'>,
+    filter: SessionEventsFilter,
     limit: number,
     cursor?: string,
   ): Promise<SessionEventsPage> {

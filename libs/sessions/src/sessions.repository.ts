@@ -211,8 +211,12 @@ const REVOKE = (
   logged AS (
     INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
     SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
-  )${audit ? `,
-  ${sessionEventsCte(t, revocationEventRows('revoked'), audit)}` : ''}
+  )${
+    audit
+      ? `,
+  ${sessionEventsCte(t, revocationEventRows('revoked'), audit)}`
+      : ''
+  }
   SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked
          ${extraColumns}`;
 

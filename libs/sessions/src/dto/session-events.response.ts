@@ -109,7 +109,8 @@ export class SessionEventsResponse {
   events: SessionEvent[];
 
   @ApiProperty({
-    description: 'Pass as `cursor` (with the same filters) for the next, older page; null at the end',
+    description:
+      'Pass as `cursor` (with the same filters) for the next, older page; null at the end',
     maxLength: EVENT_CURSOR_MAX_LENGTH,
     nullable: true,
     type: 'string',

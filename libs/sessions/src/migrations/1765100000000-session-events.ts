@@ -14,7 +14,10 @@ import { adoptLegacyTables, SessionsSchemaMigration } from './schema-migration';
  * `(session_id, occurred_at, id)` (partial: user-level events have none).
  * The type and initiator filters are checked on the rows those walks visit.
  */
-export class SessionEvents1765100000000 extends SessionsSchemaMigration implements MigrationInterface {
+export class SessionEvents1765100000000
+  extends SessionsSchemaMigration
+  implements MigrationInterface
+{
   name = 'SessionEvents1765100000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
