@@ -200,6 +200,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocation feed',
         'Revocations in commit order, for gateways that verify tokens locally',
       )
+      .addTag(
+        'Audit trail',
+        'Every session event, who started it and the request behind it, for admins',
+      )
       .addBearerAuth(
         {
           type: 'http',

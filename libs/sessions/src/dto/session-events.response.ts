@@ -95,7 +95,7 @@ export class SessionEvent {
     description:
       'More about it: `issuer` and `subject` of a mapping, `expired_at` of an expiry; null otherwise',
     type: 'object',
-    additionalProperties: { type: 'string' },
+    additionalProperties: { type: 'string', maxLength: COLUMN_LENGTH.subject },
     nullable: true,
     example: { expired_at: '2026-04-15T20:00:00.000Z' },
   })
