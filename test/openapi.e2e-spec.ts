@@ -171,6 +171,8 @@ describe('OpenAPI document and Swagger UI', () => {
       'delete /api/users/{user_id}/sessions',
       'get /api/sessions/revocations',
       'get /api/sessions/revocations/stream',
+      'get /api/sessions/events',
+      'get /api/users/{user_id}/events',
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {})
