@@ -13,6 +13,7 @@ describe('the sessions schema', () => {
       sessions: '"session_service".sessions',
       revocations: '"session_service".session_revocations',
       subjects: '"session_service".user_subjects',
+      events: '"session_service".session_events',
     });
     expect(sessionsTables('_a1').sessions).toBe('"_a1".sessions');
     expect(validateSchemaName('a'.repeat(63))).toBe('a'.repeat(63));
@@ -37,7 +38,7 @@ describe('the sessions schema', () => {
   it('gives the default schema the exported entities, and another schema entities of its own', () => {
     expect(sessionsDatabase().entities).toEqual(SESSIONS_ENTITIES);
     const other = sessionsDatabase({ schema: 'auth_sessions' }).entities;
-    expect(other).toHaveLength(4);
+    expect(other).toHaveLength(5);
     other.forEach((entity, i) => expect(entity.prototype).toBeInstanceOf(SESSIONS_ENTITIES[i]));
     expect(sessionsDatabase({ schema: 'auth_sessions' }).entities).toEqual(other);
   });
