@@ -178,6 +178,8 @@ describe('OpenAPI document and Swagger UI', () => {
       'get /api/tenants/{tenant_id}',
       'patch /api/tenants/{tenant_id}',
       'delete /api/tenants/{tenant_id}',
+      'get /api/sessions/events',
+      'get /api/users/{user_id}/events',
     ];
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item ?? {})

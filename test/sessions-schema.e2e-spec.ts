@@ -284,6 +284,10 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         `SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'session_service' ORDER BY 1`,
       );
       expect(indexes.map((i) => i.name)).toEqual([
+        'session_events_occurred_idx',
+        'session_events_pkey',
+        'session_events_session_idx',
+        'session_events_user_idx',
         'session_revocations_feed_idx',
         'session_revocations_pkey',
         'session_revocations_revoked_at_idx',
@@ -310,6 +314,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'SessionsSchema1763900000000',
         'UserSubjects1764000000000',
         'Tenants1765000000000',
+        'SessionEvents1765100000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the
@@ -404,6 +409,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         .entityMetadatas.map((m) => m.tablePath)
         .sort();
       expect(tables).toEqual([
+        'sessions_lib.session_events',
         'sessions_lib.session_revocations',
         'sessions_lib.sessions',
         'sessions_lib.user_subjects',

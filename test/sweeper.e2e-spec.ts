@@ -115,7 +115,13 @@ describe('SessionsSweeper', () => {
     const revoked = await seed(a, 4002, 1, RECENT_REVOKED);
 
     const first = await sweeper.sweep();
-    expect(first).toEqual({ skipped: false, expired: 4, deleted: 0, feedDeleted: 0 });
+    expect(first).toEqual({
+      skipped: false,
+      expired: 4,
+      deleted: 0,
+      feedDeleted: 0,
+      eventsDeleted: 0,
+    });
 
     const rows = await a.dataSource.query<
       { id: string; expired_at: Date | null; marked_now: boolean | null }[]
@@ -139,7 +145,13 @@ describe('SessionsSweeper', () => {
     ).map((r) => `${r.id}@${r.expired_at.toISOString()}`);
 
     const second = await sweeper.sweep();
-    expect(second).toEqual({ skipped: false, expired: 0, deleted: 0, feedDeleted: 0 });
+    expect(second).toEqual({
+      skipped: false,
+      expired: 0,
+      deleted: 0,
+      feedDeleted: 0,
+      eventsDeleted: 0,
+    });
     const markedAgain = (
       await a.dataSource.query<{ id: string; expired_at: Date }[]>(
         `SELECT id, expired_at FROM session_service.sessions WHERE expired_at IS NOT NULL ORDER BY id`,
@@ -158,7 +170,13 @@ describe('SessionsSweeper', () => {
     await insertOldFeedRows(a, 3, '10 minutes');
 
     const result = await sweeper.sweep();
-    expect(result).toEqual({ skipped: false, expired: 0, deleted: 5, feedDeleted: 4 });
+    expect(result).toEqual({
+      skipped: false,
+      expired: 0,
+      deleted: 5,
+      feedDeleted: 4,
+      eventsDeleted: 0,
+    });
 
     expect(await existing(a, [...oldRevoked, ...oldExpired])).toEqual([]);
     const kept = [...recentRevoked, ...recentExpired, ...active];
@@ -170,6 +188,7 @@ describe('SessionsSweeper', () => {
       expired: 0,
       deleted: 0,
       feedDeleted: 0,
+      eventsDeleted: 0,
     });
   });
 
@@ -182,7 +201,13 @@ describe('SessionsSweeper', () => {
 
     const result = await sweeper.sweep();
     // 50, 15 and 22 are not multiples of the batch size 7; 14 (below) is.
-    expect(result).toEqual({ skipped: false, expired: 15, deleted: 50, feedDeleted: 22 });
+    expect(result).toEqual({
+      skipped: false,
+      expired: 15,
+      deleted: 50,
+      feedDeleted: 22,
+      eventsDeleted: 0,
+    });
     expect(await counts(a)).toMatchObject({ total: 15, deletable: 0, unmarked: 0, oldFeed: 0 });
 
     await seed(a, 4204, 14, OLD_REVOKED);
@@ -193,7 +218,13 @@ describe('SessionsSweeper', () => {
   it('a call while this instance sweeps joins that sweep', async () => {
     await seed(a, 4301, 10, OLD_REVOKED);
     const [first, second] = await Promise.all([sweeper.sweep(), sweeper.sweep()]);
-    expect(first).toEqual({ skipped: false, expired: 0, deleted: 10, feedDeleted: 0 });
+    expect(first).toEqual({
+      skipped: false,
+      expired: 0,
+      deleted: 10,
+      feedDeleted: 0,
+      eventsDeleted: 0,
+    });
     expect(second).toBe(first);
   });
 
@@ -233,7 +264,13 @@ describe('SessionsSweeper', () => {
       expect(sum('feedDeleted')).toBe(30);
       // A skipped sweep did nothing.
       for (const r of results.filter((x) => x.skipped)) {
-        expect(r).toEqual({ skipped: true, expired: 0, deleted: 0, feedDeleted: 0 });
+        expect(r).toEqual({
+          skipped: true,
+          expired: 0,
+          deleted: 0,
+          feedDeleted: 0,
+          eventsDeleted: 0,
+        });
       }
 
       expect(await counts(a)).toMatchObject({
@@ -257,7 +294,13 @@ describe('SessionsSweeper', () => {
         await holder.query('SELECT pg_advisory_lock($1)', [SWEEP_LOCK_KEY.toString()]);
         const skipped = await Promise.all([a, b].map((t) => t.app.get(SessionsSweeper).sweep()));
         for (const r of skipped) {
-          expect(r).toEqual({ skipped: true, expired: 0, deleted: 0, feedDeleted: 0 });
+          expect(r).toEqual({
+            skipped: true,
+            expired: 0,
+            deleted: 0,
+            feedDeleted: 0,
+            eventsDeleted: 0,
+          });
         }
         expect(await counts(a)).toEqual(before);
 
@@ -276,6 +319,7 @@ describe('SessionsSweeper', () => {
         expired: 3,
         deleted: 5,
         feedDeleted: 0,
+        eventsDeleted: 0,
       });
       expect(await counts(a)).toMatchObject({ deletable: 0, unmarked: 0 });
     });

@@ -80,6 +80,6 @@ export async function createTestApp(
 /** Empties the tables so a spec file starts from nothing. */
 export async function resetDatabase(dataSource: DataSource): Promise<void> {
   await dataSource.query(
-    'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations',
+    'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations, session_service.session_events',
   );
 }

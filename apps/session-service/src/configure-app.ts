@@ -201,6 +201,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocations in commit order, for gateways that verify tokens locally',
       )
       .addTag('Tenants', "Tenants' session lifetimes and concurrent-session limits, for admins")
+      .addTag(
+        'Audit trail',
+        'Every session event, who started it and the request behind it, for admins',
+      )
       .addBearerAuth(
         {
           type: 'http',

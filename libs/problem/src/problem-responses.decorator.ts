@@ -16,6 +16,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModuleRef } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { ProblemExceptionFilter } from './problem.filter';
+import { type HttpRequest, requestContext, runInRequestContext } from './request-id.middleware';
 import { ProblemValidationPipe } from './validation';
 
 /** The arguments whose input the library checks itself, and where a request carries each. */
@@ -88,15 +89,31 @@ export class ProblemInputsInterceptor implements NestInterceptor {
 }
 
 /**
+ * Makes the request's context (request id, trace id) the current one while
+ * the route's handler runs, and in all it starts, so the code below it (the
+ * SQL that records audit events) reads it with `currentRequestContext()`
+ * instead of being handed the request: no request-scoped provider.
+ */
+export class RequestContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
+    // `handle()` binds the handler's async scope where it is called: inside the run.
+    return runInRequestContext(requestContext(req), () => next.handle());
+  }
+}
+
+/**
  * A controller whose errors are Problems whatever the application around it
  * does: the Problem filter (also for its guards' 401 and 403), the library's
- * validation pipe, and its input check ahead of any global pipe. The
+ * validation pipe, its input check ahead of any global pipe, and the
+ * request's context for the code below the handler. The
  * libraries' controllers carry it; a host can put it on its own.
  */
 export function ProblemResponses(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseFilters(ProblemExceptionFilter),
-    UseInterceptors(ProblemInputsInterceptor),
+    UseInterceptors(new RequestContextInterceptor(), ProblemInputsInterceptor),
     UsePipes(new ProblemValidationPipe()),
   );
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
@@ -100,4 +101,21 @@ export function parseTraceparent(header: unknown): string | undefined {
   const [, version, traceId, parentId] = match;
   if (version === 'ff' || /^0+$/.test(traceId) || /^0+$/.test(parentId)) return undefined;
   return traceId;
+}
+
+/** The context of the request being served, for code that is not handed the request. */
+const activeRequest = new AsyncLocalStorage<RequestContext>();
+
+/**
+ * The context of the request whose handling is running, as established by
+ * `runInRequestContext` (the libraries' controllers do, through
+ * `@ProblemResponses()`); undefined outside a request, e.g. in a timer.
+ */
+export function currentRequestContext(): RequestContext | undefined {
+  return activeRequest.getStore();
+}
+
+/** Runs `fn`, and everything it starts, with `context` as the current request context. */
+export function runInRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return activeRequest.run(context, fn);
 }

@@ -29,6 +29,7 @@ export const CODE_BY_CONSTRAINT: Readonly<Record<string, FieldViolationCode>> = 
   isIp: 'format',
   isIpOrCidr: 'format',
   isUUID: 'format',
+  isUuid: 'format',
   matches: 'format',
   storableText: 'format',
   arrayUnique: 'format',

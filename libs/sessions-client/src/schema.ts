@@ -44,6 +44,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sessions/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Session events of every user (admin)
+     * @description Newest first, `limit` per page (default 100); pass `next_cursor` as `cursor`, with the same filters, for the next page (null at the end). `since` is inclusive, `until` exclusive.
+     */
+    get: operations['SessionEventsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sessions/revocations': {
     parameters: {
       query?: never;
@@ -206,6 +226,26 @@ export interface paths {
      * @description Also the tenant and time of their latest sign-in, and the concurrent-session limit their next sign-in is held to, with where it comes from.
      */
     get: operations['AdminUsersController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/{user_id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Session events of one user (admin)
+     * @description Newest first, `limit` per page (default 100); pass `next_cursor` as `cursor`, with the same filters, for the next page (null at the end). `since` is inclusive, `until` exclusive.
+     */
+    get: operations['SessionEventsController_listForUser'];
     put?: never;
     post?: never;
     delete?: never;
@@ -816,6 +856,76 @@ export interface components {
        * @example 3
        */
       revoked: number;
+    };
+    'dto.SessionEvent': {
+      /**
+       * @description The caller as recorded, e.g. `admin:1`, `user:1001`, `policy`, `system`
+       * @example admin:1
+       */
+      actor: string | null;
+      /**
+       * @description More about it: `issuer` and `subject` of a mapping, `expired_at` of an expiry; null otherwise
+       * @example {
+       *       "expired_at": "2026-04-15T20:00:00.000Z"
+       *     }
+       */
+      details: {
+        [key: string]: string;
+      } | null;
+      /**
+       * @description Event id (decimal string): increasing in the order events were written
+       * @example 4711
+       */
+      id: string;
+      /**
+       * @description Who started the change: the user, an admin, a service, a policy (e.g. a session limit) or the system (expiry)
+       * @example admin
+       * @enum {string}
+       */
+      initiator: 'user' | 'admin' | 'service' | 'policy' | 'system';
+      /**
+       * Format: date-time
+       * @example 2026-04-15T10:30:00.000Z
+       */
+      occurred_at: string;
+      /**
+       * @description Why: the revocation reason given, or `absolute` / `idle` for an expiry
+       * @example stolen device
+       */
+      reason: string | null;
+      /**
+       * @description X-Request-Id of the request that caused it; null for the sweeper
+       * @example req_6f1c2a7e-5d3b-4c8e-9a10-2b4d6e8f0a1c
+       */
+      request_id: string | null;
+      /**
+       * Format: uuid
+       * @description The session; null for an event of the user alone
+       * @example 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10
+       */
+      session_id: string | null;
+      /** @example acme */
+      tenant_id: string | null;
+      /**
+       * @description W3C trace id of that request (32 hex digits); null for the sweeper
+       * @example 4bf92f3577b34da6a3ce929d0e0e4736
+       */
+      trace_id: string | null;
+      /**
+       * @example revoked
+       * @enum {string}
+       */
+      type: 'created' | 'touched' | 'revoked' | 'expired' | 'evicted' | 'subject_mapped';
+      /**
+       * @description User ID (decimal string)
+       * @example 1001
+       */
+      user_id: string;
+    };
+    'dto.SessionEventsResponse': {
+      events: components['schemas']['dto.SessionEvent'][];
+      /** @description Pass as `cursor` (with the same filters) for the next, older page; null at the end */
+      next_cursor: string | null;
     };
     'dto.SessionLimit': {
       /**
@@ -1670,6 +1780,236 @@ export interface operations {
            *       "i18n_args": {},
            *       "i18n_key": "error.database_unavailable",
            *       "instance": "/api/sessions/all",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  SessionEventsController_list: {
+    parameters: {
+      query?: {
+        /** @description Events per page, newest first */
+        limit?: number;
+        /** @description Opaque `next_cursor` of the previous page, with the same filters */
+        cursor?: string;
+        /** @description Only events of this session, e.g. `3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10` */
+        session_id?: string;
+        /** @description Only events of this type */
+        type?: 'created' | 'touched' | 'revoked' | 'expired' | 'evicted' | 'subject_mapped';
+        /** @description Only events started by this kind of initiator */
+        initiator?: 'user' | 'admin' | 'service' | 'policy' | 'system';
+        /** @description Only events at or after this time (RFC 3339 with a time zone, e.g. `2026-04-15T00:00:00Z`) */
+        since?: string;
+        /** @description Only events before this time (RFC 3339 with a time zone), exclusive */
+        until?: string;
+        /** @description Only events of this user, e.g. `1001` */
+        user_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.SessionEventsResponse'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "cursor must be a next_cursor returned by this list",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "cursor must be a next_cursor returned by this list",
+           *           "field": "cursor",
+           *           "value": "e1.not-a-cursor"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/sessions/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/sessions/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/sessions/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/sessions/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/sessions/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/sessions/events",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "retry_after": 5,
            *       "service": "session-service",
@@ -4242,37 +4582,6 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The tenant kept changing meanwhile; retry */
-      409: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 30240902,
-           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 is revoked",
-           *       "i18n_args": {
-           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
-           *         "status": "revoked"
-           *       },
-           *       "i18n_key": "error.session_not_active",
-           *       "instance": "/api/tenants/tnt_xyz789",
-           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
-           *       "service": "session-service",
-           *       "span_id": "b7ad6b7169203331",
-           *       "status": 409,
-           *       "timestamp": "2026-04-15T10:30:00.000Z",
-           *       "title": "Session Not Active",
-           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
-           *       "type": "/problems/session-not-active"
-           *     }
-           */
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -4603,6 +4912,267 @@ export interface operations {
            *       "i18n_args": {},
            *       "i18n_key": "error.database_unavailable",
            *       "instance": "/api/users/1001",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  SessionEventsController_listForUser: {
+    parameters: {
+      query?: {
+        /** @description Events per page, newest first */
+        limit?: number;
+        /** @description Opaque `next_cursor` of the previous page, with the same filters */
+        cursor?: string;
+        /** @description Only events of this session, e.g. `3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10` */
+        session_id?: string;
+        /** @description Only events of this type */
+        type?: 'created' | 'touched' | 'revoked' | 'expired' | 'evicted' | 'subject_mapped';
+        /** @description Only events started by this kind of initiator */
+        initiator?: 'user' | 'admin' | 'service' | 'policy' | 'system';
+        /** @description Only events at or after this time (RFC 3339 with a time zone, e.g. `2026-04-15T00:00:00Z`) */
+        since?: string;
+        /** @description Only events before this time (RFC 3339 with a time zone), exclusive */
+        until?: string;
+      };
+      header?: never;
+      path: {
+        /** @description a positive integer up to 9007199254740991, without sign or leading zeros */
+        user_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.SessionEventsResponse'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "user_id must be a positive integer up to 9007199254740991, without sign or leading zeros",
+           *           "field": "user_id",
+           *           "value": "01"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description User not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240401,
+           *       "detail": "User 1001 does not exist",
+           *       "i18n_args": {
+           *         "user_id": "1001"
+           *       },
+           *       "i18n_key": "error.user_not_found",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "User Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/user-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/users/1001/events",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/users/1001/events",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "retry_after": 5,
            *       "service": "session-service",

@@ -15,6 +15,7 @@ describe('the sessions schema', () => {
       subjects: '"session_service".user_subjects',
       tenants: '"session_service".tenants',
       userSessionLimits: '"session_service".user_session_limits',
+      events: '"session_service".session_events',
     });
     expect(sessionsTables('_a1').sessions).toBe('"_a1".sessions');
     expect(validateSchemaName('a'.repeat(63))).toBe('a'.repeat(63));
@@ -39,7 +40,7 @@ describe('the sessions schema', () => {
   it('gives the default schema the exported entities, and another schema entities of its own', () => {
     expect(sessionsDatabase().entities).toEqual(SESSIONS_ENTITIES);
     const other = sessionsDatabase({ schema: 'auth_sessions' }).entities;
-    expect(other).toHaveLength(4);
+    expect(other).toHaveLength(5);
     other.forEach((entity, i) => expect(entity.prototype).toBeInstanceOf(SESSIONS_ENTITIES[i]));
     expect(sessionsDatabase({ schema: 'auth_sessions' }).entities).toEqual(other);
   });

@@ -40,6 +40,8 @@ export interface SessionsTables {
   tenants: string;
   /** An admin's per-user concurrent-session limits. */
   userSessionLimits: string;
+  /** The audit trail: one row per session event. */
+  events: string;
 }
 
 /** Qualified names of the library's tables in `schema` (validated here). */
@@ -55,5 +57,6 @@ export function sessionsTables(schema: string = DEFAULT_SESSIONS_SCHEMA): Sessio
     subjects: `${quoted}.user_subjects`,
     tenants: `${quoted}.tenants`,
     userSessionLimits: `${quoted}.user_session_limits`,
+    events: `${quoted}.session_events`,
   };
 }

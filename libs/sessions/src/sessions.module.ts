@@ -9,6 +9,9 @@ import {
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { RevocationFeedController } from './revocation-feed.controller';
+import { SessionEventsController } from './session-events.controller';
+import { SessionEventsRepository } from './session-events.repository';
+import { SessionEventsService } from './session-events.service';
 import { SessionStateService } from './session-state.service';
 import {
   ConfigurableSessionsModule,
@@ -41,9 +44,10 @@ import { UserSessionsController } from './user-sessions.controller';
  * DataSource). See docs/embedding.md.
  */
 @Module({
-  // The feed's fixed paths are registered before `api/sessions/:session_id`.
+  // The feed's and the audit trail's fixed paths are registered before `api/sessions/:session_id`.
   controllers: [
     RevocationFeedController,
+    SessionEventsController,
     UserSessionsController,
     AdminSessionsController,
     AdminUsersController,
@@ -57,6 +61,8 @@ import { UserSessionsController } from './user-sessions.controller';
     SubjectsService,
     TenantsRepository,
     TenantsService,
+    SessionEventsRepository,
+    SessionEventsService,
     { provide: SESSION_STATE_CHECKER, useExisting: SessionStateService },
     { provide: SUBJECT_RESOLVER, useExisting: SubjectsService },
     {
@@ -68,6 +74,7 @@ import { UserSessionsController } from './user-sessions.controller';
   ],
   exports: [
     SessionsService,
+    SessionEventsService,
     SessionsSweeper,
     SubjectsService,
     TenantsService,

@@ -46,6 +46,14 @@ export interface SessionsModuleOptions {
   /** How long revoked and expired sessions (and feed rows) are kept for audit, seconds. */
   retentionSeconds?: number;
   /**
+   * Whether every session event (created, touched, revoked, expired, evicted,
+   * subject_mapped) is written to the audit trail, in the statement that makes
+   * the change (default `true`).
+   */
+  audit?: boolean;
+  /** How long audit trail events are kept, seconds (default: `retentionSeconds`). */
+  eventsRetentionSeconds?: number;
+  /**
    * How long the answer "this token's session is active" may be reused, ms.
    * 0 (the default) looks the session up on every request; a revocation then
    * takes effect at once. A positive value is the staleness bound.
@@ -142,6 +150,8 @@ export const SESSIONS_DEFAULTS: ResolvedSessionsOptions = {
   sweepIntervalMs: 60_000,
   sweepBatchSize: 1000,
   retentionSeconds: 30 * 24 * 3600,
+  audit: true,
+  eventsRetentionSeconds: 30 * 24 * 3600,
   sessionStateCacheMs: 0,
   feedPollIntervalMs: 1000,
   streamConnections: 2,
@@ -163,6 +173,8 @@ export function resolveSessionsOptions(options: SessionsSettings): ResolvedSessi
     Object.entries(options).filter(([key, v]) => v !== undefined && key !== 'auth'),
   );
   const resolved: ResolvedSessionsOptions = { ...SESSIONS_DEFAULTS, ...defined };
+  // Events are kept as long as the sessions unless told otherwise.
+  resolved.eventsRetentionSeconds = options.eventsRetentionSeconds ?? resolved.retentionSeconds;
   validateSchemaName(resolved.schema);
   return resolved;
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { currentRequestContext } from '@session-service/problem';
 import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
@@ -13,6 +14,13 @@ import {
   type SessionsSettings,
 } from './sessions.options';
 import { sessionsTables, type SessionsTables } from './sessions-schema';
+import {
+  type AuditContext,
+  NO_REQUEST,
+  revocationEventRows,
+  sessionEventsCte,
+  userEventRows,
+} from './session-events.sql';
 
 /** Active: not revoked, and now before both the absolute and the idle expiry. */
 const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()`;
@@ -201,21 +209,34 @@ export interface FeedPosition {
 }
 
 /**
- * Marks the target sessions revoked and appends one feed row per session this
+ * Marks the target sessions revoked and appends one feed row and one audit
+ * event (`revoked`, or `evicted` for a policy's `limit`) per session this
  * statement actually revoked. Two concurrent revocations of one session
  * serialise on its row lock; the second sees revoked_at set and writes nothing.
+ * `audit` says where the request's ids are (`null`: no events, the audit
+ * trail is off); a statement that passes none records its events without them.
  */
-const REVOKE = (t: SessionsTables, target: string, extraColumns = '') => `
+const REVOKE = (
+  t: SessionsTables,
+  target: string,
+  extraColumns = '',
+  audit: AuditContext | null = NO_REQUEST,
+) => `
   WITH target AS (${target}),
   revoked AS (
     UPDATE ${t.sessions} s SET revoked_at = now(), revoked_by = $1, revoke_reason = $2
       FROM target WHERE s.id = target.id AND s.revoked_at IS NULL
-    RETURNING s.id, s.user_id, s.revoked_at, s.revoked_by, s.revoke_reason
+    RETURNING s.id, s.user_id, s.tenant_id, s.revoked_at, s.revoked_by, s.revoke_reason
   ),
   logged AS (
     INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
     SELECT id, user_id, revoked_at, revoked_by, revoke_reason FROM revoked
-  )
+  )${
+    audit
+      ? `,
+  ${sessionEventsCte(t, revocationEventRows('revoked'), audit)}`
+      : ''
+  }
   SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked
          ${extraColumns}`;
 
@@ -284,6 +305,8 @@ export class SessionsRepository {
     replaceDevice: string;
     evict: string;
   };
+  /** Whether statements write the audit trail (the `audit` option). */
+  private readonly audit: boolean;
   private readonly sql: {
     userSessionsPage: { name: string; text: string };
     userSessionsCount: { name: string; text: string };
@@ -308,8 +331,17 @@ export class SessionsRepository {
     @Inject(SESSIONS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SESSIONS_MODULE_OPTIONS) options: SessionsSettings,
   ) {
-    const t = sessionsTables(resolveSessionsOptions(options).schema);
+    const resolved = resolveSessionsOptions(options);
+    const t = sessionsTables(resolved.schema);
     this.schemaName = t.schemaName;
+    this.audit = resolved.audit;
+    // The request's ids at placeholders `$n` and `$n+1`, the statement's last two (see `audited`).
+    const auditAt = (n: number): AuditContext | null =>
+      this.audit ? { requestId: `$${n}`, traceId: `$${n + 1}` } : null;
+    const events = (rows: string, n: number, name?: string): string => {
+      const at = auditAt(n);
+      return at ? `, ${sessionEventsCte(t, rows, at, name)}` : '';
+    };
     const page = USER_SESSIONS_PAGE(t);
     const count = USER_SESSIONS_COUNT(t);
     this.sql = {
@@ -330,7 +362,7 @@ export class SessionsRepository {
                 now() + make_interval(secs => $10::int)
           WHERE ${guard}
          RETURNING *
-       )
+       )${events(userEventRows('created', 's'), 12)}
        SELECT ${SESSION_COLUMNS} FROM s`,
       // The sign-in with its subject mapping, in one statement: the mapping is
       // inserted, or found locked (a concurrent insert of it committed first)
@@ -341,7 +373,7 @@ export class SessionsRepository {
          SELECT $12::varchar, $13::varchar, $1::bigint WHERE ${guard}
          ON CONFLICT (issuer, subject) DO UPDATE SET user_id = EXCLUDED.user_id
            WHERE m.user_id = EXCLUDED.user_id
-         RETURNING m.user_id
+         RETURNING m.user_id, m.xmax = 0 AS inserted
        ), upserted_user AS (
          INSERT INTO ${t.users} AS users (id, username)
          SELECT $1::bigint, $2::varchar WHERE EXISTS (SELECT 1 FROM mapped)
@@ -357,7 +389,13 @@ export class SessionsRepository {
                 now() + make_interval(secs => $10::int)
           WHERE EXISTS (SELECT 1 FROM mapped)
          RETURNING *
-       )
+       )${events(userEventRows('created', 's'), 14)}${events(
+         `SELECT 'subject_mapped', s.id, s.user_id, s.tenant_id, 'user', 'user:' || s.user_id, NULL,
+                 jsonb_build_object('issuer', $12::varchar, 'subject', $13::varchar)
+            FROM s CROSS JOIN mapped WHERE mapped.inserted`,
+         14,
+         'subject_events_written',
+       )}
        SELECT ${SESSION_COLUMNS} FROM s`,
       resolveSubject: `SELECT user_id::text AS user_id FROM ${t.subjects} WHERE issuer = $1 AND subject = $2`,
       userSummary: `SELECT u.id::text AS user_id, u.username,
@@ -383,6 +421,8 @@ export class SessionsRepository {
       revokeOne: REVOKE(
         t,
         `SELECT id FROM ${t.sessions} WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`,
+        '',
+        auditAt(5),
       ),
       startBulkRevocation: `SELECT EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1) AS user_exists, now()::text AS started_at`,
       revokeBatchOfUser: REVOKE(
@@ -391,17 +431,24 @@ export class SessionsRepository {
           WHERE s.user_id = $3 AND ${ACTIVE} AND ($4::uuid IS NULL OR s.id <> $4)
             AND s.created_at <= $5::timestamptz
           LIMIT $6`,
+        '',
+        auditAt(7),
       ),
       countActiveOfUser: `SELECT count(*)::int AS n FROM ${t.sessions} s
         WHERE s.user_id = $1 AND ${ACTIVE} AND ($2::uuid IS NULL OR s.id <> $2)`,
-      touch: `WITH s AS (
+      // The activity before this touch, read under the row lock so two touches in a row
+      // see each other: `touched` is recorded at most once a minute per session.
+      touch: `WITH prior AS (
+         SELECT s.id, s.last_active_at FROM ${t.sessions} s WHERE s.id = $1 AND ${ACTIVE} FOR UPDATE
+       ), s AS (
          UPDATE ${t.sessions} s
             SET last_active_at = now(),
                 idle_timeout_seconds = ${TENANT_IDLE(t)},
                 idle_expires_at = LEAST(now() + make_interval(secs => ${TENANT_IDLE(t)}), s.expires_at)
-          WHERE s.id = $1 AND ${ACTIVE}
-          RETURNING s.*
-       )
+           FROM prior
+          WHERE s.id = prior.id AND ${ACTIVE}
+          RETURNING s.*, prior.last_active_at AS prior_active_at
+       )${events(userEventRows('touched', 's', `x.prior_active_at < now() - interval '60 seconds'`), 2)}
        SELECT ${SESSION_COLUMNS} FROM s`,
       readRevocations: `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
               revoked_by, reason
@@ -421,6 +468,8 @@ export class SessionsRepository {
       replaceDevice: REVOKE(
         t,
         `SELECT s.id FROM ${t.sessions} s WHERE s.user_id = $3 AND s.device_id = $4 AND ${ACTIVE}`,
+        '',
+        auditAt(5),
       ),
       // Keeps the max_sessions - 1 most recently active sessions (the sign-in
       // adds one); under deny revokes nothing and reports the count.
@@ -434,6 +483,7 @@ export class SessionsRepository {
         `, (SELECT count(*)::int FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) AS active,
            lim.max_sessions, lim.limit_policy, lim.overridden
            FROM (${limit}) lim`,
+        auditAt(6),
       ),
     };
   }
@@ -601,7 +651,7 @@ export class SessionsRepository {
     const { unlimited } = this.signIn;
     const [row]: SessionRow[] = await this.dataSource.query(
       subject ? unlimited.withSubject : unlimited.plain,
-      signInParams(session),
+      this.audited(signInParams(session)),
     );
     return row;
   }
@@ -632,21 +682,22 @@ export class SessionsRepository {
       );
       let revoked = 0;
       if (replaceDevice && session.deviceId !== null) {
-        const [replaced] = (await runner.query(this.signIn.replaceDevice, [
-          POLICY_REVOKER,
-          'device-replaced',
-          session.userId,
-          session.deviceId,
-        ])) as RevocationResult[];
+        const [replaced] = (await runner.query(
+          this.signIn.replaceDevice,
+          this.audited([POLICY_REVOKER, 'device-replaced', session.userId, session.deviceId]),
+        )) as RevocationResult[];
         revoked += replaced.revoked;
       }
-      const [evicted] = (await runner.query(this.signIn.evict, [
-        POLICY_REVOKER,
-        'limit',
-        session.userId,
-        limit.max_sessions,
-        limit.limit_policy,
-      ])) as (RevocationResult & {
+      const [evicted] = (await runner.query(
+        this.signIn.evict,
+        this.audited([
+          POLICY_REVOKER,
+          'limit',
+          session.userId,
+          limit.max_sessions,
+          limit.limit_policy,
+        ]),
+      )) as (RevocationResult & {
         active: number;
         max_sessions: number | null;
         limit_policy: SessionLimitPolicy;
@@ -672,7 +723,7 @@ export class SessionsRepository {
       const { checked } = this.signIn;
       const [row] = (await runner.query(
         session.subject ? checked.withSubject : checked.plain,
-        signInParams(session),
+        this.audited(signInParams(session)),
       )) as SessionRow[];
       open = false;
       await runner.query(row ? 'COMMIT' : 'ROLLBACK');
@@ -719,12 +770,10 @@ export class SessionsRepository {
     ownerId: string | null,
     actor: RevocationActor,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeOne, [
-      actor.by,
-      actor.reason,
-      sessionId,
-      ownerId,
-    ]);
+    const [row]: RevocationResult[] = await this.dataSource.query(
+      this.sql.revokeOne,
+      this.audited([actor.by, actor.reason, sessionId, ownerId]),
+    );
     return row;
   }
 
@@ -754,14 +803,10 @@ export class SessionsRepository {
     createdBy: string,
     limit: number,
   ): Promise<RevocationResult> {
-    const [row]: RevocationResult[] = await this.dataSource.query(this.sql.revokeBatchOfUser, [
-      actor.by,
-      actor.reason,
-      userId,
-      keepSessionId,
-      createdBy,
-      limit,
-    ]);
+    const [row]: RevocationResult[] = await this.dataSource.query(
+      this.sql.revokeBatchOfUser,
+      this.audited([actor.by, actor.reason, userId, keepSessionId, createdBy, limit]),
+    );
     return row;
   }
 
@@ -783,8 +828,23 @@ export class SessionsRepository {
    * so a touch racing a revocation can never bring the session back.
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {
-    const [row]: SessionRow[] = await this.dataSource.query(this.sql.touch, [sessionId]);
+    const [row]: SessionRow[] = await this.dataSource.query(
+      this.sql.touch,
+      this.audited([sessionId]),
+    );
     return row;
+  }
+
+  /**
+   * A writing statement's parameters, followed (when the audit trail is on)
+   * by the request id and trace id of the request being served, which its
+   * events record: from the request context the library's controllers
+   * establish (`currentRequestContext`); none outside a request.
+   */
+  private audited(params: unknown[]): unknown[] {
+    if (!this.audit) return params;
+    const context = currentRequestContext();
+    return [...params, context?.requestId ?? null, context?.traceId ?? null];
   }
 
   /**

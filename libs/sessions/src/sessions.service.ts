@@ -235,7 +235,10 @@ export class SessionsService implements BeforeApplicationShutdown {
           source: outcome.denied.source,
         });
       }
-      if (outcome.revoked > 0) this.state.forgetUser(session.userId);
+      if (outcome.revoked > 0) {
+        this.state.forgetUser(session.userId);
+        notify(this.observer, 'sessionsEnded', { reason: 'policy', count: outcome.revoked });
+      }
       row = outcome.row;
     }
     if (!row) {

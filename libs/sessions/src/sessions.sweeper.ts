@@ -11,6 +11,7 @@ import {
 } from './sessions.options';
 import { DEFAULT_SESSIONS_SCHEMA, sessionsTables } from './sessions-schema';
 import { SESSIONS_OBSERVER, type SessionsObserver } from './sessions-observer';
+import { NO_REQUEST, sessionEventsCte } from './session-events.sql';
 
 /**
  * Key of the PostgreSQL advisory lock that lets one instance sweep the
@@ -38,6 +39,8 @@ export interface SweepResult {
   deleted: number;
   /** Revocation feed rows deleted after the retention period. */
   feedDeleted: number;
+  /** Audit trail events deleted after their retention period (`eventsRetentionSeconds`). */
+  eventsDeleted: number;
 }
 
 /**
@@ -51,8 +54,15 @@ export class SessionsSweeper implements OnApplicationBootstrap {
   private readonly logger = new Logger('SessionsSweeper');
   private readonly options: ResolvedSessionsOptions;
   private running?: Promise<SweepResult>;
-  /** The three batch statements, on the schema's tables; and the schema's lock. */
-  private readonly sql: { expire: string; deleteEnded: string; deleteFeed: string };
+  /** The batch statements, on the schema's tables; and the schema's lock. */
+  private readonly sql: {
+    expire: string;
+    /** The `expired` events of the sessions `expire` marks (empty: the audit trail is off). */
+    expireEvents: string;
+    deleteEnded: string;
+    deleteFeed: string;
+    deleteEvents: string;
+  };
   private readonly lockKey: string;
 
   constructor(
@@ -70,7 +80,20 @@ export class SessionsSweeper implements OnApplicationBootstrap {
               WHERE revoked_at IS NULL AND expired_at IS NULL
                 AND LEAST(expires_at, idle_expires_at) <= now()
               LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING 1`,
+           RETURNING id, user_id, tenant_id, expires_at, idle_expires_at`,
+      // One `expired` event per session marked, in the same statement; `absolute` or `idle`
+      // says which expiry ran out, `details.expired_at` when.
+      expireEvents: this.options.audit
+        ? sessionEventsCte(
+            t,
+            `SELECT 'expired', a.id, a.user_id, a.tenant_id, 'system', 'system',
+                    CASE WHEN a.expires_at <= a.idle_expires_at THEN 'absolute' ELSE 'idle' END,
+                    jsonb_build_object('expired_at', to_char(LEAST(a.expires_at, a.idle_expires_at)
+                      AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+               FROM affected a`,
+            NO_REQUEST,
+          )
+        : '',
       deleteEnded: `DELETE FROM ${t.sessions} WHERE id IN (
              SELECT id FROM ${t.sessions}
               WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
@@ -80,6 +103,13 @@ export class SessionsSweeper implements OnApplicationBootstrap {
       deleteFeed: `DELETE FROM ${t.revocations} WHERE id IN (
              SELECT id FROM ${t.revocations}
               WHERE revoked_at < now() - make_interval(secs => $2::int)
+              LIMIT $1)
+           RETURNING 1`,
+      // Oldest first along (occurred_at, id): each batch is one index range.
+      deleteEvents: `DELETE FROM ${t.events} WHERE id IN (
+             SELECT id FROM ${t.events}
+              WHERE occurred_at < now() - make_interval(secs => $2::int)
+              ORDER BY occurred_at, id
               LIMIT $1)
            RETURNING 1`,
     };
@@ -107,19 +137,25 @@ export class SessionsSweeper implements OnApplicationBootstrap {
       const lock = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
         this.lockKey,
       ])) as { locked: boolean }[];
-      if (!lock[0].locked) return { skipped: true, expired: 0, deleted: 0, feedDeleted: 0 };
+      if (!lock[0].locked) {
+        return { skipped: true, expired: 0, deleted: 0, feedDeleted: 0, eventsDeleted: 0 };
+      }
       try {
         const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
-        const expired = await this.repeat(runner, this.sql.expire, [batch]);
+        const expired = await this.repeat(runner, this.sql.expire, [batch], this.sql.expireEvents);
         if (expired) notify(this.observer, 'sessionsEnded', { reason: 'expired', count: expired });
         const deleted = await this.repeat(runner, this.sql.deleteEnded, [batch, retention]);
         const feedDeleted = await this.repeat(runner, this.sql.deleteFeed, [batch, retention]);
-        if (expired || deleted || feedDeleted) {
+        const eventsDeleted = await this.repeat(runner, this.sql.deleteEvents, [
+          batch,
+          this.options.eventsRetentionSeconds,
+        ]);
+        if (expired || deleted || feedDeleted || eventsDeleted) {
           this.logger.log(
-            `expired ${expired}, deleted ${deleted} sessions and ${feedDeleted} feed rows`,
+            `expired ${expired}, deleted ${deleted} sessions, ${feedDeleted} feed rows and ${eventsDeleted} events`,
           );
         }
-        return { skipped: false, expired, deleted, feedDeleted };
+        return { skipped: false, expired, deleted, feedDeleted, eventsDeleted };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [this.lockKey]);
       }
@@ -128,12 +164,20 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     }
   }
 
-  /** Runs a batch statement until it touches fewer rows than a batch; returns the total. */
-  private async repeat(runner: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+  /**
+   * Runs a batch statement until it touches fewer rows than a batch; returns
+   * the total. `also` is a further CTE of the same statement, over `affected`.
+   */
+  private async repeat(
+    runner: QueryRunner,
+    sql: string,
+    params: unknown[],
+    also = '',
+  ): Promise<number> {
     const batch = this.options.sweepBatchSize;
     let total = 0;
     for (;;) {
-      const rows = await this.countAffected(runner, sql, params);
+      const rows = await this.countAffected(runner, sql, params, also);
       total += rows;
       if (rows < batch) return total;
     }
@@ -143,9 +187,10 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     runner: QueryRunner,
     sql: string,
     params: unknown[],
+    also: string,
   ): Promise<number> {
     const rows = (await runner.query(
-      `WITH affected AS (${sql}) SELECT count(*)::int AS n FROM affected`,
+      `WITH affected AS (${sql})${also ? `, ${also}` : ''} SELECT count(*)::int AS n FROM affected`,
       params,
     )) as { n: number }[];
     return rows[0].n;

@@ -211,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       sweepIntervalMs: vars.SESSION_SWEEP_INTERVAL_MS,
       sweepBatchSize: vars.SESSION_SWEEP_BATCH_SIZE,
       retentionSeconds: vars.SESSION_RETENTION_SECONDS,
+      eventsRetentionSeconds: vars.SESSION_EVENTS_RETENTION_SECONDS,
+      audit: vars.SESSION_AUDIT === 'true',
       feedPollIntervalMs: vars.REVOCATION_FEED_POLL_MS,
       streamConnections: vars.DATABASE_STREAM_POOL_SIZE,
       streamWriteTimeoutMs: vars.DATABASE_STREAM_WRITE_TIMEOUT_MS,

@@ -241,6 +241,15 @@ export class EnvironmentVariables {
   @Min(0)
   SESSION_RETENTION_SECONDS = 2_592_000;
 
+  /** Unset: SESSION_RETENTION_SECONDS. */
+  @IsOptional()
+  @IsInt(INT)
+  @Min(0)
+  SESSION_EVENTS_RETENTION_SECONDS?: number;
+
+  @IsIn(['true', 'false'])
+  SESSION_AUDIT: 'true' | 'false' = 'true';
+
   @IsInt(INT)
   @Min(10)
   @Max(100_000)
@@ -332,7 +341,7 @@ const NUMERIC = new Set(
   Object.entries(new EnvironmentVariables())
     .filter(([, v]) => typeof v === 'number')
     .map(([k]) => k)
-    .concat(['MANAGEMENT_PORT', 'SESSION_MAX_PER_USER']),
+    .concat(['MANAGEMENT_PORT', 'SESSION_MAX_PER_USER', 'SESSION_EVENTS_RETENTION_SECONDS']),
 );
 
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
@@ -352,6 +361,7 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'API_DOCS_ENABLED',
     'REDIS_URL',
     'REDIS_KEY_PREFIX',
+    'SESSION_EVENTS_RETENTION_SECONDS',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

@@ -1,11 +1,18 @@
 import { Entity, JoinColumn, ManyToOne } from 'typeorm';
 import { DEFAULT_SESSIONS_SCHEMA, validateSchemaName } from '../sessions-schema';
+import { SessionEventEntity } from './session-event.entity';
 import { SessionRevocationEntity } from './session-revocation.entity';
 import { SessionEntity } from './session.entity';
 import { UserEntity } from './user.entity';
 import { UserSubjectEntity } from './user-subject.entity';
 
-export { SessionEntity, SessionRevocationEntity, UserEntity, UserSubjectEntity };
+export {
+  SessionEntity,
+  SessionEventEntity,
+  SessionRevocationEntity,
+  UserEntity,
+  UserSubjectEntity,
+};
 
 /** The library's entities, on the default schema `session_service`. */
 export const SESSIONS_ENTITIES = [
@@ -13,6 +20,7 @@ export const SESSIONS_ENTITIES = [
   SessionEntity,
   SessionRevocationEntity,
   UserSubjectEntity,
+  SessionEventEntity,
 ];
 
 const bound = new Map<string, typeof SESSIONS_ENTITIES>();
@@ -51,11 +59,15 @@ export function sessionsEntities(options: { schema?: string } = {}): typeof SESS
     );
     JoinColumn({ name: 'user_id' })(SchemaUserSubjectEntity.prototype, 'user');
 
+    @Entity({ name: 'session_events', schema })
+    class SchemaSessionEventEntity extends SessionEventEntity {}
+
     entities = [
       SchemaUserEntity,
       SchemaSessionEntity,
       SchemaSessionRevocationEntity,
       SchemaUserSubjectEntity,
+      SchemaSessionEventEntity,
     ];
     bound.set(schema, entities);
   }

@@ -6,6 +6,7 @@ import { CanonicalAmrNames1763800000000 } from './1763800000000-canonical-amr-na
 import { SessionsSchema1763900000000 } from './1763900000000-sessions-schema';
 import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
 import { Tenants1765000000000 } from './1765000000000-tenants';
+import { SessionEvents1765100000000 } from './1765100000000-session-events';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -15,6 +16,7 @@ export {
   SessionsSchema1763900000000,
   Tenants1765000000000,
   UserSubjects1764000000000,
+  SessionEvents1765100000000,
 };
 
 /** The library's migrations, in order, on the default schema `session_service`. */
@@ -26,6 +28,7 @@ export const SESSIONS_MIGRATIONS = [
   SessionsSchema1763900000000,
   UserSubjects1764000000000,
   Tenants1765000000000,
+  SessionEvents1765100000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
