@@ -132,6 +132,35 @@ describe('concurrent-session limits', () => {
       ]);
     });
 
+    it('audits the eviction once, as evicted by policy, with the sign-in that caused it', async () => {
+      await insertUser(t.dataSource, 802);
+      const oldest = await insertSession(t.dataSource, { userId: 802, lastActiveOffset: -3000 });
+      await insertSession(t.dataSource, { userId: 802, lastActiveOffset: -60 });
+      await insertSession(t.dataSource, { userId: 802, lastActiveOffset: -30 });
+      const created = (await record(signIn(802)).set('X-Request-Id', 'req-limit-802').expect(201))
+        .body;
+      const events = (
+        await request(http)
+          .get('/api/users/802/events')
+          .set(...admin())
+          .expect(200)
+      ).body.events as Record<string, unknown>[];
+      const evicted = events.filter((e) => e.type === 'evicted');
+      expect(evicted).toEqual([
+        expect.objectContaining({
+          session_id: oldest,
+          initiator: 'policy',
+          actor: 'policy',
+          reason: 'limit',
+          request_id: 'req-limit-802',
+        }),
+      ]);
+      expect(events.filter((e) => e.type === 'revoked')).toEqual([]);
+      expect(events.filter((e) => e.type === 'created')).toEqual([
+        expect.objectContaining({ session_id: created.id, request_id: 'req-limit-802' }),
+      ]);
+    });
+
     it('evicts several when a lower limit meets more sessions, keeping the most recent', async () => {
       await insertUser(t.dataSource, 802);
       const ids: string[] = [];

@@ -79,7 +79,14 @@ export async function createTestApp(
 
 /** Empties the tables so a spec file starts from nothing. */
 export async function resetDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query(
-    'TRUNCATE session_service.sessions, session_service.user_subjects, session_service.users, session_service.session_revocations, session_service.session_events',
-  );
+  const tables = [
+    'sessions',
+    'user_subjects',
+    'users',
+    'session_revocations',
+    'session_events',
+    'tenants',
+    'user_session_limits',
+  ];
+  await dataSource.query(`TRUNCATE ${tables.map((t) => `session_service.${t}`).join(', ')}`);
 }
