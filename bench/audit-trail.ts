@@ -12,7 +12,8 @@
  * /api/sessions/{id}) of the sessions those sign-ins made. EXPLAIN: seeds ten million
  * events with bench/data/audit-events-seed.sql (once: a database that has them is reused)
  * and runs EXPLAIN (ANALYZE, BUFFERS) of the listing's own SQL, built by
- * SessionEventsRepository, on the first page and on pages deep in the table.
+ * SessionEventsRepository, on the first page and on pages deep in the table. Each part
+ * writes its figures to bench/results/audit-trail-<part>.txt.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -279,15 +280,23 @@ async function explain(): Promise<string> {
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const report: string[] = [];
-  if (!only || only === 'throughput') {
-    run('npm', ['run', '--silent', 'build']);
-    report.push(await throughput());
+  // Each part writes its own file: bench/results/audit-trail-<part>.txt.
+  const parts: [string, () => Promise<string>][] = [
+    [
+      'throughput',
+      async () => {
+        run('npm', ['run', '--silent', 'build']);
+        return throughput();
+      },
+    ],
+    ['explain', explain],
+  ];
+  for (const [name, part] of parts) {
+    if (only && only !== name) continue;
+    const text = await part();
+    console.log(`\n${text}`);
+    writeFileSync(join(ROOT, `bench/results/audit-trail-${name}.txt`), `${text}\n`);
   }
-  if (!only || only === 'explain') report.push(await explain());
-  const text = report.join('\n\n');
-  console.log(`\n${text}`);
-  writeFileSync(join(ROOT, 'bench/results/audit-trail.txt'), `${text}\n`);
 }
 
 main().catch((error: unknown) => {
