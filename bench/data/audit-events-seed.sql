@@ -3,10 +3,12 @@
 -- One event every 0.1 s back from now (about 11.6 days); 4 events per session and
 -- 100,000 users, so a user has about 100 events; the type mix of a busy service:
 -- half touches, then sign-ins, revocations, expiries, a few evictions and mappings.
--- The secondary indexes are dropped during the load and rebuilt from their definitions.
+-- The secondary indexes are dropped during the load and rebuilt from their definitions,
+-- in one transaction: a failed load leaves the table and its indexes as they were.
 \set ON_ERROR_STOP on
 SET maintenance_work_mem = '512MB';
 SET synchronous_commit = off;
+BEGIN;
 
 CREATE TEMP TABLE audit_index_defs AS
   SELECT indexname, indexdef FROM pg_indexes
@@ -32,7 +34,7 @@ SELECT k.type, md5('s' || (g / 4))::uuid, u.user_id, NULL, k.initiator,
        CASE WHEN k.initiator = 'system' THEN NULL ELSE md5('t' || g) END,
        now() - make_interval(secs => (10000000 - g) / 10.0)
   FROM generate_series(1, 10000000) g
- CROSS JOIN LATERAL (SELECT 1 + ((g / 4) * 7919) % 100000 AS user_id) u
+ CROSS JOIN LATERAL (SELECT 1 + ((g / 4)::bigint * 7919) % 100000 AS user_id) u
  CROSS JOIN LATERAL (
    SELECT (ARRAY['created', 'touched', 'touched', 'touched', 'touched', 'revoked', 'revoked',
                  'expired', 'evicted', 'subject_mapped'])[1 + g % 10] AS type,
@@ -49,5 +51,6 @@ BEGIN
     EXECUTE i.indexdef;
   END LOOP;
 END $$;
+COMMIT;
 
 VACUUM ANALYZE session_service.session_events;
