@@ -2,7 +2,7 @@
  * The audit trail's cost and its listing at depth (docs/performance.md, "Audit trail").
  *
  *   npm run bench:audit                       # throughput on vs off, then the EXPLAINs
- *   npm run bench:audit -- --only=throughput  # or --only=explain
+ *   npm run bench:audit -- --only=throughput  # or --only=statements, --only=explain
  *
  * Works in a throwaway database, `sessions_audit_bench` (BENCH_PG_URL's server), made
  * afresh by the throughput part. Throughput: the built service (npm run build) started
@@ -20,7 +20,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { SessionEventsRepository, type SessionEventsFilter } from '@session-service/sessions';
+import {
+  SessionEventsRepository,
+  type SessionEventsFilter,
+  SessionsRepository,
+} from '@session-service/sessions';
 import {
   killAllChildren,
   median,
@@ -189,6 +193,100 @@ async function throughput(): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * The sign-in and revoke statements as SessionsRepository sends them, with the audit
+ * trail on or off: the text and the parameters of one call, captured.
+ */
+async function writeStatements(audit: boolean) {
+  let captured: { text: string; values: unknown[] } | undefined;
+  const dataSource = {
+    query: (text: string, values: unknown[]) => {
+      captured = { text, values };
+      return Promise.resolve([{ id: 'x', found: 1, revoked: 1 }]);
+    },
+  } as unknown as DataSource;
+  const repository = new SessionsRepository(dataSource, { audit });
+  await repository.insert({
+    userId: '1',
+    username: 'user1',
+    tenantId: null,
+    deviceId: null,
+    deviceType: 'desktop',
+    ip: '198.51.100.7',
+    geoip: null,
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+    amr: ['pwd'],
+    ttlSeconds: 43200,
+    idleTimeoutSeconds: 1800,
+  });
+  const insert = captured!;
+  await repository.revokeOne('00000000-0000-4000-8000-000000000000', null, {
+    by: 'admin:1',
+    reason: 'bench',
+  });
+  return { insert, revoke: captured! };
+}
+
+/**
+ * The database's side alone: the same sign-in and revoke statements, on and off in
+ * alternating batches from one connection, without HTTP or the service around them.
+ */
+async function statements(): Promise<string> {
+  const exists = await sql<{ n: number }>(
+    PG_ADMIN_URL,
+    'SELECT count(*)::int AS n FROM pg_database WHERE datname = $1',
+    [DB],
+  );
+  if (!exists[0].n) await freshDatabase();
+  const batch = Number(process.env.BENCH_STATEMENTS ?? 1000);
+  const on = await writeStatements(true);
+  const off = await writeStatements(false);
+  const times = {
+    on: { insert: [] as number[], revoke: [] as number[] },
+    off: { insert: [] as number[], revoke: [] as number[] },
+  };
+  const client = new Client({ connectionString: DB_URL });
+  await client.connect();
+  let user = 0;
+  try {
+    for (let round = 0; round < 6; round++) {
+      const mode = round % 2 ? 'off' : 'on';
+      const s = mode === 'on' ? on : off;
+      const ids: string[] = [];
+      let started = performance.now();
+      for (let i = 0; i < batch; i++) {
+        const userId = String(1 + (user++ % 50_000));
+        const values = [userId, `user${userId}`, ...s.insert.values.slice(2)];
+        const { rows } = await client.query<{ id: string }>(s.insert.text, values);
+        ids.push(rows[0].id);
+      }
+      times[mode].insert.push(((performance.now() - started) * 1000) / batch);
+      started = performance.now();
+      for (const id of ids) {
+        const values = [...s.revoke.values];
+        values[2] = id;
+        await client.query(s.revoke.text, values);
+      }
+      times[mode].revoke.push(((performance.now() - started) * 1000) / batch);
+    }
+  } finally {
+    await client.end();
+  }
+  const row = (name: string, key: 'insert' | 'revoke') => {
+    const a = median(times.off[key]);
+    const b = median(times.on[key]);
+    return `| ${name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(((b - a) / a) * 100).toFixed(1)} % |`;
+  };
+  return [
+    `One statement from one connection, µs (median of 3 batches of ${batch} each way, alternating; each its own transaction, synchronous commit):`,
+    '',
+    '| Statement | audit off | audit on | change |',
+    '| --- | --- | --- | --- |',
+    row('sign-in insert', 'insert'),
+    row('revoke one session', 'revoke'),
+  ].join('\n');
+}
+
 /** The listing's SQL for a filter and position, exactly as the repository sends it. */
 async function listingSql(
   filter: SessionEventsFilter,
@@ -289,6 +387,7 @@ async function main(): Promise<void> {
         return throughput();
       },
     ],
+    ['statements', statements],
     ['explain', explain],
   ];
   for (const [name, part] of parts) {
