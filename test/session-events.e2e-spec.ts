@@ -208,17 +208,23 @@ describe('audit trail of session events', () => {
     ).toBe(true);
   });
 
-  it('records a policy’s revocation for the limit as evicted, with initiator policy', async () => {
+  it('records a policy’s revocation for the limit as evicted, and takes the initiator from revoked_by', async () => {
     await insertUser(t.dataSource, 705);
     const id = await insertSession(t.dataSource, { userId: 705 });
     const other = await insertSession(t.dataSource, { userId: 705 });
+    const byService = await insertSession(t.dataSource, { userId: 705 });
+    const bySystem = await insertSession(t.dataSource, { userId: 705 });
     const repository = t.app.get(SessionsRepository);
     await repository.revokeOne(id, null, { by: 'policy', reason: 'limit' });
     await repository.revokeOne(other, null, { by: 'policy', reason: 'risk' });
+    await repository.revokeOne(byService, null, { by: 'service:7', reason: null });
+    await repository.revokeOne(bySystem, null, { by: 'maintenance', reason: null });
     const rows = await stored();
     expect(rows.map((r) => [r.type, r.session_id, r.initiator, r.actor, r.reason])).toEqual([
       ['evicted', id, 'policy', 'policy', 'limit'],
       ['revoked', other, 'policy', 'policy', 'risk'],
+      ['revoked', byService, 'service', 'service:7', null],
+      ['revoked', bySystem, 'system', 'maintenance', null],
     ]);
     // Outside a request: no request id, no trace id.
     expect(rows.every((r) => r.request_id === null && r.trace_id === null)).toBe(true);
