@@ -122,8 +122,18 @@ export class SignalsRepository {
     };
   }
 
-  private q<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.dataSource.query(sql, params);
+  private async q<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result: unknown = await this.dataSource.query(sql, params);
+    // TypeORM answers an UPDATE or DELETE on PostgreSQL as [rows, affected count].
+    if (
+      Array.isArray(result) &&
+      result.length === 2 &&
+      Array.isArray(result[0]) &&
+      typeof result[1] === 'number'
+    ) {
+      return result[0] as T[];
+    }
+    return result as T[];
   }
 
   // Streams
