@@ -417,3 +417,59 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     }
   });
 });
+
+describe('push delivery with two instances on one database', () => {
+  it('delivers each SET once, in order: one instance at a time per stream', async () => {
+    const ports = [await freePort(), await freePort()];
+    const env = (port: number) => ({
+      SIGNALS_ISSUER: 'http://127.0.0.1:1',
+      SIGNALS_DELIVERY_WORKER: 'true',
+      SIGNALS_DELIVERY_INTERVAL_MS: '20',
+      PORT: String(port),
+    });
+    const a = await createTestApp(env(ports[0]));
+    const b = await createTestApp(env(ports[1]));
+    const pushed = await startReceiver(() => ({ status: 202 }));
+    try {
+      await resetDatabase(a.dataSource);
+      await a.dataSource.query('DELETE FROM session_service.ssf_streams');
+      await insertUser(a.dataSource, 1001);
+      const head = await a.dataSource.query(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid`,
+      );
+      const [stream] = await a.dataSource.query(
+        `INSERT INTO session_service.ssf_streams (owner, audience, delivery_method, endpoint_url, events_requested, feed_xid)
+         VALUES ('7', '7', 'urn:ietf:rfc:8935', $1, ARRAY['${SESSION_REVOKED}'], $2::xid8) RETURNING id`,
+        [pushed.url, head[0].xid],
+      );
+      const sessions: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const id = await insertSession(a.dataSource, { userId: 1001 });
+        sessions.push(id);
+        // Each revocation its own statement (and transaction), as the API revokes.
+        await a.dataSource.query(
+          `WITH r AS (UPDATE session_service.sessions SET revoked_at = now(), revoked_by = 'admin:1'
+                       WHERE id = $1 RETURNING id, user_id, revoked_at)
+           INSERT INTO session_service.session_revocations (session_id, user_id, revoked_at, revoked_by)
+           SELECT id, user_id, revoked_at, revoked_by FROM r, (SELECT 'admin:1' AS revoked_by) x`,
+          [id],
+        );
+      }
+      await pollUntil(async () => pushed.requests.length, (n) => n >= 12, 15_000, 'twelve SETs');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const delivered = pushed.requests.map(
+        (r) => (JSON.parse(Buffer.from(r.body.split('.')[1], 'base64url').toString()) as SetClaims).sub_id.session.id,
+      );
+      expect(delivered).toEqual(sessions);
+      const [row] = await a.dataSource.query(
+        'SELECT delivered_count::int AS n FROM session_service.ssf_streams WHERE id = $1',
+        [stream.id],
+      );
+      expect(row.n).toBe(12);
+    } finally {
+      await pushed.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});
