@@ -38,9 +38,13 @@ export class PollController {
   @ApiBody({ type: PollRequestBody })
   @ApiOkResponse({ type: PollResponse })
   @ApiBadRequestResponse({ type: PollError, description: 'An invalid poll request (RFC 8936)' })
-  @ApiProblemResponses([404], {}, {
-    404: { kind: 'streamNotFound', args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
-  })
+  @ApiProblemResponses(
+    [404],
+    {},
+    {
+      404: { kind: 'streamNotFound', args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
+    },
+  )
   async poll(
     @Param() params: StreamIdParam,
     @Body() body: unknown,
@@ -66,7 +70,11 @@ export function readPollRequest(body: unknown): PollRequest | string {
   const b = body as Record<string, unknown>;
   const request: PollRequest = {};
   if (b.maxEvents !== undefined) {
-    if (!Number.isInteger(b.maxEvents) || (b.maxEvents as number) < 0 || (b.maxEvents as number) > 1000) {
+    if (
+      !Number.isInteger(b.maxEvents) ||
+      (b.maxEvents as number) < 0 ||
+      (b.maxEvents as number) > 1000
+    ) {
       return 'maxEvents must be an integer from 0 to 1000';
     }
     request.maxEvents = b.maxEvents as number;

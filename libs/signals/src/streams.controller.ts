@@ -43,7 +43,10 @@ import type { NewStream, StreamRow } from './signals.repository';
 import { StreamsService } from './streams.service';
 
 const NOT_FOUND = {
-  404: { kind: 'streamNotFound' as const, args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
+  404: {
+    kind: 'streamNotFound' as const,
+    args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' },
+  },
 };
 
 /**
@@ -93,7 +96,10 @@ export class StreamsController {
       const rows = await this.streams.list(user.userId);
       return rows.map((row) => toStreamConfiguration(row, this.streams));
     }
-    return toStreamConfiguration(await this.streams.get(query.stream_id, user.userId), this.streams);
+    return toStreamConfiguration(
+      await this.streams.get(query.stream_id, user.userId),
+      this.streams,
+    );
   }
 
   @Patch('streams')
@@ -114,7 +120,11 @@ export class StreamsController {
       events_requested: body.events_requested ?? current.events_requested,
       description: body.description ?? current.description ?? undefined,
     };
-    const row = await this.streams.update(body.stream_id, user.userId, newStream(merged, user.userId));
+    const row = await this.streams.update(
+      body.stream_id,
+      user.userId,
+      newStream(merged, user.userId),
+    );
     return toStreamConfiguration(row, this.streams);
   }
 
@@ -126,7 +136,11 @@ export class StreamsController {
     @Body() body: UpdateStreamRequest,
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<StreamConfiguration> {
-    const row = await this.streams.update(body.stream_id, user.userId, newStream(body, user.userId));
+    const row = await this.streams.update(
+      body.stream_id,
+      user.userId,
+      newStream(body, user.userId),
+    );
     return toStreamConfiguration(row, this.streams);
   }
 
@@ -144,7 +158,8 @@ export class StreamsController {
 
   @Get('status')
   @ApiOperation({
-    summary: "A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1)",
+    summary:
+      "A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1)",
   })
   @ApiOkResponse({ type: StreamStatusResponse })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)

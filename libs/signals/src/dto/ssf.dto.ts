@@ -38,7 +38,11 @@ export class TransmitterConfiguration {
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: ISSUER_EXAMPLE })
   issuer: string;
 
-  @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/.well-known/jwks.json` })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: URL_MAX,
+    example: `${ISSUER_EXAMPLE}/.well-known/jwks.json`,
+  })
   jwks_uri: string;
 
   @ApiProperty({
@@ -58,7 +62,11 @@ export class TransmitterConfiguration {
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/subjects/add` })
   add_subject_endpoint: string;
 
-  @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/subjects/remove` })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: URL_MAX,
+    example: `${ISSUER_EXAMPLE}/ssf/subjects/remove`,
+  })
   remove_subject_endpoint: string;
 
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/verify` })
@@ -408,7 +416,10 @@ export class PollResponse {
     type: 'object',
     maxProperties: 1000,
     additionalProperties: { type: 'string', maxLength: 16384 },
-    example: { [`${STREAM_ID_EXAMPLE}:812:17`]: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6InNlY2V2ZW50K2p3dCJ9...' },
+    example: {
+      [`${STREAM_ID_EXAMPLE}:812:17`]:
+        'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6InNlY2V2ZW50K2p3dCJ9...',
+    },
   })
   sets: Record<string, string>;
 
