@@ -2,13 +2,14 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestj
 import {
   ApiBadRequestResponse,
   ApiBody,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
 import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
-import { PollError, PollRequestBody, PollResponse, StreamIdParam } from './dto/ssf.dto';
+import { PollError, PollRequestBody, PollResponse, SetError, StreamIdParam } from './dto/ssf.dto';
 import { type PollRequest, StreamsService } from './streams.service';
 
 /** The part of a reply this route uses: Fastify's and Express's both have it. */
@@ -35,6 +36,7 @@ export class PollController {
     description:
       'Without `returnImmediately: true` and with nothing waiting, the answer waits up to the poll timeout (`SIGNALS_POLL_TIMEOUT_MS`). A SET not acknowledged is sent again.',
   })
+  @ApiExtraModels(SetError)
   @ApiBody({ type: PollRequestBody })
   @ApiOkResponse({ type: PollResponse })
   @ApiBadRequestResponse({ type: PollError, description: 'An invalid poll request (RFC 8936)' })

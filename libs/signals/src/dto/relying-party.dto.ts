@@ -61,6 +61,7 @@ export class RelyingParty {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 10000,
     description: 'Revocations not yet delivered (counted up to 10,000)',
@@ -68,7 +69,7 @@ export class RelyingParty {
   })
   backlog: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 2147483647, example: 0 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 2147483647, example: 0 })
   attempts: number;
 
   @ApiProperty({ type: 'string', nullable: true, maxLength: 500, example: null })

@@ -216,6 +216,7 @@ export class StreamConfiguration {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 86400,
     description: 'Seconds between two verification requests the receiver should respect',
@@ -282,6 +283,7 @@ export class StreamStatusResponse {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 10000,
     description: 'Revocations waiting for the stream (counted up to 10,000)',
@@ -291,6 +293,7 @@ export class StreamStatusResponse {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 2147483647,
     description: 'Failed push attempts since the last success',
@@ -386,7 +389,7 @@ export class SetError {
 /** RFC 8936 section 2.1: a poll request (acknowledgements and how many SETs to return). */
 @ApiSchema({ name: 'ssf.PollRequest' })
 export class PollRequestBody {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1000, example: 10 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 1000, example: 10 })
   maxEvents?: number;
 
   @ApiPropertyOptional({ example: false })
