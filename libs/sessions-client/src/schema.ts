@@ -1679,7 +1679,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/api/relying-parties/crm-web",
+           *       "instance": "/api/relying-parties",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -1709,7 +1709,7 @@ export interface operations {
            *         "role": "admin"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/api/relying-parties/crm-web",
+           *       "instance": "/api/relying-parties",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -1756,7 +1756,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -1784,7 +1788,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -1888,7 +1896,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/api/relying-parties/crm-web",
+           *       "instance": "/api/relying-parties",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -1918,7 +1926,7 @@ export interface operations {
            *         "role": "admin"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/api/relying-parties/crm-web",
+           *       "instance": "/api/relying-parties",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -1995,7 +2003,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2023,7 +2035,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2232,7 +2248,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2260,7 +2280,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2468,7 +2492,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2496,7 +2524,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5927,7 +5959,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5955,7 +5991,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6057,7 +6097,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/status",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6087,7 +6127,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/status",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6164,7 +6204,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6192,7 +6236,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6296,7 +6344,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/status",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6326,7 +6374,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/status",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6403,7 +6451,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6431,7 +6483,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6536,7 +6592,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6566,7 +6622,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6643,7 +6699,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6671,7 +6731,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6775,7 +6839,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6805,7 +6869,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -6882,7 +6946,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6910,7 +6978,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7014,7 +7086,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7044,7 +7116,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7091,7 +7163,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7119,7 +7195,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7220,7 +7300,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7250,7 +7330,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7327,7 +7407,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7355,7 +7439,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7459,7 +7547,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7489,7 +7577,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/streams",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7566,7 +7654,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7594,7 +7686,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7697,7 +7793,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/subjects/add",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7727,7 +7823,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/subjects/add",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7804,7 +7900,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7832,7 +7932,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7935,7 +8039,7 @@ export interface operations {
            *       "detail": "The bearer token was not accepted",
            *       "i18n_args": {},
            *       "i18n_key": "error.unauthorized",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/subjects/remove",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -7965,7 +8069,7 @@ export interface operations {
            *         "role": "receiver"
            *       },
            *       "i18n_key": "error.role_required",
-           *       "instance": "/ssf/verify",
+           *       "instance": "/ssf/subjects/remove",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "service": "session-service",
            *       "span_id": "b7ad6b7169203331",
@@ -8042,7 +8146,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8070,7 +8178,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8280,7 +8392,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description Internal server error */
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8308,7 +8424,11 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];

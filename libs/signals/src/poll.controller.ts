@@ -24,12 +24,12 @@ interface StatusReply {
  */
 @ProblemResponses()
 @ApiTags('Shared Signals')
-@RequireRoles('receiver')
 @Controller('ssf/poll')
 export class PollController {
   constructor(private readonly streams: StreamsService) {}
 
   @Post(':stream_id')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Poll a stream: acknowledge SETs and receive the waiting ones (RFC 8936)',

@@ -28,7 +28,6 @@ const NOT_FOUND = {
  */
 @ProblemResponses()
 @ApiTags('Back-Channel Logout')
-@AdminOnly()
 @Controller('api/relying-parties')
 export class RelyingPartiesController {
   constructor(private readonly repository: SignalsRepository) {}
@@ -41,6 +40,7 @@ export class RelyingPartiesController {
   }
 
   @Post()
+  @AdminOnly()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Register a relying party for Back-Channel Logout (admin)' })
   @ApiCreatedResponse({ type: RelyingParty })
@@ -62,6 +62,7 @@ export class RelyingPartiesController {
   }
 
   @Get()
+  @AdminOnly()
   @ApiOperation({ summary: 'List the relying parties (admin)' })
   @ApiOkResponse({ type: RelyingPartyList })
   @ApiProblemResponses([])
@@ -71,6 +72,7 @@ export class RelyingPartiesController {
   }
 
   @Get(':client_id')
+  @AdminOnly()
   @ApiOperation({ summary: 'A relying party and its delivery state (admin)' })
   @ApiOkResponse({ type: RelyingParty })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -81,6 +83,7 @@ export class RelyingPartiesController {
   }
 
   @Delete(':client_id')
+  @AdminOnly()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Unregister a relying party (admin)' })
   @ApiNoContentResponse({ description: 'Unregistered' })

@@ -55,12 +55,12 @@ const NOT_FOUND = {
  */
 @ProblemResponses()
 @ApiTags('Shared Signals')
-@RequireRoles('receiver')
 @Controller('ssf')
 export class StreamsController {
   constructor(private readonly streams: StreamsService) {}
 
   @Post('streams')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a stream (SSF 1.0 section 8.1.1.1)' })
   @ApiCreatedResponse({ type: StreamConfiguration })
@@ -74,6 +74,7 @@ export class StreamsController {
   }
 
   @Get('streams')
+  @RequireRoles('receiver')
   @ApiOperation({
     summary: "Read a stream, or all of the caller's without stream_id (SSF 1.0 section 8.1.1.2)",
   })
@@ -103,6 +104,7 @@ export class StreamsController {
   }
 
   @Patch('streams')
+  @RequireRoles('receiver')
   @ApiOperation({ summary: 'Update a stream: the members given (SSF 1.0 section 8.1.1.3)' })
   @ApiOkResponse({ type: StreamConfiguration })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -129,6 +131,7 @@ export class StreamsController {
   }
 
   @Put('streams')
+  @RequireRoles('receiver')
   @ApiOperation({ summary: 'Replace a stream: every member (SSF 1.0 section 8.1.1.4)' })
   @ApiOkResponse({ type: StreamConfiguration })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -145,6 +148,7 @@ export class StreamsController {
   }
 
   @Delete('streams')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a stream (SSF 1.0 section 8.1.1.5)' })
   @ApiNoContentResponse({ description: 'Deleted' })
@@ -157,6 +161,7 @@ export class StreamsController {
   }
 
   @Get('status')
+  @RequireRoles('receiver')
   @ApiOperation({
     summary:
       "A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1)",
@@ -172,6 +177,7 @@ export class StreamsController {
   }
 
   @Post('status')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Set a stream's status (SSF 1.0 section 8.1.2.2)" })
   @ApiOkResponse({ type: StreamStatusResponse })
@@ -190,6 +196,7 @@ export class StreamsController {
   }
 
   @Post('subjects/add')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Add a subject (SSF 1.0 section 8.1.3.2): undoes an earlier removal',
@@ -204,6 +211,7 @@ export class StreamsController {
   }
 
   @Post('subjects/remove')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary:
@@ -219,6 +227,7 @@ export class StreamsController {
   }
 
   @Post('verify')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Ask for a verification event on the stream (SSF 1.0 section 8.1.4.2)',
