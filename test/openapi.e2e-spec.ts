@@ -348,6 +348,12 @@ describe('OpenAPI document and Swagger UI', () => {
               type: '/problems/subject-taken',
               code: 30240903,
             });
+          } else if (method === 'post' && path === '/api/relying-parties' && status === '409') {
+            // A second registration of one client_id.
+            expect(example, where).toMatchObject({
+              type: '/problems/relying-party-exists',
+              code: 30240910,
+            });
           } else if (
             expected[status] &&
             !(status === '403' || status === '404' || path.startsWith('/health'))
