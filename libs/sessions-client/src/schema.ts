@@ -1962,7 +1962,7 @@ export interface operations {
            *       "span_id": "b7ad6b7169203331",
            *       "status": 409,
            *       "timestamp": "2026-04-15T10:30:00.000Z",
-           *       "title": "Relying Party Already Registered",
+           *       "title": "Relying Party Already Exists",
            *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
            *       "type": "/problems/relying-party-exists"
            *     }
