@@ -79,7 +79,11 @@ describe('Cache-Control: no-store on every authenticated route', () => {
     operations = Object.entries(document.paths).flatMap(([path, item]) =>
       METHODS.filter((m) => item[m]?.security?.length).map((m) => ({
         method: m.toUpperCase(),
-        path: path.replace('{user_id}', String(ALICE)).replace('{session_id}', sessionId),
+        path: path
+          .replace('{user_id}', String(ALICE))
+          .replace('{session_id}', sessionId)
+          .replace('{stream_id}', 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41')
+          .replace('{client_id}', 'crm-web'),
       })),
     );
     // DELETEs last, so that the reads still find the session.

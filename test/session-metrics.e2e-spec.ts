@@ -85,8 +85,8 @@ describe('Session metrics: sign-ins recorded, sessions ended by reason, the feed
     expect(delta('sessions_revoked_total{reason="service"}')).toBe(0);
     expect(delta('sessions_revoked_total{reason="expired"}')).toBe(2);
     expect(delta('sessions_revoked_total{reason="policy"}')).toBe(0);
-    // The three revocations reached a feed reader, each observed once.
-    expect(delta('revocation_feed_lag_seconds_count')).toBe(3);
+    // The three revocations and the two expiries reached a feed reader, each observed once.
+    expect(delta('revocation_feed_lag_seconds_count')).toBe(5);
     expect(delta('revocation_feed_lag_seconds_sum')).toBeGreaterThanOrEqual(0);
     for (const id of [own, other, third]) expect(after).not.toContain(id);
     expect(after).not.toMatch(/710[123]/);

@@ -288,6 +288,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'session_events_pkey',
         'session_events_session_idx',
         'session_events_user_idx',
+        'relying_parties_pkey',
         'session_revocations_feed_idx',
         'session_revocations_pkey',
         'session_revocations_revoked_at_idx',
@@ -298,6 +299,12 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'sessions_user_active_idx',
         'tenants_pkey',
         'user_session_limits_pkey',
+        'ssf_stream_acks_pkey',
+        'ssf_stream_events_pkey',
+        'ssf_stream_events_stream_idx',
+        'ssf_stream_subjects_pkey',
+        'ssf_streams_owner_idx',
+        'ssf_streams_pkey',
         'user_subjects_pkey',
         'user_subjects_user_id_idx',
         'users_pkey',
@@ -315,6 +322,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'UserSubjects1764000000000',
         'Tenants1765000000000',
         'SessionEvents1765100000000',
+        'SignalStreams1765200000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the

@@ -205,6 +205,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Audit trail',
         'Every session event, who started it and the request behind it, for admins',
       )
+      .addTag(
+        'Shared Signals',
+        'A Shared Signals Framework 1.0 transmitter: CAEP session-revoked events by poll (RFC 8936) or push (RFC 8935)',
+      )
+      .addTag(
+        'Back-Channel Logout',
+        'OpenID Connect Back-Channel Logout 1.0 relying parties, for admins',
+      )
       .addBearerAuth(
         {
           type: 'http',
@@ -243,6 +251,8 @@ const EXAMPLE_PATH_PARAMETERS: Record<string, string> = {
   user_id: '1001',
   session_id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10',
   tenant_id: 'tnt_xyz789',
+  stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41',
+  client_id: 'crm-web',
 };
 
 /**

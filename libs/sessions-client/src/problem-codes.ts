@@ -32,6 +32,10 @@ export const ProblemCodes = {
   ROUTE_NOT_FOUND: 30240403,
   /** 404: no tenant has the id the path names. */
   TENANT_NOT_FOUND: 30240404,
+  /** 404: no such Shared Signals stream, or it is not the caller's. */
+  STREAM_NOT_FOUND: 30240410,
+  /** 404: no relying party with that `client_id`. */
+  RELYING_PARTY_NOT_FOUND: 30240411,
   /** 405: the route exists, not with this method. */
   METHOD_NOT_ALLOWED: 30240501,
   /** 408: the request did not arrive within the service's time limit. */
@@ -46,6 +50,8 @@ export const ProblemCodes = {
   TENANT_EXISTS: 30240904,
   /** 409: a sign-in of a user at their concurrent-session limit under `deny`; nothing recorded. */
   SESSION_LIMIT_REACHED: 30240905,
+  /** 409: registering a relying party whose `client_id` is already registered. */
+  RELYING_PARTY_EXISTS: 30240910,
   /** 413: the request body exceeds the limit. */
   PAYLOAD_TOO_LARGE: 30241301,
   /** 415: the body's charset or content encoding cannot be read. */

@@ -58,7 +58,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
   private readonly sql: {
     expire: string;
     /** The `expired` events of the sessions `expire` marks (empty: the audit trail is off). */
-    expireEvents: string;
+    expireAlso: string;
     deleteEnded: string;
     deleteFeed: string;
     deleteEvents: string;
@@ -80,20 +80,29 @@ export class SessionsSweeper implements OnApplicationBootstrap {
               WHERE revoked_at IS NULL AND expired_at IS NULL
                 AND LEAST(expires_at, idle_expires_at) <= now()
               LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING id, user_id, tenant_id, expires_at, idle_expires_at`,
-      // One `expired` event per session marked, in the same statement; `absolute` or `idle`
-      // says which expiry ran out, `details.expired_at` when.
-      expireEvents: this.options.audit
-        ? sessionEventsCte(
-            t,
-            `SELECT 'expired', a.id, a.user_id, a.tenant_id, 'system', 'system',
+           RETURNING id, user_id, tenant_id, expires_at, idle_expires_at, expired_at`,
+      // In the same statement: each session it ends gets a revocation feed row (by `system`,
+      // reason `expired`), so feed readers (gateways, signal streams) learn of expiries too;
+      // and, with the audit trail, one `expired` event (`absolute` or `idle` says which expiry
+      // ran out, `details.expired_at` when).
+      expireAlso: [
+        `expired_logged AS (
+           INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
+           SELECT id, user_id, expired_at, 'system', 'expired' FROM affected)`,
+        ...(this.options.audit
+          ? [
+              sessionEventsCte(
+                t,
+                `SELECT 'expired', a.id, a.user_id, a.tenant_id, 'system', 'system',
                     CASE WHEN a.expires_at <= a.idle_expires_at THEN 'absolute' ELSE 'idle' END,
                     jsonb_build_object('expired_at', to_char(LEAST(a.expires_at, a.idle_expires_at)
                       AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-               FROM affected a`,
-            NO_REQUEST,
-          )
-        : '',
+                   FROM affected a`,
+                NO_REQUEST,
+              ),
+            ]
+          : []),
+      ].join(', '),
       deleteEnded: `DELETE FROM ${t.sessions} WHERE id IN (
              SELECT id FROM ${t.sessions}
               WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
@@ -142,7 +151,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
       }
       try {
         const { sweepBatchSize: batch, retentionSeconds: retention } = this.options;
-        const expired = await this.repeat(runner, this.sql.expire, [batch], this.sql.expireEvents);
+        const expired = await this.repeat(runner, this.sql.expire, [batch], this.sql.expireAlso);
         if (expired) notify(this.observer, 'sessionsEnded', { reason: 'expired', count: expired });
         const deleted = await this.repeat(runner, this.sql.deleteEnded, [batch, retention]);
         const feedDeleted = await this.repeat(runner, this.sql.deleteFeed, [batch, retention]);
@@ -189,6 +198,7 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     params: unknown[],
     also: string,
   ): Promise<number> {
+    // `also`: more data-modifying CTEs over `affected`, top-level as PostgreSQL requires.
     const rows = (await runner.query(
       `WITH affected AS (${sql})${also ? `, ${also}` : ''} SELECT count(*)::int AS n FROM affected`,
       params,

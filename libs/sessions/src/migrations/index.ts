@@ -7,6 +7,7 @@ import { SessionsSchema1763900000000 } from './1763900000000-sessions-schema';
 import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
 import { Tenants1765000000000 } from './1765000000000-tenants';
 import { SessionEvents1765100000000 } from './1765100000000-session-events';
+import { SignalStreams1765200000000 } from './1765200000000-signal-streams';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -17,6 +18,7 @@ export {
   Tenants1765000000000,
   UserSubjects1764000000000,
   SessionEvents1765100000000,
+  SignalStreams1765200000000,
 };
 
 /** The library's migrations, in order, on the default schema `session_service`. */
@@ -29,6 +31,7 @@ export const SESSIONS_MIGRATIONS = [
   UserSubjects1764000000000,
   Tenants1765000000000,
   SessionEvents1765100000000,
+  SignalStreams1765200000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
