@@ -30,7 +30,7 @@ const plugin: FastifyPluginAsync<RevocationGatePluginOptions> = async (app, opti
   const { gate, skip, pushPath } = options;
   app.decorateRequest('gatewaySession', null);
   if (pushPath) {
-    await app.register(async (push) => {
+    await app.register((push, _options, done) => {
       push.addContentTypeParser(SET_CONTENT_TYPE, { parseAs: 'string' }, (_req, body, done) =>
         done(null, body),
       );
@@ -43,6 +43,7 @@ const plugin: FastifyPluginAsync<RevocationGatePluginOptions> = async (app, opti
         void reply.code(answer.status).headers(answer.headers);
         return reply.send(answer.body);
       });
+      done();
     });
   }
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

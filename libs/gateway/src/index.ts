@@ -1,6 +1,11 @@
 export * from './options';
 export * from './problem';
-export { RevocationGate, type GateDecision, type GateHealth, type PushResponse } from './revocation-gate';
+export {
+  RevocationGate,
+  type GateDecision,
+  type GateHealth,
+  type PushResponse,
+} from './revocation-gate';
 export { RevokedSessions } from './revoked-sessions';
 export {
   POLL_DELIVERY,

@@ -182,7 +182,11 @@ describe('RevocationGate', () => {
       reason: 'token_missing',
       problem: { status: 401, detail: 'A bearer token is required' },
     });
-    const forged = await accessToken(randomUUID(), undefined, 'another-secret-of-at-least-32-bytes!!');
+    const forged = await accessToken(
+      randomUUID(),
+      undefined,
+      'another-secret-of-at-least-32-bytes!!',
+    );
     expect(await g.check(`Bearer ${forged}`)).toMatchObject({ reason: 'token_invalid' });
     const sessionless = await accessToken(randomUUID(), {});
     expect(await g.check(`Bearer ${sessionless}`)).toMatchObject({ reason: 'token_invalid' });
@@ -190,14 +194,16 @@ describe('RevocationGate', () => {
   });
 
   it('receives pushed SETs (RFC 8935): 202 for a valid one, 400 or 401 otherwise', async () => {
-    const pushes: Parameters<RevocationGate['handlePush']>[0][] = [];
     const g = new RevocationGate(
       gateOptions(transmitter, {
         ssf: {
           issuer: transmitter.issuer,
           bearerToken: 'receiver-token',
           delivery: 'push',
-          push: { endpointUrl: 'http://gateway.invalid/ssf/push', authorization: 'Bearer push-secret' },
+          push: {
+            endpointUrl: 'http://gateway.invalid/ssf/push',
+            authorization: 'Bearer push-secret',
+          },
         },
       }),
     );
@@ -210,7 +216,7 @@ describe('RevocationGate', () => {
     });
     const sessionId = randomUUID();
     const set = await transmitter.sign(stream, 'j1', sessionId, Math.floor(Date.now() / 1000));
-    const push = (overrides: Partial<(typeof pushes)[number]>) =>
+    const push = (overrides: Partial<Parameters<RevocationGate['handlePush']>[0]>) =>
       g.handlePush({
         body: set,
         contentType: 'application/secevent+jwt',

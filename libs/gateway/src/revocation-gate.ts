@@ -2,7 +2,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   createRemoteJWKSet,
-  type CryptoKey,
   importJWK,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -55,12 +54,7 @@ const ASYMMETRIC = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256
 const SET_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
 type Counter =
-  | 'allowed'
-  | 'allowed_stale'
-  | 'token_missing'
-  | 'token_invalid'
-  | 'session_revoked'
-  | 'stale';
+  'allowed' | 'allowed_stale' | 'token_missing' | 'token_invalid' | 'session_revoked' | 'stale';
 type SetRejection = 'signature' | 'claims' | 'malformed';
 
 /**
@@ -131,7 +125,10 @@ export class RevocationGate {
     this.pushAuthorization =
       options.ssf.push?.authorization ?? `Bearer ${randomBytes(32).toString('base64url')}`;
     const sources = ['key', 'secret', 'jwksUrl', 'discovery'] as const;
-    if (sources.filter((s) => options.token[s] !== undefined && options.token[s] !== false).length !== 1) {
+    if (
+      sources.filter((s) => options.token[s] !== undefined && options.token[s] !== false).length !==
+      1
+    ) {
       throw new TypeError('token: give exactly one of key, secret, jwksUrl or discovery');
     }
     if (options.ssf.delivery === 'push' && !options.ssf.push?.endpointUrl) {
@@ -250,9 +247,8 @@ export class RevocationGate {
     if (token.key !== undefined) {
       const key = token.key;
       // A JWK imported once, not per request.
-      const imported =
-        'kty' in key ? await importJWK(key, (key as { alg?: string }).alg ?? algorithms[0]) : key;
-      return { ...common, algorithms, key: () => imported as CryptoKey };
+      const imported = 'kty' in key ? await importJWK(key, key.alg ?? algorithms[0]) : key;
+      return { ...common, algorithms, key: () => imported };
     }
     let jwksUrl = token.jwksUrl;
     if (jwksUrl === undefined) {
@@ -339,23 +335,31 @@ export class RevocationGate {
         lines.push(`${prefix}${name}${labels} ${v}`);
       }
     };
-    metric('staleness_seconds', 'gauge', 'Time since the revocation stream was last confirmed current.', [
-      ['', m.stalenessSeconds],
-    ]);
+    metric(
+      'staleness_seconds',
+      'gauge',
+      'Time since the revocation stream was last confirmed current.',
+      [['', m.stalenessSeconds]],
+    );
     metric('current', 'gauge', '1 when revocations are current, 0 when stale or starting.', [
       ['', m.current ? 1 : 0],
     ]);
     metric('revoked_sessions', 'gauge', 'Revoked sessions remembered.', [['', m.revokedSessions]]);
-    metric('revoked_evicted_total', 'counter', 'Revoked sessions dropped because the store was full.', [
-      ['', m.revokedEvicted],
-    ]);
+    metric(
+      'revoked_evicted_total',
+      'counter',
+      'Revoked sessions dropped because the store was full.',
+      [['', m.revokedEvicted]],
+    );
     metric(
       'requests_total',
       'counter',
       'Requests checked, by result.',
       Object.entries(m.requests).map(([result, n]) => [`{result="${result}"}`, n]),
     );
-    metric('sets_received_total', 'counter', 'Security event tokens received.', [['', m.sets.received]]);
+    metric('sets_received_total', 'counter', 'Security event tokens received.', [
+      ['', m.sets.received],
+    ]);
     metric(
       'sets_rejected_total',
       'counter',
@@ -410,7 +414,10 @@ export class RevocationGate {
       throw new Error('SSF configuration without jwks_uri');
     }
     const transmitter = metadata as unknown as TransmitterConfiguration;
-    if (transmitter.issuer !== ssf.issuer.replace(/\/+$/, '') && transmitter.issuer !== ssf.issuer) {
+    if (
+      transmitter.issuer !== ssf.issuer.replace(/\/+$/, '') &&
+      transmitter.issuer !== ssf.issuer
+    ) {
       throw new Error(`SSF configuration issuer ${transmitter.issuer} is not ${ssf.issuer}`);
     }
     if (!transmitter.configuration_endpoint) {
@@ -429,7 +436,11 @@ export class RevocationGate {
     const method = push ? PUSH_DELIVERY : POLL_DELIVERY;
     const description = ssf.streamName ?? `session gateway ${hostname()}`;
     const delivery = push
-      ? { method, endpoint_url: ssf.push?.endpointUrl, authorization_header: this.pushAuthorization }
+      ? {
+          method,
+          endpoint_url: ssf.push?.endpointUrl,
+          authorization_header: this.pushAuthorization,
+        }
       : { method };
     const existing = await this.request(endpoint, { method: 'GET' });
     if (existing.ok) {
@@ -465,7 +476,8 @@ export class RevocationGate {
     }
     const stream = (await created.json()) as StreamConfiguration;
     if (typeof stream.stream_id !== 'string') throw new Error('SSF stream without stream_id');
-    if (!push && !stream.delivery?.endpoint_url) throw new Error('poll stream without endpoint_url');
+    if (!push && !stream.delivery?.endpoint_url)
+      throw new Error('poll stream without endpoint_url');
     this.setCounters.streamsCreated++;
     return stream;
   }
@@ -489,7 +501,9 @@ export class RevocationGate {
         snapshot.bearerToken,
       );
       if (!response.ok) {
-        throw new Error(`reading the revocation feed failed: ${response.status} ${await response.text()}`);
+        throw new Error(
+          `reading the revocation feed failed: ${response.status} ${await response.text()}`,
+        );
       }
       const page = (await response.json()) as {
         revocations: { session_id: string; revoked_at: string }[];
@@ -643,7 +657,10 @@ export class RevocationGate {
       return {
         status: 400,
         headers: json,
-        body: JSON.stringify({ err: 'invalid_request', description: `expected ${SET_CONTENT_TYPE}` }),
+        body: JSON.stringify({
+          err: 'invalid_request',
+          description: `expected ${SET_CONTENT_TYPE}`,
+        }),
       };
     }
     if (!this.setKeys) {

@@ -230,10 +230,12 @@ export class TestTransmitter {
   }
 }
 
+/** The stream as the management API shows it: no queue, no push secret. */
 function view(stream: Stream) {
-  const { queue: _queue, ...rest } = stream;
-  const { authorization_header: _auth, ...delivery } = rest.delivery;
-  return { ...rest, delivery };
+  const shown: Record<string, unknown> = { ...stream, delivery: { ...stream.delivery } };
+  delete shown.queue;
+  delete (shown.delivery as Record<string, unknown>).authorization_header;
+  return shown;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
