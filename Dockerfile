@@ -12,6 +12,7 @@ COPY libs/auth/package.json ./libs/auth/
 COPY libs/database/package.json ./libs/database/
 COPY libs/sessions/package.json ./libs/sessions/
 COPY libs/ops/package.json ./libs/ops/
+COPY libs/signals/package.json ./libs/signals/
 COPY libs/sessions-client/package.json ./libs/sessions-client/
 COPY libs/gateway/package.json ./libs/gateway/
 COPY apps/session-service/package.json ./apps/session-service/

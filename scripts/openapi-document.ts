@@ -21,6 +21,8 @@ const EXPORT_ENVIRONMENT: NodeJS.ProcessEnv = {
   DEMO_SEED: 'false',
   LOG_LEVEL: 'silent',
   SESSION_SWEEP_INTERVAL_MS: '0',
+  SIGNALS_ISSUER: 'http://127.0.0.1:3000',
+  SIGNALS_DELIVERY_WORKER: 'false',
 };
 
 /** Recursively sorts object keys (arrays keep their order), so equal documents serialise equally. */

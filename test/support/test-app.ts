@@ -28,6 +28,9 @@ export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
     SESSION_SWEEP_INTERVAL_MS: '0',
     LOG_LEVEL: 'silent',
     SHUTDOWN_DRAIN_MS: '0',
+    // The transmitter's routes are served (as in the OpenAPI document); specs deliver when they mean to.
+    SIGNALS_ISSUER: 'http://127.0.0.1:3000',
+    SIGNALS_DELIVERY_WORKER: 'false',
     ...overrides,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '@session-service/ops';
 import { ProblemModule } from '@session-service/problem';
 import { sessionsDatabase, SessionsModule } from '@session-service/sessions';
+import { SignalsModule } from '@session-service/signals';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
@@ -73,6 +74,8 @@ export class AppModule {
           },
         }),
         SessionsModule.forRoot({ ...config.sessions, auth: config.auth }),
+        // The Shared Signals transmitter and Back-Channel Logout, with SIGNALS_ISSUER (or in demo mode).
+        ...(config.signals ? [SignalsModule.forRoot({ ...config.signals, auth: config.auth })] : []),
         // GET /metrics, on the management listener when MANAGEMENT_PORT is not PORT (ops/management.ts).
         MetricsModule.forRootAsync({
           inject: [DataSource],

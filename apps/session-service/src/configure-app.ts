@@ -237,6 +237,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 const EXAMPLE_PATH_PARAMETERS: Record<string, string> = {
   user_id: '1001',
   session_id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10',
+  stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41',
+  client_id: 'crm-web',
 };
 
 /**

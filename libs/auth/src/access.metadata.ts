@@ -1,7 +1,7 @@
 import { Reflector } from '@nestjs/core';
 
 /** Symbolic roles; the claim values they stand for come from the module options. */
-export type AccessRole = 'admin' | 'service';
+export type AccessRole = 'admin' | 'service' | 'receiver';
 
 export const RequiredRoles = Reflector.createDecorator<AccessRole[]>();
 

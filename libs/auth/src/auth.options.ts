@@ -27,6 +27,8 @@ interface AuthCommonOptions {
   adminRole?: string;
   /** Role of the auth platform and gateways that record sessions. */
   serviceRole?: string;
+  /** Role of Shared Signals receivers (`@session-service/signals`): they manage their own streams. */
+  receiverRole?: string;
   /**
    * Claim path naming the session (of this service) a token was issued for; such a
    * token dies with its session. Default `session_id`: not `sid`, which identity
@@ -84,7 +86,7 @@ export interface JwksAuthOptions extends AuthCommonOptions {
  */
 export interface HostStrategyAuthOptions extends Pick<
   AuthCommonOptions,
-  'rolesClaim' | 'adminRole' | 'serviceRole' | 'sessionClaim'
+  'rolesClaim' | 'adminRole' | 'serviceRole' | 'receiverRole' | 'sessionClaim'
 > {
   /** Name the host's strategy is registered under with passport, e.g. `jwt`. */
   hostStrategy: string;
@@ -143,6 +145,7 @@ export const AUTH_DEFAULTS = {
   rolesClaim: 'roles',
   adminRole: 'admin',
   serviceRole: 'session-writer',
+  receiverRole: 'ssf-receiver',
   sessionClaim: 'session_id',
 } as const;
 

@@ -17,7 +17,11 @@ export class RolesGuard implements CanActivate {
     @Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions,
   ) {
     const resolved = resolveAuthOptions(options);
-    this.claimValue = { admin: resolved.adminRole, service: resolved.serviceRole };
+    this.claimValue = {
+      admin: resolved.adminRole,
+      service: resolved.serviceRole,
+      receiver: resolved.receiverRole,
+    };
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -198,6 +198,33 @@ export const PROBLEM_CATALOG = {
       default: t('No route matches {method} {path}', '没有与 {method} {path} 匹配的路由'),
     },
   }),
+  // Shared Signals streams and Back-Channel Logout relying parties (@session-service/signals).
+  streamNotFound: define(404, 10, 'stream-not-found', {
+    title: t('Stream Not Found', '事件流不存在'),
+    when: t(
+      "No Shared Signals stream has that `stream_id`, or it is not the caller's (the two are indistinguishable).",
+      '没有该 `stream_id` 的共享信号事件流，或该事件流不属于调用方（两者无法区分）。',
+    ),
+    action: t(
+      'Read the configuration endpoint without `stream_id` to list your streams.',
+      '不带 `stream_id` 读取配置端点以列出自己的事件流。',
+    ),
+    details: { default: t('Stream {stream_id} does not exist', '事件流 {stream_id} 不存在') },
+  }),
+  relyingPartyNotFound: define(404, 11, 'relying-party-not-found', {
+    title: t('Relying Party Not Found', '依赖方不存在'),
+    when: t(
+      'No Back-Channel Logout relying party is registered under that `client_id`.',
+      '没有以该 `client_id` 注册的后端通道登出依赖方。',
+    ),
+    action: t(
+      'List the relying parties to find the registered ones.',
+      '列出依赖方以查找已注册的依赖方。',
+    ),
+    details: {
+      default: t('Relying party {client_id} does not exist', '依赖方 {client_id} 不存在'),
+    },
+  }),
   methodNotAllowed: define(405, 1, 'method-not-allowed', {
     title: t('Method Not Allowed', '方法不被允许'),
     when: t(
@@ -266,6 +293,20 @@ export const PROBLEM_CATALOG = {
         'Subject {subject} of issuer {issuer} is mapped to another user',
         '签发方 {issuer} 的主体 {subject} 已映射到另一个用户',
       ),
+    },
+  }),
+  relyingPartyExists: define(409, 10, 'relying-party-exists', {
+    title: t('Relying Party Already Registered', '依赖方已注册'),
+    when: t(
+      'Registering a relying party whose `client_id` is already registered; nothing changed.',
+      '注册的依赖方 `client_id` 已被注册；未做任何更改。',
+    ),
+    action: t(
+      'Delete the registered relying party first, or use another `client_id`.',
+      '先删除已注册的依赖方，或使用其他 `client_id`。',
+    ),
+    details: {
+      default: t('Relying party {client_id} is already registered', '依赖方 {client_id} 已注册'),
     },
   }),
   payloadTooLarge: define(413, 1, 'payload-too-large', {

@@ -29,6 +29,8 @@ const templates = kinds.flatMap((kind) =>
 const SAMPLE_ARGS: Record<string, string | number> = {
   user_id: '1001',
   session_id: '3f0b6c1e-8a55-4a0e-9d35-6c1f8a2b9e77',
+  stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41',
+  client_id: 'crm-web',
   method: 'PATCH',
   path: '/sessions/user/1001/sessions',
   allowed: 'DELETE,GET,HEAD',

@@ -62,12 +62,19 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     const t = sessionsTables(this.options.schema);
     this.lockKey = sweepLockKey(this.options.schema).toString();
     this.sql = {
-      expire: `UPDATE ${t.sessions} SET expired_at = now() WHERE id IN (
-             SELECT id FROM ${t.sessions}
-              WHERE revoked_at IS NULL AND expired_at IS NULL
-                AND LEAST(expires_at, idle_expires_at) <= now()
-              LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING 1`,
+      // Each session it ends gets a revocation feed row (by `system`, reason `expired`) in
+      // the same statement, so feed readers (gateways, signal streams) learn of expiries too.
+      expire: `WITH expired AS (
+             UPDATE ${t.sessions} SET expired_at = now() WHERE id IN (
+               SELECT id FROM ${t.sessions}
+                WHERE revoked_at IS NULL AND expired_at IS NULL
+                  AND LEAST(expires_at, idle_expires_at) <= now()
+                LIMIT $1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, user_id, expired_at),
+           logged AS (
+             INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
+             SELECT id, user_id, expired_at, 'system', 'expired' FROM expired)
+           SELECT count(*)::int AS n FROM expired`,
       deleteEnded: `DELETE FROM ${t.sessions} WHERE id IN (
              SELECT id FROM ${t.sessions}
               WHERE (revoked_at IS NOT NULL OR expired_at IS NOT NULL)
@@ -140,8 +147,10 @@ export class SessionsSweeper implements OnApplicationBootstrap {
     sql: string,
     params: unknown[],
   ): Promise<number> {
+    // The expire statement counts its own rows (its data-modifying WITH must be top-level).
+    const counting = sql.trimStart().startsWith('WITH');
     const rows = (await runner.query(
-      `WITH affected AS (${sql}) SELECT count(*)::int AS n FROM affected`,
+      counting ? sql : `WITH affected AS (${sql}) SELECT count(*)::int AS n FROM affected`,
       params,
     )) as { n: number }[];
     return rows[0].n;

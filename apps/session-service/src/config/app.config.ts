@@ -3,6 +3,7 @@ import type { Algorithm } from 'jsonwebtoken';
 import type { JwksOptions, TokenAuthOptions } from '@session-service/auth';
 import type { DatabaseSettings } from '@session-service/database';
 import type { SessionsSettings } from '@session-service/sessions';
+import type { SignalsSettings } from '@session-service/signals';
 import { ConfigError, type EnvironmentVariables, validateEnvironment } from './environment';
 
 /** The typed configuration the application is built from. */
@@ -37,6 +38,8 @@ export interface AppConfig {
   shutdown: { drainMs: number; timeoutMs: number };
   /** Time to receive a whole request; inactivity of a socket while a request is in flight. */
   http: { requestTimeoutMs: number; connectionTimeoutMs: number };
+  /** The Shared Signals transmitter and Back-Channel Logout; absent: off. */
+  signals?: SignalsSettings;
 }
 
 /** Algorithm family each key type may use: an HMAC secret never verifies an RS/ES token and vice versa. */
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'DATABASE_QUERY_TIMEOUT_MS: must be 0 or greater than DATABASE_STATEMENT_TIMEOUT_MS',
     );
   }
+  const signals = loadSignals(vars, production, Boolean(ephemeralSigningKey), problems);
   if (problems.length || !(key || jwks)) throw new ConfigError(problems);
 
   return {
@@ -192,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       rolesClaim: vars.JWT_ROLES_CLAIM,
       adminRole: vars.JWT_ADMIN_ROLE,
       serviceRole: vars.JWT_SERVICE_ROLE,
+      receiverRole: vars.SIGNALS_RECEIVER_ROLE,
       sessionClaim: vars.JWT_SESSION_CLAIM,
     },
     ephemeralSigningKey,
@@ -231,6 +236,59 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
       connectionTimeoutMs: vars.HTTP_CONNECTION_TIMEOUT_MS,
     },
+    signals,
+  };
+}
+
+/**
+ * The transmitter's settings: on with SIGNALS_ISSUER, or in demo mode (at
+ * http://localhost:PORT). Without SIGNALS_SIGNING_KEY a key is generated,
+ * outside production only.
+ */
+function loadSignals(
+  vars: EnvironmentVariables,
+  production: boolean,
+  demo: boolean,
+  problems: string[],
+): SignalsSettings | undefined {
+  const issuer = vars.SIGNALS_ISSUER ?? (demo ? `http://localhost:${vars.PORT}` : undefined);
+  if (!issuer) return undefined;
+  if (production && !vars.SIGNALS_SIGNING_KEY) {
+    problems.push('SIGNALS_SIGNING_KEY: required when SIGNALS_ISSUER is set and NODE_ENV=production');
+  }
+  if (production && !isHttpsOrLoopback(issuer)) {
+    problems.push('SIGNALS_ISSUER: must use https when NODE_ENV=production');
+  }
+  const key = vars.SIGNALS_SIGNING_KEY?.trim();
+  if (key && !key.startsWith('{') && !key.includes('-----BEGIN PRIVATE KEY-----')) {
+    problems.push('SIGNALS_SIGNING_KEY: must be a private JWK (JSON) or a PKCS #8 PEM private key');
+  }
+  let previousKeys: SignalsSettings['previousKeys'];
+  if (vars.SIGNALS_PREVIOUS_KEYS) {
+    try {
+      const parsed = JSON.parse(vars.SIGNALS_PREVIOUS_KEYS) as unknown;
+      const keys = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown }).keys;
+      if (!Array.isArray(keys) || !keys.every((k) => k && typeof k === 'object' && 'kty' in k)) {
+        throw new Error('not a JWK Set');
+      }
+      previousKeys = keys as SignalsSettings['previousKeys'];
+    } catch {
+      problems.push('SIGNALS_PREVIOUS_KEYS: must be a JWK Set ({"keys":[...]}) or an array of JWKs');
+    }
+  }
+  return {
+    issuer,
+    schema: vars.DATABASE_SCHEMA,
+    signingKey: key || undefined,
+    signingKeyId: vars.SIGNALS_SIGNING_KEY_ID,
+    previousKeys,
+    pollTimeoutMs: vars.SIGNALS_POLL_TIMEOUT_MS,
+    deliveryIntervalMs: vars.SIGNALS_DELIVERY_INTERVAL_MS,
+    deliveryWorker: vars.SIGNALS_DELIVERY_WORKER === 'true',
+    retryBaseMs: vars.SIGNALS_RETRY_BASE_MS,
+    retryMaxMs: vars.SIGNALS_RETRY_MAX_MS,
+    pushTimeoutMs: vars.SIGNALS_PUSH_TIMEOUT_MS,
+    logoutTokenTtlSeconds: vars.SIGNALS_LOGOUT_TOKEN_TTL_SECONDS,
   };
 }
 

@@ -298,6 +298,67 @@ export class EnvironmentVariables {
 
   @IsIn(['true', 'false'])
   DEMO_SEED: 'true' | 'false' = 'true';
+
+  /** The Shared Signals transmitter's issuer; set, it turns signals on (demo mode: on at http://localhost:PORT). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+[^\s?#]*$/, {
+    message: 'SIGNALS_ISSUER must be an http(s) URL without query or fragment',
+  })
+  @MaxLength(2048)
+  SIGNALS_ISSUER?: string;
+
+  /** A private JWK (JSON) or PKCS #8 PEM; checked in loadConfig. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(16_384)
+  SIGNALS_SIGNING_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,255}$/, { message: 'SIGNALS_SIGNING_KEY_ID must be 1 to 255 printable characters' })
+  SIGNALS_SIGNING_KEY_ID?: string;
+
+  /** A JWK Set (or an array of JWKs) of public keys; checked in loadConfig. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(65_536)
+  SIGNALS_PREVIOUS_KEYS?: string;
+
+  @IsString()
+  @MinLength(1)
+  SIGNALS_RECEIVER_ROLE = 'ssf-receiver';
+
+  @IsInt(INT)
+  @Min(0)
+  @Max(120_000)
+  SIGNALS_POLL_TIMEOUT_MS = 30_000;
+
+  @IsInt(INT)
+  @Min(10)
+  @Max(60_000)
+  SIGNALS_DELIVERY_INTERVAL_MS = 1_000;
+
+  @IsIn(['true', 'false'])
+  SIGNALS_DELIVERY_WORKER: 'true' | 'false' = 'true';
+
+  @IsInt(INT)
+  @Min(10)
+  @Max(3_600_000)
+  SIGNALS_RETRY_BASE_MS = 1_000;
+
+  @IsInt(INT)
+  @Min(10)
+  @Max(86_400_000)
+  SIGNALS_RETRY_MAX_MS = 300_000;
+
+  @IsInt(INT)
+  @Min(100)
+  @Max(60_000)
+  SIGNALS_PUSH_TIMEOUT_MS = 5_000;
+
+  @IsInt(INT)
+  @Min(10)
+  @Max(3_600)
+  SIGNALS_LOGOUT_TOKEN_TTL_SECONDS = 120;
 }
 
 export class ConfigError extends Error {
@@ -330,6 +391,10 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
     'API_DOCS_ENABLED',
     'REDIS_URL',
     'REDIS_KEY_PREFIX',
+    'SIGNALS_ISSUER',
+    'SIGNALS_SIGNING_KEY',
+    'SIGNALS_SIGNING_KEY_ID',
+    'SIGNALS_PREVIOUS_KEYS',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

@@ -5,6 +5,7 @@ import { CoveringUserIndex1763790000000 } from './1763790000000-covering-user-in
 import { CanonicalAmrNames1763800000000 } from './1763800000000-canonical-amr-names';
 import { SessionsSchema1763900000000 } from './1763900000000-sessions-schema';
 import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
+import { SignalStreams1765200000000 } from './1765200000000-signal-streams';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -13,6 +14,7 @@ export {
   SessionLifecycle1763780000000,
   SessionsSchema1763900000000,
   UserSubjects1764000000000,
+  SignalStreams1765200000000,
 };
 
 /** The library's migrations, in order, on the default schema `session_service`. */
@@ -23,6 +25,7 @@ export const SESSIONS_MIGRATIONS = [
   CanonicalAmrNames1763800000000,
   SessionsSchema1763900000000,
   UserSubjects1764000000000,
+  SignalStreams1765200000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
