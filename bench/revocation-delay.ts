@@ -12,15 +12,16 @@
  * uses a database of its own, created afresh (BENCH_REVOCATION_DB, default
  * sessions_bench_revocation). Not part of the test suite.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { type GatewayProcess, startGatewayProcess } from '../test/support/gateway-process';
 import { freePort } from '../test/support/receivers';
-import { startServiceProcess } from '../test/support/service-process';
 import {
   installCleanup,
+  startChild,
+  stopChild,
   JWT,
   machineInfo,
   PG_ADMIN_URL,
@@ -171,18 +172,37 @@ async function main(): Promise<void> {
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const service = await startServiceProcess({
-    ...serverEnv(port),
-    NODE_ENV: 'production',
-    DATABASE_URL: DB_URL,
-    SIGNALS_ISSUER: base,
-    SIGNALS_DELIVERY_WORKER: 'true',
-    SESSION_SWEEP_INTERVAL_MS: '60000',
-  });
-  const stopService = async () => {
-    service.child.kill('SIGTERM');
-    await new Promise((resolve) => service.child.once('exit', resolve));
-  };
+  // The service from its sources (as test/support/service-process.ts), ready once /health/ready is 200.
+  const service = startChild(
+    'service',
+    process.execPath,
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
+    {
+      ...serverEnv(port),
+      NODE_ENV: 'production',
+      DATABASE_URL: DB_URL,
+      SIGNALS_ISSUER: base,
+      // Production wants a signing key of its own: a fresh P-256 key (ES256), PKCS #8 PEM.
+      SIGNALS_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      SIGNALS_DELIVERY_WORKER: 'true',
+      SESSION_SWEEP_INTERVAL_MS: '60000',
+      TS_NODE_TRANSPILE_ONLY: 'true',
+    },
+  );
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ready = await fetch(`${base}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (service.exitCode !== null || Date.now() > deadline)
+      throw new Error('the service did not start');
+    await sleep(250);
+  }
+  const stopService = () => stopChild(service);
   try {
     const admin = signToken('1', ['admin']);
     const receiver = signToken('7', ['ssf-receiver']);
