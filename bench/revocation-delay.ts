@@ -100,7 +100,8 @@ async function serviceRequests(base: string): Promise<Map<string, number>> {
     if (!m) continue;
     const route = /route="([^"]*)"/.exec(m[1])?.[1] ?? '?';
     const method = /method="([^"]*)"/.exec(m[1])?.[1] ?? '?';
-    const key = `${method} ${route}`;
+    const status = /status="([^"]*)"/.exec(m[1])?.[1] ?? '?';
+    const key = `${method} ${route} ${status}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
   return counts;
@@ -250,10 +251,18 @@ async function main(): Promise<void> {
       }
       const served = await running.stop();
       const calls = callsBetween(before, await serviceRequests(base));
-      const deletes = calls.byRoute['DELETE /api/sessions/:session_id'] ?? 0;
+      const deletes = calls.byRoute['DELETE /api/sessions/:session_id 204'] ?? 0;
       // Protected requests: the load's and the probes' (each probe is one).
       const protectedRequests = served.ok + served.other + delays.length;
       const perRequest = (calls.total - deletes) / protectedRequests;
+      const failures = gateways.flatMap((g) =>
+        g
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('gateway:')),
+      );
+      if (failures.length)
+        console.log(`  gateway failures (${failures.length}):`, failures.slice(0, 5));
       await Promise.all(gateways.map((g) => g.stop()));
       rows.push([
         `${count} gateway${count > 1 ? 's' : ''} (${DELIVERY})`,
