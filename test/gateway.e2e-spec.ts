@@ -130,4 +130,39 @@ describe('Gateways following the service over SSF (@session-service/gateway)', (
     }
     expect(streams.size).toBe(2);
   });
+
+  it('a gateway with push delivery (RFC 8935) refuses a revoked session too', async () => {
+    const port = await freePort();
+    const push = await startGatewayProcess({
+      serviceUrl: base,
+      ssfIssuer: base,
+      receiverToken: tokenFor(7, { roles: [RECEIVER_ROLE], expiresIn: '1h' }),
+      feedToken: tokenFor(2, { roles: [SERVICE_ROLE], expiresIn: '1h' }),
+      jwtSecret: TEST_JWT_SECRET,
+      jwtIssuer: TEST_ISSUER,
+      jwtAudience: TEST_AUDIENCE,
+      streamName: 'e2e gateway push',
+      push: { port, url: `http://127.0.0.1:${port}/ssf/push` },
+    });
+    try {
+      const sessionId = await insertSession(t.dataSource, { userId });
+      const token = sessionToken(sessionId);
+      expect((await get(push, token)).status).toBe(200);
+      const revokedAt = performance.now();
+      await revoke(sessionId);
+      for (;;) {
+        const response = await get(push, token);
+        await response.body?.cancel();
+        if (response.status === 401) break;
+        if (performance.now() - revokedAt > 10_000)
+          throw new Error(`still served:\n${push.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      console.log(`push: revocation to first 401 ${(performance.now() - revokedAt).toFixed(0)} ms`);
+      const metrics = await (await fetch(`${push.url}/gateway/metrics`)).text();
+      expect(metrics).toMatch(/session_gateway_revocations_total\{source="stream"\} [1-9]/);
+    } finally {
+      await push.stop();
+    }
+  });
 });
