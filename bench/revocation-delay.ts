@@ -7,6 +7,7 @@
  *
  *   npm run bench:revocation -- [--revocations 1000] [--gateways 1,8]
  *                               [--delivery poll|push] [--connections 1]
+ *                               [--delivery-interval-ms <SIGNALS_DELIVERY_INTERVAL_MS>]
  *
  * Needs PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres);
  * uses a database of its own, created afresh (BENCH_REVOCATION_DB, default
@@ -40,6 +41,8 @@ const REVOCATIONS = Number(flag('revocations', '1000'));
 const GATEWAY_COUNTS = flag('gateways', '1,8').split(',').map(Number);
 const DELIVERY = flag('delivery', 'poll') as 'poll' | 'push';
 const CONNECTIONS = Number(flag('connections', '1'));
+/** The transmitter's SIGNALS_DELIVERY_INTERVAL_MS (push worker and long-poll tick); default: the service's. */
+const DELIVERY_INTERVAL = flag('delivery-interval-ms', '');
 const PROBE_MS = 5;
 const TARGET_MS = DELIVERY === 'push' ? 250 : 1000;
 const DB = process.env.BENCH_REVOCATION_DB ?? 'sessions_bench_revocation';
@@ -188,6 +191,7 @@ async function main(): Promise<void> {
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),
       SIGNALS_DELIVERY_WORKER: 'true',
+      ...(DELIVERY_INTERVAL && { SIGNALS_DELIVERY_INTERVAL_MS: DELIVERY_INTERVAL }),
       SESSION_SWEEP_INTERVAL_MS: '60000',
       TS_NODE_TRANSPILE_ONLY: 'true',
     },
