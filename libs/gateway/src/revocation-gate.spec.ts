@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateKeyPair } from 'jose';
 import { accessToken, eventually, gateOptions } from '../test/gate-fixtures';
 import { TestTransmitter } from '../test/test-transmitter';
@@ -235,5 +237,60 @@ describe('RevocationGate', () => {
 
     expect(await push({})).toEqual({ status: 202, headers: {} });
     expect(g.isRevoked(sessionId)).toBe(true);
+  });
+
+  it('stays current with push delivery through verification events, and goes stale without them', async () => {
+    // The gate's push endpoint, as a host mounts it.
+    let g: RevocationGate | undefined;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        void g
+          ?.handlePush({
+            body,
+            contentType: req.headers['content-type'],
+            authorization: req.headers.authorization,
+          })
+          .then((answer) => {
+            res.writeHead(answer.status, answer.headers).end(answer.body);
+          });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const pushGate = new RevocationGate(
+        gateOptions(transmitter, {
+          maxStalenessMs: 300,
+          ssf: {
+            issuer: transmitter.issuer,
+            bearerToken: 'receiver-token',
+            delivery: 'push',
+            push: { endpointUrl: `http://127.0.0.1:${port}/push` },
+            verificationIntervalMs: 50,
+          },
+        }),
+      );
+      g = pushGate;
+      gate = pushGate;
+      await pushGate.start();
+      await eventually(() => transmitter.verifications >= 3);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(pushGate.isCurrent()).toBe(true);
+      expect(transmitter.pushes.every((p) => p.status === 202)).toBe(true);
+
+      const sessionId = randomUUID();
+      await transmitter.revoke(sessionId);
+      expect(pushGate.isRevoked(sessionId)).toBe(true);
+
+      transmitter.down = true; // no more verification events
+      await eventually(() => !pushGate.isCurrent());
+      expect(pushGate.health()).toMatchObject({ status: 'down', state: 'stale' });
+    } finally {
+      transmitter.down = false;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

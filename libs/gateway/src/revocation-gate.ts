@@ -623,7 +623,18 @@ export class RevocationGate {
   /** Push delivery: asks for a verification event, whose arrival proves the stream current. */
   private async requestVerification(): Promise<void> {
     const endpoint = this.transmitter?.verification_endpoint;
-    if (!endpoint || !this.stream) return;
+    if (!this.stream) return;
+    if (!endpoint) {
+      // No verification events: the stream's own configuration answering is the best proof left.
+      const url = new URL(this.transmitter?.configuration_endpoint as string);
+      url.searchParams.set('stream_id', this.stream.stream_id);
+      const response = await this.request(url.toString(), { method: 'GET' });
+      await response.body?.cancel();
+      if (response.status === 404) throw new StreamGoneError('the stream is gone');
+      if (!response.ok) throw new Error(`reading the stream failed: ${response.status}`);
+      this.synced();
+      return;
+    }
     this.verificationState = randomBytes(16).toString('base64url');
     const response = await this.request(endpoint, {
       method: 'POST',

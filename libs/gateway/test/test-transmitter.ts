@@ -7,6 +7,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'j
 const POLL = 'urn:ietf:rfc:8936';
 const PUSH = 'urn:ietf:rfc:8935';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 export const RECEIVER_TOKEN = 'receiver-token';
 export const FEED_TOKEN = 'feed-token';
 
@@ -37,6 +38,8 @@ export class TestTransmitter {
   readonly pushes: { status: number; body: string }[] = [];
   /** Revocations in the service's feed. */
   readonly feed: { session_id: string; revoked_at: string }[] = [];
+  /** Verification events sent. */
+  verifications = 0;
   /** Answer 503 to everything (the transmitter is down). */
   down = false;
   url = '';
@@ -202,7 +205,25 @@ export class TestTransmitter {
         return send(200, view(stream));
       }
     }
-    if (url.pathname === '/ssf/verify' && req.method === 'POST') return send(204);
+    if (url.pathname === '/ssf/verify' && req.method === 'POST') {
+      // SSF 1.0 section 8.1.4: answer 204, then send a verification event carrying `state`.
+      const stream = this.streams.get(body.stream_id as string);
+      if (!stream) return send(404);
+      send(204);
+      const jti = randomUUID();
+      const set = await new SignJWT({
+        sub_id: { format: 'opaque', id: stream.stream_id },
+        events: { [VERIFICATION]: { state: body.state } },
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'secevent+jwt' })
+        .setIssuer(stream.iss)
+        .setAudience(stream.aud)
+        .setIssuedAt()
+        .setJti(jti)
+        .sign(this.key as CryptoKey);
+      this.verifications++;
+      return this.deliver(stream, jti, set);
+    }
     const poll = /^\/ssf\/poll\/([^/]+)$/.exec(url.pathname);
     if (poll && req.method === 'POST') {
       const stream = this.streams.get(poll[1]);
