@@ -32,7 +32,11 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
   };
 
   /** Section 2.6, steps 1 to 7 (no encryption is used), for the relying party `clientId`. */
-  async function validateLogoutToken(request: ReceivedRequest, clientId: string, seen: Set<string>) {
+  async function validateLogoutToken(
+    request: ReceivedRequest,
+    clientId: string,
+    seen: Set<string>,
+  ) {
     // Section 2.5: an HTTP POST, application/x-www-form-urlencoded, with logout_token.
     expect(request.method).toBe('POST');
     expect(request.contentType).toBe('application/x-www-form-urlencoded');
@@ -116,7 +120,7 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
       ).toBe(204);
 
       await pollUntil(
-        async () => rp.requests.filter((r) => r.status === 200).length,
+        () => Promise.resolve(rp.requests.filter((r) => r.status === 200).length),
         (n) => n >= 2,
         10_000,
         'two logout tokens accepted',
@@ -124,12 +128,14 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
       const seen = new Set<string>();
       const accepted = rp.requests.filter((r) => r.status === 200);
       const payloads = [];
-      for (const request of accepted) payloads.push(await validateLogoutToken(request, 'crm-web', seen));
+      for (const request of accepted)
+        payloads.push(await validateLogoutToken(request, 'crm-web', seen));
       expect(payloads.map((p) => p.sid)).toEqual([first, second]);
       expect(payloads.every((p) => p.sub === '1001')).toBe(true);
       // The refused first attempt was retried with the same jti.
       const retried = new URLSearchParams(rp.requests[0].body).get('logout_token')!;
-      const retriedJti = (await jwtVerify(retried, jwks, { issuer, audience: 'crm-web' })).payload.jti;
+      const retriedJti = (await jwtVerify(retried, jwks, { issuer, audience: 'crm-web' })).payload
+        .jti;
       expect(retriedJti).toBe(payloads[0].jti);
 
       const state = await pollUntil(
@@ -144,15 +150,24 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     }
   });
 
-  it('a token for one relying party does not pass as another one\'s (aud)', async () => {
+  it("a token for one relying party does not pass as another one's (aud)", async () => {
     const rp = await startReceiver(() => ({ status: 200 }));
     try {
       await call('POST', '/api/relying-parties', adminToken(), {
         client_id: 'billing',
         backchannel_logout_uri: rp.url,
       });
-      await call('DELETE', `/api/sessions/${await insertSession(t.dataSource, { userId: 1001 })}`, adminToken());
-      await pollUntil(async () => rp.requests.length, (n) => n >= 1, 10_000, 'a logout token');
+      await call(
+        'DELETE',
+        `/api/sessions/${await insertSession(t.dataSource, { userId: 1001 })}`,
+        adminToken(),
+      );
+      await pollUntil(
+        () => Promise.resolve(rp.requests.length),
+        (n) => n >= 1,
+        10_000,
+        'a logout token',
+      );
       const token = new URLSearchParams(rp.requests[0].body).get('logout_token')!;
       await expect(jwtVerify(token, jwks, { issuer, audience: 'crm-web' })).rejects.toThrow();
       await validateLogoutToken(rp.requests[0], 'billing', new Set());
@@ -173,8 +188,12 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     ]);
     expect((await call('GET', '/api/relying-parties', tokenFor(1001))).status).toBe(403);
     expect(
-      (await call('POST', '/api/relying-parties', adminToken(), { client_id: 'x', backchannel_logout_uri: 'ftp://x' }))
-        .status,
+      (
+        await call('POST', '/api/relying-parties', adminToken(), {
+          client_id: 'x',
+          backchannel_logout_uri: 'ftp://x',
+        })
+      ).status,
     ).toBe(400);
     expect((await call('DELETE', '/api/relying-parties/crm-web', adminToken())).status).toBe(204);
     const gone = await call('GET', '/api/relying-parties/crm-web', adminToken());

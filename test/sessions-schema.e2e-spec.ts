@@ -284,6 +284,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         `SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'session_service' ORDER BY 1`,
       );
       expect(indexes.map((i) => i.name)).toEqual([
+        'relying_parties_pkey',
         'session_revocations_feed_idx',
         'session_revocations_pkey',
         'session_revocations_revoked_at_idx',
@@ -292,6 +293,12 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'sessions_pkey',
         'sessions_unmarked_expiry_idx',
         'sessions_user_active_idx',
+        'ssf_stream_acks_pkey',
+        'ssf_stream_events_pkey',
+        'ssf_stream_events_stream_idx',
+        'ssf_stream_subjects_pkey',
+        'ssf_streams_owner_idx',
+        'ssf_streams_pkey',
         'user_subjects_pkey',
         'user_subjects_user_id_idx',
         'users_pkey',
@@ -307,6 +314,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'CanonicalAmrNames1763800000000',
         'SessionsSchema1763900000000',
         'UserSubjects1764000000000',
+        'SignalStreams1765200000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the

@@ -62,7 +62,7 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     url: string,
     token: string | undefined,
     body?: unknown,
-  ): Promise<{ status: number; json: any; contentType: string }> => {
+  ): Promise<{ status: number; json: ReturnType<typeof JSON.parse>; contentType: string }> => {
     const response = await fetch(url, {
       method,
       headers: {
@@ -100,7 +100,11 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
   }
 
   const revoke = (sessionId: string, reason = 'stolen laptop') =>
-    call('DELETE', `${base}/api/sessions/${sessionId}?reason=${encodeURIComponent(reason)}`, adminToken());
+    call(
+      'DELETE',
+      `${base}/api/sessions/${sessionId}?reason=${encodeURIComponent(reason)}`,
+      adminToken(),
+    );
 
   const createStream = async (body: unknown, token = receiver): Promise<StreamConfig> => {
     const created = await call('POST', metadata.configuration_endpoint, token, body);
@@ -248,7 +252,9 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       'two SETs',
     );
     const claims = await Promise.all(
-      Object.values(answer.json.sets as Record<string, string>).map((s) => verifySet(s, stream.aud)),
+      Object.values(answer.json.sets as Record<string, string>).map((s) =>
+        verifySet(s, stream.aud),
+      ),
     );
     const bySession = new Map(claims.map((c) => [c.sub_id.session.id, c]));
     expect(bySession.get(mine)!.sub_id.user).toEqual({
@@ -282,7 +288,9 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
 
     const answer = await poll(stream, { returnImmediately: true });
     const claims = await Promise.all(
-      Object.values(answer.json.sets as Record<string, string>).map((s) => verifySet(s, stream.aud)),
+      Object.values(answer.json.sets as Record<string, string>).map((s) =>
+        verifySet(s, stream.aud),
+      ),
     );
     expect(claims).toHaveLength(2);
     expect(claims[0].events[VERIFICATION]).toEqual({ state: 'check-1' });
@@ -309,7 +317,10 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       description: 'renamed',
     });
     expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({ description: 'renamed', events_requested: [SESSION_REVOKED] });
+    expect(patched.json).toMatchObject({
+      description: 'renamed',
+      events_requested: [SESSION_REVOKED],
+    });
     const status = await call('POST', metadata.status_endpoint, receiver, {
       stream_id: stream.stream_id,
       status: 'paused',
@@ -339,7 +350,11 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     const pushed = await startReceiver(() => (down ? { status: 503 } : { status: 202 }));
     try {
       const stream = await createStream({
-        delivery: { method: PUSH, endpoint_url: pushed.url, authorization_header: 'Bearer rcv-secret' },
+        delivery: {
+          method: PUSH,
+          endpoint_url: pushed.url,
+          authorization_header: 'Bearer rcv-secret',
+        },
         events_requested: [SESSION_REVOKED],
       });
       const sessions: string[] = [];
@@ -357,7 +372,7 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       expect(failing.json).toMatchObject({ status: 'enabled', last_error: 'HTTP 503', backlog: 3 });
       down = false;
       await pollUntil(
-        async () => pushed.requests.filter((r) => r.status === 202).length,
+        () => Promise.resolve(pushed.requests.filter((r) => r.status === 202).length),
         (n) => n >= 3,
         10_000,
         'three accepted SETs',
@@ -405,7 +420,7 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       const next = await insertSession(t.dataSource, { userId: 1001 });
       await revoke(next);
       await pollUntil(
-        async () => pushed.requests.filter((r) => r.status === 202).length,
+        () => Promise.resolve(pushed.requests.filter((r) => r.status === 202).length),
         (n) => n === 1,
         10_000,
         'the next SET',
@@ -455,10 +470,17 @@ describe('push delivery with two instances on one database', () => {
           [id],
         );
       }
-      await pollUntil(async () => pushed.requests.length, (n) => n >= 12, 15_000, 'twelve SETs');
+      await pollUntil(
+        () => Promise.resolve(pushed.requests.length),
+        (n) => n >= 12,
+        15_000,
+        'twelve SETs',
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       const delivered = pushed.requests.map(
-        (r) => (JSON.parse(Buffer.from(r.body.split('.')[1], 'base64url').toString()) as SetClaims).sub_id.session.id,
+        (r) =>
+          (JSON.parse(Buffer.from(r.body.split('.')[1], 'base64url').toString()) as SetClaims)
+            .sub_id.session.id,
       );
       expect(delivered).toEqual(sessions);
       const [row] = await a.dataSource.query(

@@ -75,7 +75,9 @@ export class AppModule {
         }),
         SessionsModule.forRoot({ ...config.sessions, auth: config.auth }),
         // The Shared Signals transmitter and Back-Channel Logout, with SIGNALS_ISSUER (or in demo mode).
-        ...(config.signals ? [SignalsModule.forRoot({ ...config.signals, auth: config.auth })] : []),
+        ...(config.signals
+          ? [SignalsModule.forRoot({ ...config.signals, auth: config.auth })]
+          : []),
         // GET /metrics, on the management listener when MANAGEMENT_PORT is not PORT (ops/management.ts).
         MetricsModule.forRootAsync({
           inject: [DataSource],

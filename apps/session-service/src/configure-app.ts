@@ -200,6 +200,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Revocation feed',
         'Revocations in commit order, for gateways that verify tokens locally',
       )
+      .addTag(
+        'Shared Signals',
+        'A Shared Signals Framework 1.0 transmitter: CAEP session-revoked events by poll (RFC 8936) or push (RFC 8935)',
+      )
+      .addTag(
+        'Back-Channel Logout',
+        'OpenID Connect Back-Channel Logout 1.0 relying parties, for admins',
+      )
       .addBearerAuth(
         {
           type: 'http',

@@ -296,7 +296,7 @@ export const PROBLEM_CATALOG = {
     },
   }),
   relyingPartyExists: define(409, 10, 'relying-party-exists', {
-    title: t('Relying Party Already Registered', '依赖方已注册'),
+    title: t('Relying Party Already Exists', '依赖方已注册'),
     when: t(
       'Registering a relying party whose `client_id` is already registered; nothing changed.',
       '注册的依赖方 `client_id` 已被注册；未做任何更改。',

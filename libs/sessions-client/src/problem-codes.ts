@@ -30,6 +30,10 @@ export const ProblemCodes = {
   SESSION_NOT_FOUND: 30240402,
   /** 404: no route matches the path. */
   ROUTE_NOT_FOUND: 30240403,
+  /** 404: no such Shared Signals stream, or it is not the caller's. */
+  STREAM_NOT_FOUND: 30240410,
+  /** 404: no relying party with that `client_id`. */
+  RELYING_PARTY_NOT_FOUND: 30240411,
   /** 405: the route exists, not with this method. */
   METHOD_NOT_ALLOWED: 30240501,
   /** 408: the request did not arrive within the service's time limit. */
@@ -40,6 +44,8 @@ export const ProblemCodes = {
   SESSION_NOT_ACTIVE: 30240902,
   /** 409: recording a sign-in whose `subject` is already mapped to another user. */
   SUBJECT_TAKEN: 30240903,
+  /** 409: registering a relying party whose `client_id` is already registered. */
+  RELYING_PARTY_EXISTS: 30240910,
   /** 413: the request body exceeds the limit. */
   PAYLOAD_TOO_LARGE: 30241301,
   /** 415: the body's charset or content encoding cannot be read. */

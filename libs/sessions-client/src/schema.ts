@@ -4,6 +4,76 @@
  */
 
 export interface paths {
+  '/.well-known/jwks.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Public keys of Security Event Tokens and logout tokens (RFC 7517 JWK Set) */
+    get: operations['WellKnownController_jwks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/.well-known/ssf-configuration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Shared Signals transmitter configuration (SSF 1.0 section 7.1) */
+    get: operations['WellKnownController_configuration'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/relying-parties': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the relying parties (admin) */
+    get: operations['RelyingPartiesController_list'];
+    put?: never;
+    /** Register a relying party for Back-Channel Logout (admin) */
+    post: operations['RelyingPartiesController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/relying-parties/{client_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A relying party and its delivery state (admin) */
+    get: operations['RelyingPartiesController_get'];
+    put?: never;
+    post?: never;
+    /** Unregister a relying party (admin) */
+    delete: operations['RelyingPartiesController_delete'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sessions': {
     parameters: {
       query?: never;
@@ -218,6 +288,116 @@ export interface paths {
      * @description Revokes the session: tokens bound to it (session claim) stop working. Revoking an already revoked session succeeds again.
      */
     delete: operations['UserSessionsController_revokeOne'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/poll/{stream_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Poll a stream: acknowledge SETs and receive the waiting ones (RFC 8936)
+     * @description Without `returnImmediately: true` and with nothing waiting, the answer waits up to the poll timeout (`SIGNALS_POLL_TIMEOUT_MS`). A SET not acknowledged is sent again.
+     */
+    post: operations['PollController_poll'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1) */
+    get: operations['StreamsController_status'];
+    put?: never;
+    /** Set a stream's status (SSF 1.0 section 8.1.2.2) */
+    post: operations['StreamsController_setStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Read a stream, or all of the caller's without stream_id (SSF 1.0 section 8.1.1.2) */
+    get: operations['StreamsController_read'];
+    /** Replace a stream: every member (SSF 1.0 section 8.1.1.4) */
+    put: operations['StreamsController_replace'];
+    /** Create a stream (SSF 1.0 section 8.1.1.1) */
+    post: operations['StreamsController_create'];
+    /** Delete a stream (SSF 1.0 section 8.1.1.5) */
+    delete: operations['StreamsController_delete'];
+    options?: never;
+    head?: never;
+    /** Update a stream: the members given (SSF 1.0 section 8.1.1.3) */
+    patch: operations['StreamsController_update'];
+    trace?: never;
+  };
+  '/ssf/subjects/add': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add a subject (SSF 1.0 section 8.1.3.2): undoes an earlier removal */
+    post: operations['StreamsController_addSubject'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/subjects/remove': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Remove a subject (SSF 1.0 section 8.1.3.3): no more events about that user or session */
+    post: operations['StreamsController_removeSubject'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask for a verification event on the stream (SSF 1.0 section 8.1.4.2) */
+    post: operations['StreamsController_verify'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -518,6 +698,24 @@ export interface components {
        */
       username: string;
     };
+    'dto.CreateRelyingPartyRequest': {
+      /**
+       * @description The relying party needs `sid` in logout tokens (it is always sent)
+       * @default false
+       * @example true
+       */
+      backchannel_logout_session_required: boolean;
+      /**
+       * Format: uri
+       * @example https://crm.example.com/backchannel-logout
+       */
+      backchannel_logout_uri: string;
+      /**
+       * @description The OAuth client id: `aud` of its logout tokens (printable ASCII, no spaces)
+       * @example crm-web
+       */
+      client_id: string;
+    };
     'dto.FieldViolation': {
       /**
        * @description Machine-readable rule that failed: required (missing or empty, or needed by another parameter that was sent), type (wrong JSON type, not an integer), format (wrong form: address, UUID, date-time, cursor, repeated list member), range (number, length or item count out of bounds), enum (not an allowed value), unknown (input the rules cannot read)
@@ -621,6 +819,43 @@ export interface components {
        * @example /problems/invalid-request
        */
       type?: string;
+    };
+    'dto.RelyingParty': {
+      /**
+       * Format: int32
+       * @example 0
+       */
+      attempts: number;
+      /** @example true */
+      backchannel_logout_session_required: boolean;
+      /**
+       * Format: uri
+       * @example https://crm.example.com/backchannel-logout
+       */
+      backchannel_logout_uri: string;
+      /**
+       * Format: int32
+       * @description Revocations not yet delivered (counted up to 10,000)
+       * @example 0
+       */
+      backlog: number;
+      /** @example crm-web */
+      client_id: string;
+      /**
+       * Format: date-time
+       * @example 2026-12-02T10:30:00.000Z
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @example null
+       */
+      last_delivered_at: string | null;
+      /** @example null */
+      last_error: string | null;
+    };
+    'dto.RelyingPartyList': {
+      relying_parties: components['schemas']['dto.RelyingParty'][];
     };
     'dto.Revocation': {
       /** @description Cursor of the feed just after this revocation (the SSE event id) */
@@ -849,6 +1084,332 @@ export interface components {
        */
       total_pages?: number;
     };
+    'jose.JWK': {
+      /** @example ES256 */
+      alg?: string;
+      /** @example P-256 */
+      crv?: string;
+      e?: string;
+      /** @example signals-2026-12 */
+      kid: string;
+      /**
+       * @example EC
+       * @enum {string}
+       */
+      kty: 'EC' | 'RSA' | 'OKP';
+      n?: string;
+      /**
+       * @example sig
+       * @enum {string}
+       */
+      use?: 'sig';
+      /** @example f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU */
+      x?: string;
+      /** @example x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0 */
+      y?: string;
+    };
+    'jose.JWKS': {
+      keys: components['schemas']['jose.JWK'][];
+    };
+    'ssf.AuthorizationScheme': {
+      /** @example urn:ietf:rfc:6750 */
+      spec_urn: string;
+    };
+    'ssf.CreateStreamRequest': {
+      /** @description Default: poll (urn:ietf:rfc:8936) */
+      delivery?: components['schemas']['ssf.StreamDeliveryRequest'];
+      /** @example API gateway revocations */
+      description?: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_requested?: string[];
+    };
+    'ssf.PollError': {
+      /** @example maxEvents must be an integer from 0 to 1000 */
+      description: string;
+      /**
+       * @example invalid_request
+       * @enum {string}
+       */
+      err: 'invalid_request';
+    };
+    'ssf.PollRequest': {
+      /**
+       * @example [
+       *       "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41:812:17"
+       *     ]
+       */
+      ack?: string[];
+      /**
+       * Format: int32
+       * @example 10
+       */
+      maxEvents?: number;
+      /** @example false */
+      returnImmediately?: boolean;
+      /** @example {} */
+      setErrs?: {
+        [key: string]: components['schemas']['ssf.SetError'];
+      };
+    };
+    'ssf.PollResponse': {
+      /** @example false */
+      moreAvailable: boolean;
+      /**
+       * @example {
+       *       "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41:812:17": "eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6InNlY2V2ZW50K2p3dCJ9..."
+       *     }
+       */
+      sets: {
+        [key: string]: string;
+      };
+    };
+    'ssf.SetError': {
+      /** @example Key ID 12345 has been revoked. */
+      description?: string;
+      /** @example invalid_key */
+      err: string;
+    };
+    'ssf.StreamConfiguration': {
+      /**
+       * @description `aud` of the stream's SETs: the receiver (its token's subject)
+       * @example 7
+       */
+      aud: string;
+      delivery: components['schemas']['ssf.StreamDelivery'];
+      /** @example API gateway revocations */
+      description?: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_delivered: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_requested: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_supported: string[];
+      /**
+       * Format: uri
+       * @example https://sessions.example.com
+       */
+      iss: string;
+      /**
+       * Format: int32
+       * @description Seconds between two verification requests the receiver should respect
+       * @example 0
+       */
+      min_verification_interval: number;
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+    };
+    'ssf.StreamDelivery': {
+      /**
+       * Format: uri
+       * @description Push: the receiver endpoint; poll: the transmitter URL the receiver polls
+       * @example https://sessions.example.com/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      endpoint_url: string;
+      /**
+       * @example urn:ietf:rfc:8936
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+    };
+    'ssf.StreamDeliveryRequest': {
+      /**
+       * @description Push only: the Authorization header value sent with each SET (never returned)
+       * @example Bearer receiver-secret
+       */
+      authorization_header?: string;
+      /**
+       * Format: uri
+       * @description Push only: the receiver URL SETs are POSTed to (RFC 8935)
+       * @example https://receiver.example.com/events
+       */
+      endpoint_url?: string;
+      /**
+       * @example urn:ietf:rfc:8936
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+    };
+    'ssf.StreamStatus': {
+      /**
+       * Format: int32
+       * @description Failed push attempts since the last success
+       * @example 0
+       */
+      attempts: number;
+      /**
+       * Format: int32
+       * @description Revocations waiting for the stream (counted up to 10,000)
+       * @example 0
+       */
+      backlog: number;
+      /** Format: date-time */
+      last_delivered_at: string | null;
+      /**
+       * @description The last push failure or refusal
+       * @example HTTP 503
+       */
+      last_error: string | null;
+      /** Format: date-time */
+      last_error_at: string | null;
+      /** Format: date-time */
+      next_attempt_at: string;
+      /** @example maintenance window */
+      reason?: string;
+      /**
+       * @example enabled
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+    };
+    'ssf.SubjectIdentifier': {
+      /**
+       * @example opaque
+       * @enum {string}
+       */
+      format: 'opaque' | 'iss_sub' | 'complex';
+      /** @example 1001 */
+      id?: string;
+      /** @example https://idp.example.com */
+      iss?: string;
+      /** @example f47ac10b-58cc-4372-a567-0e02b2c3d479 */
+      sub?: string;
+    };
+    'ssf.SubjectRequest': {
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+      /**
+       * @example {
+       *       "format": "opaque",
+       *       "id": "1001"
+       *     }
+       */
+      subject: components['schemas']['ssf.SubjectIdentifier'];
+      /** @example true */
+      verified?: boolean;
+    };
+    'ssf.TransmitterConfiguration': {
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/ssf/subjects/add
+       */
+      add_subject_endpoint: string;
+      authorization_schemes: components['schemas']['ssf.AuthorizationScheme'][];
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/ssf/streams
+       */
+      configuration_endpoint: string;
+      /**
+       * @description New streams receive events about every subject; remove_subject excludes one
+       * @example ALL
+       * @enum {string}
+       */
+      default_subjects: 'ALL' | 'NONE';
+      /**
+       * @example [
+       *       "urn:ietf:rfc:8935",
+       *       "urn:ietf:rfc:8936"
+       *     ]
+       */
+      delivery_methods_supported: string[];
+      /**
+       * Format: uri
+       * @example https://sessions.example.com
+       */
+      issuer: string;
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/.well-known/jwks.json
+       */
+      jwks_uri: string;
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/ssf/subjects/remove
+       */
+      remove_subject_endpoint: string;
+      /** @example 1_0 */
+      spec_version: string;
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/ssf/status
+       */
+      status_endpoint: string;
+      /**
+       * Format: uri
+       * @example https://sessions.example.com/ssf/verify
+       */
+      verification_endpoint: string;
+    };
+    'ssf.UpdateStreamRequest': {
+      /** @description Default: poll (urn:ietf:rfc:8936) */
+      delivery?: components['schemas']['ssf.StreamDeliveryRequest'];
+      /** @example API gateway revocations */
+      description?: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_requested?: string[];
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+    };
+    'ssf.UpdateStreamStatusRequest': {
+      /** @example maintenance window */
+      reason?: string;
+      /**
+       * @example paused
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+    };
+    'ssf.VerificationRequest': {
+      /**
+       * @description Echoed in the https://schemas.openid.net/secevent/ssf/event-type/verification event
+       * @example VGhpcyBpcyBhbiBleGFtcGxl
+       */
+      state?: string;
+      /**
+       * Format: uuid
+       * @example f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41
+       */
+      stream_id: string;
+    };
   };
   responses: never;
   parameters: never;
@@ -863,6 +1424,1141 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  WellKnownController_jwks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['jose.JWKS'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/.well-known/jwks.json",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Internal server error */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/.well-known/jwks.json",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/.well-known/jwks.json",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  WellKnownController_configuration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.TransmitterConfiguration'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/.well-known/ssf-configuration",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Internal server error */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/.well-known/ssf-configuration",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/.well-known/ssf-configuration",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  RelyingPartiesController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.RelyingPartyList'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  RelyingPartiesController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['dto.CreateRelyingPartyRequest'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.RelyingParty'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Problem */
+      409: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240910,
+           *       "detail": "Relying party crm-web is already registered",
+           *       "i18n_args": {
+           *         "client_id": "crm-web"
+           *       },
+           *       "i18n_key": "error.relying_party_exists",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 409,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Relying Party Already Exists",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/relying-party-exists"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  RelyingPartiesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        client_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['dto.RelyingParty'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240411,
+           *       "detail": "Relying party crm-web does not exist",
+           *       "i18n_args": {
+           *         "client_id": "crm-web"
+           *       },
+           *       "i18n_key": "error.relying_party_not_found",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Relying Party Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/relying-party-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  RelyingPartiesController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        client_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Unregistered */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the admin role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the admin role",
+           *       "i18n_args": {
+           *         "role": "admin"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240411,
+           *       "detail": "Relying party crm-web does not exist",
+           *       "i18n_args": {
+           *         "client_id": "crm-web"
+           *       },
+           *       "i18n_key": "error.relying_party_not_found",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Relying Party Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/relying-party-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/api/relying-parties/crm-web",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
   AdminSessionsController_create: {
     parameters: {
       query?: never;
@@ -4094,6 +5790,2663 @@ export interface operations {
            *       "i18n_args": {},
            *       "i18n_key": "error.database_unavailable",
            *       "instance": "/sessions/user/1001/sessions/3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  PollController_poll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        stream_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.PollRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.PollResponse'];
+        };
+      };
+      /** @description An invalid poll request (RFC 8936) */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.PollError'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_status: {
+    parameters: {
+      query: {
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.StreamStatus'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_setStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.UpdateStreamStatusRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.StreamStatus'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_read: {
+    parameters: {
+      query?: {
+        stream_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stream; without stream_id, an array of every stream of the caller */
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ssf.StreamConfiguration']
+            | components['schemas']['ssf.StreamConfiguration'][];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_replace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.UpdateStreamRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.StreamConfiguration'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.CreateStreamRequest'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.StreamConfiguration'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_delete: {
+    parameters: {
+      query: {
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.UpdateStreamRequest'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ssf.StreamConfiguration'];
+        };
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_addSubject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.SubjectRequest'];
+      };
+    };
+    responses: {
+      /** @description Added */
+      200: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_removeSubject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.SubjectRequest'];
+      };
+    };
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 5,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 503,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Service Unavailable",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/database-unavailable"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+    };
+  };
+  StreamsController_verify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ssf.VerificationRequest'];
+      };
+    };
+    responses: {
+      /** @description The verification event is queued ahead of the stream */
+      204: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request parameters; `errors` names each bad field */
+      400: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "page_size must be between 1 and 100",
+           *       "errors": [
+           *         {
+           *           "code": "range",
+           *           "description": "page_size must be between 1 and 100",
+           *           "field": "page_size",
+           *           "value": 500
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
+      401: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240101,
+           *       "detail": "The bearer token was not accepted",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.unauthorized",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 401,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unauthorized",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unauthorized"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The token lacks the receiver role */
+      403: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240303,
+           *       "detail": "This operation requires the receiver role",
+           *       "i18n_args": {
+           *         "role": "receiver"
+           *       },
+           *       "i18n_key": "error.role_required",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 403,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Insufficient Role",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/role-required"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30240410,
+           *       "detail": "Stream f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41 does not exist",
+           *       "i18n_args": {
+           *         "stream_id": "f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41"
+           *       },
+           *       "i18n_key": "error.stream_not_found",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 404,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Stream Not Found",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/stream-not-found"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
+      429: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30242901,
+           *       "detail": "Too many requests from this user; retry after 42 s",
+           *       "i18n_args": {
+           *         "retry_after": 42
+           *       },
+           *       "i18n_key": "error.too_many_requests",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "retry_after": 42,
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 429,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Too Many Requests",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/too-many-requests"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description Internal server error
+       *
+       *     Internal server error
+       */
+      500: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250001,
+           *       "detail": "An unexpected error occurred; quote the request_id when reporting it",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.internal_error",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 500,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Internal Server Error",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/internal-error"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /**
+       * @description The session store is temporarily unavailable (with `Retry-After`)
+       *
+       *     The session store is temporarily unavailable (with `Retry-After`)
+       */
+      503: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30250301,
+           *       "detail": "The session store is temporarily unavailable; retry shortly",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.database_unavailable",
+           *       "instance": "/ssf/verify",
            *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
            *       "retry_after": 5,
            *       "service": "session-service",

@@ -23,7 +23,8 @@ const ITEMS_PER_CLAIM = 20;
 const CLAIMS_PER_ROUND = 10;
 
 /** What came back from a receiver. */
-type Outcome = { kind: 'delivered' } | { kind: 'refused'; error: string } | { kind: 'failed'; error: string };
+type Outcome =
+  { kind: 'delivered' } | { kind: 'refused'; error: string } | { kind: 'failed'; error: string };
 
 /**
  * Delivers to push streams (RFC 8935) and Back-Channel Logout relying parties,
@@ -85,7 +86,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** One round: every due push stream and relying party with something waiting. */
   async round(): Promise<void> {
-    const streams = await this.repository.claimStreams(this.instance, this.leaseMs, CLAIMS_PER_ROUND);
+    const streams = await this.repository.claimStreams(
+      this.instance,
+      this.leaseMs,
+      CLAIMS_PER_ROUND,
+    );
     await Promise.all(streams.map((stream) => this.deliverStream(stream)));
     const parties = await this.repository.claimRelyingParties(
       this.instance,
@@ -101,21 +106,33 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       for (const item of items) {
         if (this.stopped) break;
         const set = await this.streams.sign(stream, item);
-        const outcome = await this.post(stream.endpoint_url ?? '', set, {
-          'content-type': 'application/secevent+jwt',
-          accept: 'application/json',
-          ...(stream.authorization_header ? { authorization: stream.authorization_header } : {}),
-        }, [202, 200, 204]);
+        const outcome = await this.post(
+          stream.endpoint_url ?? '',
+          set,
+          {
+            'content-type': 'application/secevent+jwt',
+            accept: 'application/json',
+            ...(stream.authorization_header ? { authorization: stream.authorization_header } : {}),
+          },
+          [202, 200, 204],
+        );
         const to = item.kind === 'feed' ? item.position : null;
         if (outcome.kind === 'failed') {
           await this.fail('streams', stream.id, stream.attempts, outcome.error);
           return;
         }
-        if (item.kind === 'event') await this.repository.deleteStreamEvents(stream.id, [item.row.id]);
+        if (item.kind === 'event')
+          await this.repository.deleteStreamEvents(stream.id, [item.row.id]);
         if (outcome.kind === 'delivered') {
           await this.repository.recordDelivered('streams', stream.id, this.instance, to);
         } else {
-          await this.repository.recordSkipped('streams', stream.id, this.instance, to, outcome.error);
+          await this.repository.recordSkipped(
+            'streams',
+            stream.id,
+            this.instance,
+            to,
+            outcome.error,
+          );
         }
       }
       await this.repository.releaseLease('streams', stream.id, this.instance);
@@ -155,7 +172,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           return;
         }
         if (outcome.kind === 'delivered') {
-          await this.repository.recordDelivered('relyingParties', party.client_id, this.instance, to);
+          await this.repository.recordDelivered(
+            'relyingParties',
+            party.client_id,
+            this.instance,
+            to,
+          );
         } else {
           await this.repository.recordSkipped(
             'relyingParties',

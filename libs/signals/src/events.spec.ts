@@ -56,7 +56,9 @@ describe('revocationSubject (RFC 9493 complex form)', () => {
     const subject = revocationSubject(
       event({ subject_issuer: 'https://idp.example.com', subject: 'abc' }),
     );
-    expect(subject).toMatchObject({ user: { format: 'iss_sub', iss: 'https://idp.example.com', sub: 'abc' } });
+    expect(subject).toMatchObject({
+      user: { format: 'iss_sub', iss: 'https://idp.example.com', sub: 'abc' },
+    });
   });
 });
 
@@ -145,7 +147,9 @@ describe('jti', () => {
   });
 
   it('refuses a jti of another stream or a malformed one', () => {
-    expect(parseJti(STREAM, feedJti('00000000-0000-4000-8000-000000000000', event()))).toBeUndefined();
+    expect(
+      parseJti(STREAM, feedJti('00000000-0000-4000-8000-000000000000', event())),
+    ).toBeUndefined();
     expect(parseJti(STREAM, `${STREAM}:01:2`)).toBeUndefined();
     expect(parseJti(STREAM, `${STREAM}:1:99999999999999999999`)).toBeUndefined();
     expect(parseJti(STREAM, 'garbage')).toBeUndefined();

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /** CAEP 1.0 section 3.1: a session ended (revoked, signed out, expired). */
-export const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+export const SESSION_REVOKED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 /** SSF 1.0 section 8.1.4: the verification event a receiver asks for. */
 export const VERIFICATION_EVENT = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 /** OpenID Connect Back-Channel Logout 1.0 section 2.4: the logout token's event. */
@@ -143,7 +144,10 @@ export function logoutTokenClaims(input: {
  * The `jti` of a feed row's SET on a stream: the same on every delivery
  * (a redelivered SET is recognisably the same), distinct per stream.
  */
-export function feedJti(streamId: string, event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>): string {
+export function feedJti(
+  streamId: string,
+  event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>,
+): string {
   return `${streamId}:${event.feed_xid}:${event.feed_id}`;
 }
 
@@ -153,9 +157,7 @@ export function verificationJti(streamId: string, eventId: string): string {
 }
 
 export type ParsedJti =
-  | { kind: 'feed'; xid: string; id: string }
-  | { kind: 'event'; id: string }
-  | undefined;
+  { kind: 'feed'; xid: string; id: string } | { kind: 'event'; id: string } | undefined;
 
 const NUMBER = /^(0|[1-9][0-9]{0,19})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -166,12 +168,16 @@ export function parseJti(streamId: string, jti: string): ParsedJti {
   if (parts.length !== 3 || parts[0] !== streamId) return undefined;
   if (parts[1] === 'v') return UUID.test(parts[2]) ? { kind: 'event', id: parts[2] } : undefined;
   if (!NUMBER.test(parts[1]) || !NUMBER.test(parts[2])) return undefined;
-  if (BigInt(parts[1]) > 18446744073709551615n || BigInt(parts[2]) > 9223372036854775807n) return undefined;
+  if (BigInt(parts[1]) > 18446744073709551615n || BigInt(parts[2]) > 9223372036854775807n)
+    return undefined;
   return { kind: 'feed', xid: parts[1], id: parts[2] };
 }
 
 /** A logout token's `jti`: stable for one feed row and relying party, so a retry is recognisably the same. */
-export function logoutJti(clientId: string, event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>): string {
+export function logoutJti(
+  clientId: string,
+  event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>,
+): string {
   return createHash('sha256')
     .update(`${clientId}\n${event.feed_xid}:${event.feed_id}`)
     .digest('base64url')

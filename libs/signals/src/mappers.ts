@@ -5,7 +5,10 @@ import { EVENTS_SUPPORTED, POLL_DELIVERY, type SubjectIdentifier } from './event
 import type { RelyingPartyRow, StreamRow } from './signals.repository';
 import type { StreamsService } from './streams.service';
 
-export function toStreamConfiguration(row: StreamRow, streams: StreamsService): StreamConfiguration {
+export function toStreamConfiguration(
+  row: StreamRow,
+  streams: StreamsService,
+): StreamConfiguration {
   return {
     stream_id: row.id,
     iss: streams.options.issuer,

@@ -2,13 +2,14 @@ import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestj
 import {
   ApiBadRequestResponse,
   ApiBody,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
 import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
-import { PollError, PollRequestBody, PollResponse, StreamIdParam } from './dto/ssf.dto';
+import { PollError, PollRequestBody, PollResponse, SetError, StreamIdParam } from './dto/ssf.dto';
 import { type PollRequest, StreamsService } from './streams.service';
 
 /** The part of a reply this route uses: Fastify's and Express's both have it. */
@@ -23,24 +24,29 @@ interface StatusReply {
  */
 @ProblemResponses()
 @ApiTags('Shared Signals')
-@RequireRoles('receiver')
 @Controller('ssf/poll')
 export class PollController {
   constructor(private readonly streams: StreamsService) {}
 
   @Post(':stream_id')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Poll a stream: acknowledge SETs and receive the waiting ones (RFC 8936)',
     description:
       'Without `returnImmediately: true` and with nothing waiting, the answer waits up to the poll timeout (`SIGNALS_POLL_TIMEOUT_MS`). A SET not acknowledged is sent again.',
   })
+  @ApiExtraModels(SetError)
   @ApiBody({ type: PollRequestBody })
   @ApiOkResponse({ type: PollResponse })
   @ApiBadRequestResponse({ type: PollError, description: 'An invalid poll request (RFC 8936)' })
-  @ApiProblemResponses([404], {}, {
-    404: { kind: 'streamNotFound', args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
-  })
+  @ApiProblemResponses(
+    [404],
+    {},
+    {
+      404: { kind: 'streamNotFound', args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
+    },
+  )
   async poll(
     @Param() params: StreamIdParam,
     @Body() body: unknown,
@@ -66,7 +72,11 @@ export function readPollRequest(body: unknown): PollRequest | string {
   const b = body as Record<string, unknown>;
   const request: PollRequest = {};
   if (b.maxEvents !== undefined) {
-    if (!Number.isInteger(b.maxEvents) || (b.maxEvents as number) < 0 || (b.maxEvents as number) > 1000) {
+    if (
+      !Number.isInteger(b.maxEvents) ||
+      (b.maxEvents as number) < 0 ||
+      (b.maxEvents as number) > 1000
+    ) {
       return 'maxEvents must be an integer from 0 to 1000';
     }
     request.maxEvents = b.maxEvents as number;

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -27,7 +18,9 @@ import { toRelyingParty } from './mappers';
 import { RelyingPartyExistsError, RelyingPartyNotFoundError } from './signals.errors';
 import { type RelyingPartyRow, SignalsRepository } from './signals.repository';
 
-const NOT_FOUND = { 404: { kind: 'relyingPartyNotFound' as const, args: { client_id: 'crm-web' } } };
+const NOT_FOUND = {
+  404: { kind: 'relyingPartyNotFound' as const, args: { client_id: 'crm-web' } },
+};
 
 /**
  * Back-Channel Logout relying parties (admin): each gets a logout token per
@@ -35,22 +28,29 @@ const NOT_FOUND = { 404: { kind: 'relyingPartyNotFound' as const, args: { client
  */
 @ProblemResponses()
 @ApiTags('Back-Channel Logout')
-@AdminOnly()
 @Controller('api/relying-parties')
 export class RelyingPartiesController {
   constructor(private readonly repository: SignalsRepository) {}
 
   private async view(row: RelyingPartyRow): Promise<RelyingParty> {
-    return toRelyingParty(row, await this.repository.backlog({ xid: row.feed_xid, id: row.feed_id }));
+    return toRelyingParty(
+      row,
+      await this.repository.backlog({ xid: row.feed_xid, id: row.feed_id }),
+    );
   }
 
   @Post()
+  @AdminOnly()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Register a relying party for Back-Channel Logout (admin)' })
   @ApiCreatedResponse({ type: RelyingParty })
-  @ApiProblemResponses([400, 409], {}, {
-    409: { kind: 'relyingPartyExists', args: { client_id: 'crm-web' } },
-  })
+  @ApiProblemResponses(
+    [400, 409],
+    {},
+    {
+      409: { kind: 'relyingPartyExists', args: { client_id: 'crm-web' } },
+    },
+  )
   async create(@Body() body: CreateRelyingPartyRequest): Promise<RelyingParty> {
     const row = await this.repository.createRelyingParty(
       body.client_id,
@@ -62,6 +62,7 @@ export class RelyingPartiesController {
   }
 
   @Get()
+  @AdminOnly()
   @ApiOperation({ summary: 'List the relying parties (admin)' })
   @ApiOkResponse({ type: RelyingPartyList })
   @ApiProblemResponses([])
@@ -71,6 +72,7 @@ export class RelyingPartiesController {
   }
 
   @Get(':client_id')
+  @AdminOnly()
   @ApiOperation({ summary: 'A relying party and its delivery state (admin)' })
   @ApiOkResponse({ type: RelyingParty })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -81,6 +83,7 @@ export class RelyingPartiesController {
   }
 
   @Delete(':client_id')
+  @AdminOnly()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Unregister a relying party (admin)' })
   @ApiNoContentResponse({ description: 'Unregistered' })

@@ -35,9 +35,7 @@ export interface SignalsModuleOptions extends SigningKeyOptions {
 
 export type SignalsSettings = Omit<SignalsModuleOptions, 'auth'>;
 
-export type ResolvedSignalsOptions = Required<
-  Omit<SignalsSettings, keyof SigningKeyOptions>
-> &
+export type ResolvedSignalsOptions = Required<Omit<SignalsSettings, keyof SigningKeyOptions>> &
   SigningKeyOptions;
 
 export const SIGNALS_DEFAULTS = {

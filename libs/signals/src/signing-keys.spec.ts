@@ -1,5 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from 'jose';
 import { SigningKeys } from './signing-keys';
 import { readPollRequest } from './poll.controller';
 
@@ -44,7 +50,12 @@ describe('SigningKeys', () => {
 describe('readPollRequest (RFC 8936 section 2.1)', () => {
   it('reads the members', () => {
     expect(
-      readPollRequest({ maxEvents: 5, returnImmediately: true, ack: ['a'], setErrs: { b: { err: 'x' } } }),
+      readPollRequest({
+        maxEvents: 5,
+        returnImmediately: true,
+        ack: ['a'],
+        setErrs: { b: { err: 'x' } },
+      }),
     ).toEqual({ maxEvents: 5, returnImmediately: true, ack: ['a'], setErrs: { b: { err: 'x' } } });
     expect(readPollRequest(undefined)).toEqual({});
   });

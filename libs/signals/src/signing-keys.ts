@@ -28,9 +28,9 @@ export interface SigningKeyOptions {
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'] as const;
 
 function publicJwk(jwk: JWK): JWK {
-  return Object.fromEntries(
-    PUBLIC_MEMBERS.filter((m) => jwk[m] !== undefined).map((m) => [m, jwk[m]]),
-  ) as JWK;
+  const members: JWK = {};
+  for (const m of PUBLIC_MEMBERS) if (jwk[m] !== undefined) members[m] = jwk[m];
+  return members;
 }
 
 /** The signing key and the published JWKS. */

@@ -43,7 +43,10 @@ import type { NewStream, StreamRow } from './signals.repository';
 import { StreamsService } from './streams.service';
 
 const NOT_FOUND = {
-  404: { kind: 'streamNotFound' as const, args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' } },
+  404: {
+    kind: 'streamNotFound' as const,
+    args: { stream_id: 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41' },
+  },
 };
 
 /**
@@ -52,12 +55,12 @@ const NOT_FOUND = {
  */
 @ProblemResponses()
 @ApiTags('Shared Signals')
-@RequireRoles('receiver')
 @Controller('ssf')
 export class StreamsController {
   constructor(private readonly streams: StreamsService) {}
 
   @Post('streams')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a stream (SSF 1.0 section 8.1.1.1)' })
   @ApiCreatedResponse({ type: StreamConfiguration })
@@ -71,6 +74,7 @@ export class StreamsController {
   }
 
   @Get('streams')
+  @RequireRoles('receiver')
   @ApiOperation({
     summary: "Read a stream, or all of the caller's without stream_id (SSF 1.0 section 8.1.1.2)",
   })
@@ -93,10 +97,14 @@ export class StreamsController {
       const rows = await this.streams.list(user.userId);
       return rows.map((row) => toStreamConfiguration(row, this.streams));
     }
-    return toStreamConfiguration(await this.streams.get(query.stream_id, user.userId), this.streams);
+    return toStreamConfiguration(
+      await this.streams.get(query.stream_id, user.userId),
+      this.streams,
+    );
   }
 
   @Patch('streams')
+  @RequireRoles('receiver')
   @ApiOperation({ summary: 'Update a stream: the members given (SSF 1.0 section 8.1.1.3)' })
   @ApiOkResponse({ type: StreamConfiguration })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -114,11 +122,16 @@ export class StreamsController {
       events_requested: body.events_requested ?? current.events_requested,
       description: body.description ?? current.description ?? undefined,
     };
-    const row = await this.streams.update(body.stream_id, user.userId, newStream(merged, user.userId));
+    const row = await this.streams.update(
+      body.stream_id,
+      user.userId,
+      newStream(merged, user.userId),
+    );
     return toStreamConfiguration(row, this.streams);
   }
 
   @Put('streams')
+  @RequireRoles('receiver')
   @ApiOperation({ summary: 'Replace a stream: every member (SSF 1.0 section 8.1.1.4)' })
   @ApiOkResponse({ type: StreamConfiguration })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -126,11 +139,16 @@ export class StreamsController {
     @Body() body: UpdateStreamRequest,
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<StreamConfiguration> {
-    const row = await this.streams.update(body.stream_id, user.userId, newStream(body, user.userId));
+    const row = await this.streams.update(
+      body.stream_id,
+      user.userId,
+      newStream(body, user.userId),
+    );
     return toStreamConfiguration(row, this.streams);
   }
 
   @Delete('streams')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a stream (SSF 1.0 section 8.1.1.5)' })
   @ApiNoContentResponse({ description: 'Deleted' })
@@ -143,8 +161,10 @@ export class StreamsController {
   }
 
   @Get('status')
+  @RequireRoles('receiver')
   @ApiOperation({
-    summary: "A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1)",
+    summary:
+      "A stream's status, with its backlog and last delivery error (SSF 1.0 section 8.1.2.1)",
   })
   @ApiOkResponse({ type: StreamStatusResponse })
   @ApiProblemResponses([400, 404], {}, NOT_FOUND)
@@ -157,6 +177,7 @@ export class StreamsController {
   }
 
   @Post('status')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: "Set a stream's status (SSF 1.0 section 8.1.2.2)" })
   @ApiOkResponse({ type: StreamStatusResponse })
@@ -175,6 +196,7 @@ export class StreamsController {
   }
 
   @Post('subjects/add')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Add a subject (SSF 1.0 section 8.1.3.2): undoes an earlier removal',
@@ -189,6 +211,7 @@ export class StreamsController {
   }
 
   @Post('subjects/remove')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary:
@@ -204,6 +227,7 @@ export class StreamsController {
   }
 
   @Post('verify')
+  @RequireRoles('receiver')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Ask for a verification event on the stream (SSF 1.0 section 8.1.4.2)',

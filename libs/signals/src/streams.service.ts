@@ -131,7 +131,11 @@ export class StreamsService implements OnApplicationShutdown {
   /** Queues a verification event (SSF 1.0 section 8.1.4.2), delivered ahead of the feed. */
   async requestVerification(id: string, owner: string, state: string | undefined): Promise<void> {
     await this.get(id, owner);
-    await this.repository.addStreamEvent(id, VERIFICATION_EVENT, state === undefined ? {} : { state });
+    await this.repository.addStreamEvent(
+      id,
+      VERIFICATION_EVENT,
+      state === undefined ? {} : { state },
+    );
   }
 
   /** Event types delivered: requested and supported. */
@@ -253,7 +257,8 @@ export function subjectKey(subject: SubjectIdentifier): string {
       return `iss_sub:${subject.iss}\n${subject.sub}`;
     case 'complex': {
       const member = subject.session ?? subject.user;
-      if (!member || member.format === 'complex') throw new Error('complex subject without a member');
+      if (!member || member.format === 'complex')
+        throw new Error('complex subject without a member');
       return subjectKey(member);
     }
   }

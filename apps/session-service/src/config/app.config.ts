@@ -254,7 +254,9 @@ function loadSignals(
   const issuer = vars.SIGNALS_ISSUER ?? (demo ? `http://localhost:${vars.PORT}` : undefined);
   if (!issuer) return undefined;
   if (production && !vars.SIGNALS_SIGNING_KEY) {
-    problems.push('SIGNALS_SIGNING_KEY: required when SIGNALS_ISSUER is set and NODE_ENV=production');
+    problems.push(
+      'SIGNALS_SIGNING_KEY: required when SIGNALS_ISSUER is set and NODE_ENV=production',
+    );
   }
   if (production && !isHttpsOrLoopback(issuer)) {
     problems.push('SIGNALS_ISSUER: must use https when NODE_ENV=production');
@@ -273,7 +275,9 @@ function loadSignals(
       }
       previousKeys = keys as SignalsSettings['previousKeys'];
     } catch {
-      problems.push('SIGNALS_PREVIOUS_KEYS: must be a JWK Set ({"keys":[...]}) or an array of JWKs');
+      problems.push(
+        'SIGNALS_PREVIOUS_KEYS: must be a JWK Set ({"keys":[...]}) or an array of JWKs',
+      );
     }
   }
   return {

@@ -314,7 +314,9 @@ export class EnvironmentVariables {
   SIGNALS_SIGNING_KEY?: string;
 
   @IsOptional()
-  @Matches(/^[\x21-\x7e]{1,255}$/, { message: 'SIGNALS_SIGNING_KEY_ID must be 1 to 255 printable characters' })
+  @Matches(/^[\x21-\x7e]{1,255}$/, {
+    message: 'SIGNALS_SIGNING_KEY_ID must be 1 to 255 printable characters',
+  })
   SIGNALS_SIGNING_KEY_ID?: string;
 
   /** A JWK Set (or an array of JWKs) of public keys; checked in loadConfig. */

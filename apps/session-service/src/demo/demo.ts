@@ -98,7 +98,11 @@ export async function announceDemo(
       ...(config.auth.audience && { audience: config.auth.audience }),
     });
   };
-  const adminToken = mint(DEMO_ADMIN_ID, [config.auth.adminRole ?? 'admin']);
+  // With signals on, the demo admin is also a Shared Signals receiver (the README's stream examples).
+  const adminToken = mint(DEMO_ADMIN_ID, [
+    config.auth.adminRole ?? 'admin',
+    ...(config.signals && config.auth.receiverRole ? [config.auth.receiverRole] : []),
+  ]);
   // The user token is bound to alice's most recent session, as a real sign-in's token would be.
   const userToken = mint(DEMO_USER_ID, [], await latestSession(DEMO_USER_ID));
   // A session for the README's admin examples: bob's, so ending it leaves the user token working.

@@ -11,7 +11,10 @@ import { adoptLegacyTables, SessionsSchemaMigration } from './schema-migration';
  * to a push stream or a relying party at a time; `next_attempt_at` and
  * `attempts` carry the retry backoff across restarts.
  */
-export class SignalStreams1765200000000 extends SessionsSchemaMigration implements MigrationInterface {
+export class SignalStreams1765200000000
+  extends SessionsSchemaMigration
+  implements MigrationInterface
+{
   name = 'SignalStreams1765200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
@@ -44,7 +47,9 @@ export class SignalStreams1765200000000 extends SessionsSchemaMigration implemen
         status_reason varchar(255),
         ${delivery}
       )`);
-    await queryRunner.query(`CREATE INDEX ssf_streams_owner_idx ON ${t.schema}.ssf_streams (owner)`);
+    await queryRunner.query(
+      `CREATE INDEX ssf_streams_owner_idx ON ${t.schema}.ssf_streams (owner)`,
+    );
     await queryRunner.query(`
       CREATE TABLE ${t.schema}.ssf_stream_subjects (
         stream_id uuid NOT NULL REFERENCES ${t.schema}.ssf_streams (id) ON DELETE CASCADE,

@@ -18,7 +18,11 @@ export class CreateRelyingPartyRequest {
   @IsNotEmpty({ message: 'client_id is required' })
   client_id: string;
 
-  @ApiProperty({ format: 'uri', maxLength: 2048, example: 'https://crm.example.com/backchannel-logout' })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: 2048,
+    example: 'https://crm.example.com/backchannel-logout',
+  })
   @Matches(/^https?:\/\/[^\s/?#]+[^\s#]*$/, {
     message: 'backchannel_logout_uri must be an http(s) URL without a fragment',
   })
@@ -42,7 +46,11 @@ export class RelyingParty {
   @ApiProperty({ maxLength: 255, example: 'crm-web' })
   client_id: string;
 
-  @ApiProperty({ format: 'uri', maxLength: 2048, example: 'https://crm.example.com/backchannel-logout' })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: 2048,
+    example: 'https://crm.example.com/backchannel-logout',
+  })
   backchannel_logout_uri: string;
 
   @ApiProperty({ example: true })
@@ -53,6 +61,7 @@ export class RelyingParty {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 10000,
     description: 'Revocations not yet delivered (counted up to 10,000)',
@@ -60,13 +69,19 @@ export class RelyingParty {
   })
   backlog: number;
 
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 2147483647, example: 0 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 2147483647, example: 0 })
   attempts: number;
 
   @ApiProperty({ type: 'string', nullable: true, maxLength: 500, example: null })
   last_error: string | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, maxLength: 24, example: null })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    maxLength: 24,
+    example: null,
+  })
   last_delivered_at: string | null;
 }
 

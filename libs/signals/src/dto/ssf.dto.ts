@@ -38,7 +38,11 @@ export class TransmitterConfiguration {
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: ISSUER_EXAMPLE })
   issuer: string;
 
-  @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/.well-known/jwks.json` })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: URL_MAX,
+    example: `${ISSUER_EXAMPLE}/.well-known/jwks.json`,
+  })
   jwks_uri: string;
 
   @ApiProperty({
@@ -58,7 +62,11 @@ export class TransmitterConfiguration {
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/subjects/add` })
   add_subject_endpoint: string;
 
-  @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/subjects/remove` })
+  @ApiProperty({
+    format: 'uri',
+    maxLength: URL_MAX,
+    example: `${ISSUER_EXAMPLE}/ssf/subjects/remove`,
+  })
   remove_subject_endpoint: string;
 
   @ApiProperty({ format: 'uri', maxLength: URL_MAX, example: `${ISSUER_EXAMPLE}/ssf/verify` })
@@ -208,6 +216,7 @@ export class StreamConfiguration {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 86400,
     description: 'Seconds between two verification requests the receiver should respect',
@@ -274,6 +283,7 @@ export class StreamStatusResponse {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 10000,
     description: 'Revocations waiting for the stream (counted up to 10,000)',
@@ -283,6 +293,7 @@ export class StreamStatusResponse {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 0,
     maximum: 2147483647,
     description: 'Failed push attempts since the last success',
@@ -378,7 +389,7 @@ export class SetError {
 /** RFC 8936 section 2.1: a poll request (acknowledgements and how many SETs to return). */
 @ApiSchema({ name: 'ssf.PollRequest' })
 export class PollRequestBody {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1000, example: 10 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: 1000, example: 10 })
   maxEvents?: number;
 
   @ApiPropertyOptional({ example: false })
@@ -408,7 +419,10 @@ export class PollResponse {
     type: 'object',
     maxProperties: 1000,
     additionalProperties: { type: 'string', maxLength: 16384 },
-    example: { [`${STREAM_ID_EXAMPLE}:812:17`]: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6InNlY2V2ZW50K2p3dCJ9...' },
+    example: {
+      [`${STREAM_ID_EXAMPLE}:812:17`]:
+        'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6InNlY2V2ZW50K2p3dCJ9...',
+    },
   })
   sets: Record<string, string>;
 
