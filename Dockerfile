@@ -14,6 +14,7 @@ COPY libs/sessions/package.json ./libs/sessions/
 COPY libs/ops/package.json ./libs/ops/
 COPY libs/signals/package.json ./libs/signals/
 COPY libs/sessions-client/package.json ./libs/sessions-client/
+COPY libs/gateway/package.json ./libs/gateway/
 COPY apps/session-service/package.json ./apps/session-service/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./

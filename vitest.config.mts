@@ -20,6 +20,7 @@ export default defineConfig({
       '@session-service/database': lib('database'),
       '@session-service/sessions-client': lib('sessions-client'),
       '@session-service/ops': lib('ops'),
+      '@session-service/gateway': lib('gateway'),
       '@session-service/signals': lib('signals'),
     },
   },

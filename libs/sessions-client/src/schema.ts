@@ -143,7 +143,7 @@ export interface paths {
     };
     /**
      * Revocations after a cursor (service)
-     * @description Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time.
+     * @description Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time. With `since`, only the revocations made at or after that time.
      */
     get: operations['RevocationFeedController_page'];
     put?: never;
@@ -3727,6 +3727,8 @@ export interface operations {
       query?: {
         /** @description Opaque cursor from a previous page; absent: from the start */
         after?: string;
+        /** @description Only revocations made at or after this time (RFC 3339, with a time zone within ±15:59): a gateway starting up reads the revocations of the last token lifetime, then follows on with `after` */
+        since?: string;
         limit?: number;
       };
       header?: never;
@@ -3945,6 +3947,8 @@ export interface operations {
       query?: {
         /** @description Opaque cursor from a previous page; absent: from the start */
         after?: string;
+        /** @description Only revocations made at or after this time (RFC 3339, with a time zone within ±15:59): a gateway starting up reads the revocations of the last token lifetime, then follows on with `after` */
+        since?: string;
         limit?: number;
       };
       header?: {

@@ -50,12 +50,12 @@ export class RevocationFeedController {
   @ApiOperation({
     summary: 'Revocations after a cursor (service)',
     description:
-      'Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time.',
+      'Each revocation appears exactly once, in commit order. Keep `next_cursor` and pass it as `after` next time. With `since`, only the revocations made at or after that time.',
   })
   @ApiOkResponse({ type: RevocationFeedResponse })
   @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   async page(@Query() query: RevocationFeedQuery): Promise<RevocationFeedResponse> {
-    const page = await this.sessions.readRevocations(query.after, query.limit);
+    const page = await this.sessions.readRevocations(query.after, query.limit, query.since);
     return {
       revocations: page.rows.map(toRevocation),
       next_cursor: page.nextCursor,
@@ -89,7 +89,7 @@ export class RevocationFeedController {
   ): Observable<MessageEvent> {
     let cursor = lastEventId || query.after;
     decodeFeedCursor(cursor, lastEventId ? 'Last-Event-ID' : 'after');
-    const revocations = this.sessions.streamRevocations(cursor).pipe(
+    const revocations = this.sessions.streamRevocations(cursor, query.since).pipe(
       map((row): MessageEvent => {
         const data = toRevocation(row);
         cursor = data.cursor;

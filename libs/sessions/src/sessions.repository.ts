@@ -455,6 +455,7 @@ export class SessionsRepository {
          FROM ${t.revocations}
         WHERE (xid, id) > ($1::xid8, $2::bigint)
           AND xid < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($4::timestamptz IS NULL OR revoked_at >= $4::timestamptz)
         ORDER BY xid, id
         LIMIT $3`,
     };
@@ -851,8 +852,18 @@ export class SessionsRepository {
    * Revocations after `after`, oldest first. Only rows written by transactions
    * older than every transaction still running are served: a revocation that
    * commits later always sorts after the cursor, so no reader misses it.
+   * `since`: only revocations made at or after it.
    */
-  async readRevocations(after: FeedPosition, limit: number): Promise<RevocationRow[]> {
-    return this.dataSource.query(this.sql.readRevocations, [after.xid, after.id, limit]);
+  async readRevocations(
+    after: FeedPosition,
+    limit: number,
+    since?: string,
+  ): Promise<RevocationRow[]> {
+    return this.dataSource.query(this.sql.readRevocations, [
+      after.xid,
+      after.id,
+      limit,
+      since ?? null,
+    ]);
   }
 }

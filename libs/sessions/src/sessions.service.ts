@@ -420,10 +420,10 @@ export class SessionsService implements BeforeApplicationShutdown {
    * is retried at the next tick; the stream itself stays open until the
    * application shuts down (a stream opened after that completes at once).
    */
-  streamRevocations(cursor: string | undefined): Observable<RevocationRow> {
+  streamRevocations(cursor: string | undefined, since?: string): Observable<RevocationRow> {
     let after = decodeFeedCursor(cursor);
     const drain = async (): Promise<RevocationRow[]> => {
-      const rows = await this.repository.readRevocations(after, FEED_STREAM_BATCH);
+      const rows = await this.repository.readRevocations(after, FEED_STREAM_BATCH, since);
       const last = rows.at(-1);
       if (last) after = { xid: last.xid, id: last.id };
       this.read(rows);
@@ -441,10 +441,14 @@ export class SessionsService implements BeforeApplicationShutdown {
     this.stopping.next();
   }
 
-  /** A page of the revocation feed after `cursor`. */
-  async readRevocations(cursor: string | undefined, limit: number): Promise<RevocationPage> {
+  /** A page of the revocation feed after `cursor` (only revocations made at or after `since`, when given). */
+  async readRevocations(
+    cursor: string | undefined,
+    limit: number,
+    since?: string,
+  ): Promise<RevocationPage> {
     const after = decodeFeedCursor(cursor);
-    const rows = await this.repository.readRevocations(after, limit + 1);
+    const rows = await this.repository.readRevocations(after, limit + 1, since);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     this.read(page);

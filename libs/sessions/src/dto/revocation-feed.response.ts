@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { BoundedText } from './input-rules';
+import { BoundedText, PG_TIMESTAMP_MAX_LENGTH, PgTimestamp } from './input-rules';
 import { StrictInt } from './strict-int.transform';
 import {
   COLUMN_LENGTH,
@@ -61,6 +61,17 @@ export class RevocationFeedQuery {
     message: () => 'after must be a cursor returned by this feed',
   })
   after?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Only revocations made at or after this time (RFC 3339, with a time zone within ±15:59): a gateway starting up reads the revocations of the last token lifetime, then follows on with `after`',
+    format: 'date-time',
+    maxLength: PG_TIMESTAMP_MAX_LENGTH,
+    example: '2026-01-01T00:00:00Z',
+  })
+  @IsOptional()
+  @PgTimestamp()
+  since?: string;
 
   @ApiPropertyOptional({
     type: 'integer',
