@@ -622,10 +622,10 @@ export class SessionsRepository {
     await runner.connect();
     let open = false;
     try {
-      await runner.query('BEGIN');
+      // One round trip (simple protocol, no parameters: the key is a computed integer).
       open = true;
       await runner.query(
-        `SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
+        `BEGIN; SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
       );
       let revoked = 0;
       if (replaceDevice && session.deviceId !== null) {
