@@ -178,7 +178,8 @@ async function main(): Promise<void> {
             .slice(k, k + CONNECTIONS)
             .map((id) => post(base, '/api/sessions', signIn(id, LIMITED_TENANT), service)),
         );
-        if (statuses.some((s) => s !== 201)) throw new Error(`set-up sign-in answered ${statuses}`);
+        if (statuses.some((s) => s !== 201))
+          throw new Error(`set-up sign-in answered ${statuses.join(',')}`);
       }
     }
     let i = 0;
