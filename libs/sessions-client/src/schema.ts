@@ -4242,37 +4242,6 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The tenant kept changing meanwhile; retry */
-      409: {
-        headers: {
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "code": 30240902,
-           *       "detail": "Session 3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10 is revoked",
-           *       "i18n_args": {
-           *         "session_id": "3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10",
-           *         "status": "revoked"
-           *       },
-           *       "i18n_key": "error.session_not_active",
-           *       "instance": "/api/tenants/tnt_xyz789",
-           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
-           *       "service": "session-service",
-           *       "span_id": "b7ad6b7169203331",
-           *       "status": 409,
-           *       "timestamp": "2026-04-15T10:30:00.000Z",
-           *       "title": "Session Not Active",
-           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
-           *       "type": "/problems/session-not-active"
-           *     }
-           */
-          'application/problem+json': components['schemas']['dto.Problem'];
-        };
-      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {

@@ -126,6 +126,6 @@ describe('SessionsService.recordSignIn under session limits', () => {
     expect(error).toBeInstanceOf(ProblemError);
     expect(error.getStatus()).toBe(409);
     expect(error.definition.slug).toBe('session-limit-reached');
-    expect(error.i18nArgs).toEqual({ user_id: '1001', max_sessions: 3, source: 'user' });
+    expect(error.i18nArgs).toEqual({ user_id: '1001', max_sessions: 3 });
   });
 });
