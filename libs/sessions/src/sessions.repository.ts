@@ -806,8 +806,9 @@ export class SessionsRepository {
   }
 
   /**
-   * Records activity: slides the idle expiry forward by the session's own idle
-   * timeout, never past the absolute expiry. Only an active session is touched,
+   * Records activity: slides the idle expiry forward by the session's idle
+   * timeout (its tenant's current one, which the session then keeps), never
+   * past the absolute expiry. Only an active session is touched,
    * so a touch racing a revocation can never bring the session back.
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {
