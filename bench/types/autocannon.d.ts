@@ -1,4 +1,4 @@
-/** The part of autocannon 8's API that bench/run.ts uses (the package ships no types). */
+/** The part of autocannon 8's API that bench/run.ts and bench/sign-in-limit.ts use (the package ships no types). */
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
@@ -7,6 +7,7 @@ declare module 'autocannon' {
       method?: string;
       path?: string;
       headers?: Record<string, string>;
+      body?: string;
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
     }
 

@@ -328,8 +328,8 @@ export const PROBLEM_CATALOG = {
     ),
     details: {
       default: t(
-        'User {user_id} already holds {max_sessions} active sessions, the limit ({source})',
-        '用户 {user_id} 已持有 {max_sessions} 个活动会话，达到上限（{source}）',
+        'User {user_id} is at their limit of {max_sessions} active sessions',
+        '用户 {user_id} 的活动会话数已达上限 {max_sessions}',
       ),
     },
     numericArgs: ['max_sessions'],

@@ -42,7 +42,6 @@ const SAMPLE_ARGS: Record<string, string | number> = {
   subject: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
   tenant_id: 'tnt_xyz789',
   max_sessions: 5,
-  source: 'tenant',
 };
 
 describe('negotiateProblemLocale', () => {

@@ -226,7 +226,7 @@ export interface paths {
     put?: never;
     /**
      * Record activity on a session (service)
-     * @description Slides `idle_expires_at` forward by the session's idle timeout, never past `expires_at`. A revoked or expired session is never brought back.
+     * @description Slides `idle_expires_at` forward by the session's idle timeout (for a session of a tenant, the tenant's current one), never past `expires_at`. A revoked or expired session is never brought back.
      */
     post: operations['AdminSessionsController_touch'];
     delete?: never;

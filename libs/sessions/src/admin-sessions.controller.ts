@@ -191,7 +191,7 @@ export class AdminSessionsController {
   @ApiOperation({
     summary: 'Record activity on a session (service)',
     description:
-      "Slides `idle_expires_at` forward by the session's idle timeout, never past `expires_at`. A revoked or expired session is never brought back.",
+      "Slides `idle_expires_at` forward by the session's idle timeout (for a session of a tenant, the tenant's current one), never past `expires_at`. A revoked or expired session is never brought back.",
   })
   @ApiParam(SESSION_ID)
   @ApiOkResponse({ type: SessionResponse })

@@ -47,7 +47,7 @@ export const TENANT_EXISTS: ProblemExampleSpec = {
 };
 export const SESSION_LIMIT_REACHED: ProblemExampleSpec = {
   kind: 'sessionLimitReached',
-  args: { user_id: '1001', max_sessions: 5, source: 'tenant' },
+  args: { user_id: '1001', max_sessions: 5 },
 };
 export const BAD_TENANT_SETTING = badField(
   'idle_timeout_seconds',

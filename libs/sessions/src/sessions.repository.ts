@@ -301,9 +301,12 @@ export class SessionsRepository {
   /** Sign-in statements: `unlimited` records only when the user has no limit of their own. */
   private readonly signIn: {
     unlimited: { plain: string; withSubject: string };
-    checked: { plain: string; withSubject: string };
-    replaceDevice: string;
-    evict: string;
+    checked: {
+      plain: { name: string; text: string };
+      withSubject: { name: string; text: string };
+    };
+    replaceDevice: { name: string; text: string };
+    evict: { name: string; text: string };
   };
   /** Whether statements write the audit trail (the `audit` option). */
   private readonly audit: boolean;
@@ -463,28 +466,38 @@ export class SessionsRepository {
     const noOwnLimit = `NOT EXISTS (SELECT 1 FROM ${t.userSessionLimits} l
                                     WHERE l.user_id = $1 AND l.max_sessions IS NOT NULL)`;
     const limit = USER_LIMIT(t);
+    const named = (label: string, text: string) => ({ name: statementName(label, text), text });
     this.signIn = {
       unlimited: { plain: insert(noOwnLimit), withSubject: insertWithSubject(noOwnLimit) },
-      checked: { plain: insert('true'), withSubject: insertWithSubject('true') },
-      replaceDevice: REVOKE(
-        t,
-        `SELECT s.id FROM ${t.sessions} s WHERE s.user_id = $3 AND s.device_id = $4 AND ${ACTIVE}`,
-        '',
-        auditAt(5),
+      checked: {
+        plain: named('sign_in', insert('true')),
+        withSubject: named('sign_in_subject', insertWithSubject('true')),
+      },
+      replaceDevice: named(
+        'replace_device',
+        REVOKE(
+          t,
+          `SELECT s.id FROM ${t.sessions} s WHERE s.user_id = $3 AND s.device_id = $4 AND ${ACTIVE}`,
+          '',
+          auditAt(5),
+        ),
       ),
       // Keeps the max_sessions - 1 most recently active sessions (the sign-in
       // adds one); under deny revokes nothing and reports the count.
-      evict: REVOKE(
-        t,
-        `SELECT ranked.id
+      evict: named(
+        'evict',
+        REVOKE(
+          t,
+          `SELECT ranked.id
            FROM (SELECT s.id, row_number() OVER (ORDER BY s.last_active_at DESC, s.id DESC) AS n
                    FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) ranked
           CROSS JOIN (${limit}) lim
           WHERE lim.limit_policy = 'evict-oldest' AND ranked.n >= lim.max_sessions`,
-        `, (SELECT count(*)::int FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) AS active,
+          `, (SELECT count(*)::int FROM ${t.sessions} s WHERE s.user_id = $3 AND ${ACTIVE}) AS active,
            lim.max_sessions, lim.limit_policy, lim.overridden
            FROM (${limit}) lim`,
-        auditAt(6),
+          auditAt(6),
+        ),
       ),
     };
   }
@@ -672,24 +685,38 @@ export class SessionsRepository {
     limit: SessionLimit,
     replaceDevice: boolean,
   ): Promise<LimitedSignIn> {
-    const runner = this.dataSource.createQueryRunner('master');
-    await runner.connect();
+    // Straight on the primary's pool, its statements prepared once per
+    // connection: the transaction's round trips are the whole cost of a limit.
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const client = await pool.connect();
+    const run = async <T extends QueryResultRow>(
+      statement: { name: string; text: string },
+      values: unknown[],
+    ) => (await client.query<T>({ ...statement, values })).rows;
     let open = false;
+    let broken: Error | undefined;
     try {
-      await runner.query('BEGIN');
+      // One round trip (simple protocol, no parameters: the key is a computed integer).
       open = true;
-      await runner.query(
-        `SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
+      await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
       );
       let revoked = 0;
       if (replaceDevice && session.deviceId !== null) {
-        const [replaced] = (await runner.query(
+        const [replaced] = await run<RevocationResult>(
           this.signIn.replaceDevice,
           this.audited([POLICY_REVOKER, 'device-replaced', session.userId, session.deviceId]),
-        )) as RevocationResult[];
+        );
         revoked += replaced.revoked;
       }
-      const [evicted] = (await runner.query(
+      const [evicted] = await run<
+        RevocationResult & {
+          active: number;
+          max_sessions: number | null;
+          limit_policy: SessionLimitPolicy;
+          overridden: boolean;
+        }
+      >(
         this.signIn.evict,
         this.audited([
           POLICY_REVOKER,
@@ -698,12 +725,7 @@ export class SessionsRepository {
           limit.max_sessions,
           limit.limit_policy,
         ]),
-      )) as (RevocationResult & {
-        active: number;
-        max_sessions: number | null;
-        limit_policy: SessionLimitPolicy;
-        overridden: boolean;
-      })[];
+      );
       revoked += evicted.revoked;
       if (
         evicted.limit_policy === 'deny' &&
@@ -711,7 +733,7 @@ export class SessionsRepository {
         evicted.active >= evicted.max_sessions
       ) {
         open = false;
-        await runner.query('ROLLBACK');
+        await client.query('ROLLBACK');
         return {
           revoked: 0,
           denied: {
@@ -722,16 +744,25 @@ export class SessionsRepository {
         };
       }
       const { checked } = this.signIn;
-      const [row] = (await runner.query(
+      const [row] = await run<SessionRow>(
         session.subject ? checked.withSubject : checked.plain,
         this.audited(signInParams(session)),
-      )) as SessionRow[];
+      );
       open = false;
-      await runner.query(row ? 'COMMIT' : 'ROLLBACK');
+      await client.query(row ? 'COMMIT' : 'ROLLBACK');
       return { row, revoked: row ? revoked : 0 };
+    } catch (error) {
+      broken = error as Error;
+      throw error;
     } finally {
-      if (open) await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
+      if (open) {
+        await client.query('ROLLBACK').then(
+          () => (broken = undefined),
+          () => undefined,
+        );
+      }
+      // A connection whose transaction could not be ended is closed, not reused.
+      client.release(open ? broken : undefined);
     }
   }
 
@@ -824,8 +855,9 @@ export class SessionsRepository {
   }
 
   /**
-   * Records activity: slides the idle expiry forward by the session's own idle
-   * timeout, never past the absolute expiry. Only an active session is touched,
+   * Records activity: slides the idle expiry forward by the session's idle
+   * timeout (its tenant's current one, which the session then keeps), never
+   * past the absolute expiry. Only an active session is touched,
    * so a touch racing a revocation can never bring the session back.
    */
   async touch(sessionId: string): Promise<SessionRow | undefined> {

@@ -232,7 +232,6 @@ export class SessionsService implements BeforeApplicationShutdown {
         throw ProblemError.fromTemplate('sessionLimitReached', 'default', {
           user_id: session.userId,
           max_sessions: outcome.denied.max_sessions ?? 0,
-          source: outcome.denied.source,
         });
       }
       if (outcome.revoked > 0) {

@@ -69,9 +69,10 @@ export class TenantsRepository {
       pageAfter: `SELECT ${TENANT_COLUMNS} FROM ${t.tenants}
                    WHERE id COLLATE "C" > $2 COLLATE "C" ORDER BY id COLLATE "C" LIMIT $1`,
       findUserLimit: `SELECT max_sessions, limit_policy FROM ${t.userSessionLimits} WHERE user_id = $1`,
-      // Only for a user who exists: no row back otherwise.
+      // Only for a user who exists ($4: a host's directory says so): no row back otherwise.
       putUserLimit: `INSERT INTO ${t.userSessionLimits} AS l (user_id, max_sessions, limit_policy)
-                     SELECT $1::bigint, $2::int, $3::varchar WHERE EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1)
+                     SELECT $1::bigint, $2::int, $3::varchar
+                      WHERE $4::boolean OR EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1)
                      ON CONFLICT (user_id) DO UPDATE
                        SET max_sessions = EXCLUDED.max_sessions, limit_policy = EXCLUDED.limit_policy,
                            updated_at = now()
@@ -143,15 +144,20 @@ export class TenantsRepository {
     return row;
   }
 
-  /** Sets a user's limit; undefined when the user does not exist. */
+  /**
+   * Sets a user's limit; undefined when the user does not exist in the
+   * library's `users` table, unless `known` (a host's directory knows them).
+   */
   async putUserLimit(
     userId: string,
     limit: UserSessionLimit,
+    known = false,
   ): Promise<UserSessionLimit | undefined> {
     const [row]: UserSessionLimit[] = await this.dataSource.query(this.sql.putUserLimit, [
       userId,
       limit.max_sessions,
       limit.limit_policy,
+      known,
     ]);
     return row;
   }

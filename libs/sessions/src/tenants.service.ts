@@ -140,9 +140,12 @@ export class TenantsService {
     };
   }
 
-  /** Sets a user's own limit; 404 when the user does not exist. */
+  /** Sets a user's own limit; 404 when the user does not exist (in the host's directory, if any). */
   async putUserLimit(userId: string, limit: UserSessionLimit): Promise<SessionLimit> {
-    const row = await this.repository.putUserLimit(userId, limit);
+    const directory = this.options.userDirectory;
+    const known = directory ? await directory.exists(userId) : false;
+    if (directory && !known) throw new UserNotFoundError(userId);
+    const row = await this.repository.putUserLimit(userId, limit, known);
     if (!row) throw new UserNotFoundError(userId);
     return { ...row, source: 'user' };
   }
