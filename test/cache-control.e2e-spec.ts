@@ -82,6 +82,7 @@ describe('Cache-Control: no-store on every authenticated route', () => {
         path: path
           .replace('{user_id}', String(ALICE))
           .replace('{session_id}', sessionId)
+          .replace('{tenant_id}', 'tnt_xyz789')
           .replace('{stream_id}', 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41')
           .replace('{client_id}', 'crm-web'),
       })),
