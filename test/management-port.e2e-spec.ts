@@ -15,7 +15,12 @@ describe('production: metrics and probes on the management port, API docs off', 
 
   beforeAll(async () => {
     // MANAGEMENT_PORT=0: a free port, as 9000 (the production default) may be taken here.
-    t = await createTestApp({ NODE_ENV: 'production', MANAGEMENT_PORT: '0' });
+    // Signals off: in production they need a signing key of their own.
+    t = await createTestApp({
+      NODE_ENV: 'production',
+      SIGNALS_ISSUER: undefined,
+      MANAGEMENT_PORT: '0',
+    });
     api = t.app.getHttpServer();
     const address = await listenManagement(t.app);
     if (!address) throw new Error('no management listener');
@@ -67,6 +72,7 @@ describe('production with API_DOCS_ENABLED=true', () => {
   beforeAll(async () => {
     t = await createTestApp({
       NODE_ENV: 'production',
+      SIGNALS_ISSUER: undefined,
       MANAGEMENT_PORT: '0',
       API_DOCS_ENABLED: 'true',
     });
