@@ -495,3 +495,95 @@ describe('push delivery with two instances on one database', () => {
     }
   });
 });
+
+describe('prompt delivery: a revocation of this instance wakes the worker and waiting polls', () => {
+  let t: TestApp;
+  let base: string;
+  const receiver = tokenFor(7, { roles: [RECEIVER_ROLE] });
+
+  const call = async (method: string, url: string, token: string, body?: unknown) => {
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // A minute between looks at the feed: only a wake can deliver within the test's seconds.
+    t = await createTestApp({
+      SIGNALS_ISSUER: base,
+      SIGNALS_DELIVERY_WORKER: 'true',
+      SIGNALS_DELIVERY_INTERVAL_MS: '60000',
+      SIGNALS_POLL_TIMEOUT_MS: '30000',
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+    });
+    await t.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  beforeEach(async () => {
+    await resetDatabase(t.dataSource);
+    await t.dataSource.query('DELETE FROM session_service.ssf_streams');
+    await insertUser(t.dataSource, 1001);
+  });
+
+  it('pushes a revocation at once, not at the next interval', async () => {
+    const pushed = await startReceiver(() => ({ status: 202 }));
+    try {
+      const created = await call('POST', `${base}/ssf/streams`, receiver, {
+        delivery: { method: PUSH, endpoint_url: pushed.url },
+        events_requested: [SESSION_REVOKED],
+      });
+      expect(created.status).toBe(201);
+      const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+      const revoked = await call('DELETE', `${base}/api/sessions/${sessionId}`, adminToken());
+      expect(revoked.status).toBe(204);
+      await pollUntil(
+        () => Promise.resolve(pushed.requests.length),
+        (n) => n >= 1,
+        5_000,
+        'the pushed SET',
+      );
+      const claims = JSON.parse(
+        Buffer.from(pushed.requests[0].body.split('.')[1], 'base64url').toString(),
+      ) as SetClaims;
+      expect(claims.sub_id.session.id).toBe(sessionId);
+      expect(Object.keys(claims.events)).toEqual([SESSION_REVOKED]);
+    } finally {
+      await pushed.close();
+    }
+  });
+
+  it('answers a waiting poll at once, not at the next interval', async () => {
+    const created = await call('POST', `${base}/ssf/streams`, receiver, {
+      delivery: { method: POLL },
+      events_requested: [SESSION_REVOKED],
+    });
+    expect(created.status).toBe(201);
+    const stream = created.json as StreamConfig;
+    const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+    const waiting = call('POST', stream.delivery.endpoint_url, receiver, {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revokedAt = Date.now();
+    expect((await call('DELETE', `${base}/api/sessions/${sessionId}`, adminToken())).status).toBe(
+      204,
+    );
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.json.sets)).toHaveLength(1);
+    // The interval is a minute: only the wake answers within seconds.
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+  });
+});

@@ -301,6 +301,23 @@ export class SignalsRepository {
     );
   }
 
+  /**
+   * Whether a stream has an event waiting, or (enabled) a readable feed row
+   * after its position: one indexed look, what a waiting poll asks each interval.
+   */
+  async hasPending(streamId: string): Promise<boolean> {
+    const [row] = await this.q<{ pending: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${this.t.events} e WHERE e.stream_id = s.id)
+              OR (s.status = 'enabled' AND EXISTS (
+                    SELECT 1 FROM ${this.t.revocations} r
+                     WHERE (r.xid, r.id) > (s.feed_xid, s.feed_id)
+                       AND r.xid < pg_snapshot_xmin(pg_current_snapshot()))) AS pending
+         FROM ${this.t.streams} s WHERE s.id = $1`,
+      [streamId],
+    );
+    return row?.pending ?? true;
+  }
+
   /** Revocations waiting after a position (at most `cap` counted). */
   async backlog(after: FeedPosition, cap = 10_000): Promise<number> {
     const [row] = await this.q<{ n: number }>(

@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   EVENTS_SUPPORTED,
   epochSeconds,
@@ -15,6 +14,7 @@ import {
   verificationClaims,
   verificationJti,
 } from './events';
+import { FeedSignal } from './feed-signal';
 import { SIGNALS_MODULE_OPTIONS } from './signals.module-definition';
 import {
   type ResolvedSignalsOptions,
@@ -63,6 +63,7 @@ export class StreamsService implements OnApplicationShutdown {
   constructor(
     private readonly repository: SignalsRepository,
     private readonly keys: SigningKeys,
+    private readonly signal: FeedSignal,
     @Inject(SIGNALS_MODULE_OPTIONS) options: SignalsSettings,
   ) {
     this.options = resolveSignalsOptions(options);
@@ -70,6 +71,7 @@ export class StreamsService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.closing = true;
+    this.signal.wake();
   }
 
   /** An endpoint's absolute URL under the issuer. */
@@ -136,6 +138,7 @@ export class StreamsService implements OnApplicationShutdown {
       VERIFICATION_EVENT,
       state === undefined ? {} : { state },
     );
+    this.signal.wake();
   }
 
   /** Event types delivered: requested and supported. */
@@ -229,17 +232,34 @@ export class StreamsService implements OnApplicationShutdown {
     const deadline = Date.now() + (request.returnImmediately ? 0 : this.options.pollTimeoutMs);
     let current = row;
     for (;;) {
+      const generation = this.signal.generation;
       const { items, more } = await this.pending(current, max);
-      const remaining = deadline - Date.now();
-      if (items.length || remaining <= 0 || this.closing) {
+      if (items.length || deadline <= Date.now() || this.closing) {
         const sets: Record<string, string> = {};
         for (const item of items) sets[item.jti] = await this.sign(current, item);
         return { sets, moreAvailable: more };
       }
-      await sleep(Math.min(this.options.deliveryIntervalMs, remaining));
+      await this.waitForSets(current, deadline, generation);
       const reread = await this.repository.findStream(row.id);
       if (!reread) return { sets: {}, moreAvailable: false };
       current = reread;
+    }
+  }
+
+  /**
+   * Waits until the stream may have something (a wake of this instance, or
+   * one query every `deliveryIntervalMs` finding a row or an event after its
+   * position) or the deadline: one query per interval while nothing comes.
+   */
+  private async waitForSets(row: StreamRow, deadline: number, since: number): Promise<void> {
+    let generation = since;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || this.closing) return;
+      if (await this.signal.wait(Math.min(this.options.deliveryIntervalMs, remaining), generation))
+        return;
+      generation = this.signal.generation;
+      if (await this.repository.hasPending(row.id)) return;
     }
   }
 
