@@ -323,6 +323,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'Tenants1765000000000',
         'SessionEvents1765100000000',
         'SignalStreams1765200000000',
+        'SessionEstablishedFeed1765300000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the

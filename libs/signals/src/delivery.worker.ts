@@ -133,6 +133,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           [202, 200, 204],
         );
         const to = item.kind === 'feed' ? item.position : null;
+        const signInTo = item.kind === 'signIn' ? item.position : null;
         if (outcome.kind === 'failed') {
           await this.fail('streams', stream.id, stream.attempts, outcome.error);
           return;
@@ -140,7 +141,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (item.kind === 'event')
           await this.repository.deleteStreamEvents(stream.id, [item.row.id]);
         if (outcome.kind === 'delivered') {
-          await this.repository.recordDelivered('streams', stream.id, this.instance, to);
+          await this.repository.recordDelivered('streams', stream.id, this.instance, to, signInTo);
         } else {
           await this.repository.recordSkipped(
             'streams',
@@ -148,6 +149,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.instance,
             to,
             outcome.error,
+            signInTo,
           );
         }
       }

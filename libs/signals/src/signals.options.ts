@@ -34,6 +34,13 @@ export interface SignalsModuleOptions extends SigningKeyOptions {
   logoutTokenTtlSeconds?: number;
   /** Run the delivery worker (push streams, relying parties) in this instance. */
   deliveryWorker?: boolean;
+  /**
+   * Whether the sessions library records its audit trail (its `audit`
+   * option, default true): CAEP `session-established` is built from the
+   * trail's sign-ins, so without it the event is not supported and a stream
+   * requesting it is refused.
+   */
+  auditTrail?: boolean;
 }
 
 export type SignalsSettings = Omit<SignalsModuleOptions, 'auth'>;
@@ -50,6 +57,7 @@ export const SIGNALS_DEFAULTS = {
   pushTimeoutMs: 5_000,
   logoutTokenTtlSeconds: 120,
   deliveryWorker: true,
+  auditTrail: true,
 } as const;
 
 export function resolveSignalsOptions(options: SignalsSettings): ResolvedSignalsOptions {
