@@ -83,7 +83,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const started = Date.now();
-      const generation = this.signal.generation;
+      const generation = this.signal.generation();
       await this.round().catch((error: unknown) =>
         this.logger.warn(`delivery round failed: ${String(error)}`),
       );
@@ -106,6 +106,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       this.instance,
       this.leaseMs,
       CLAIMS_PER_ROUND,
+      this.options.auditTrail,
     );
     await Promise.all(streams.map((stream) => this.deliverStream(stream)));
     const parties = await this.repository.claimRelyingParties(

@@ -329,18 +329,20 @@ export class SignalsRepository {
 
   /**
    * Whether a stream has an event waiting, or (enabled) a readable feed row
-   * after its position: one indexed look, what a waiting poll asks each interval.
+   * after its position, or (`signIns`: it receives session-established) a
+   * readable sign-in after that position: one indexed look, what a waiting
+   * poll asks each interval.
    */
-  async hasPending(streamId: string): Promise<boolean> {
+  async hasPending(streamId: string, signIns: boolean): Promise<boolean> {
     const [row] = await this.q<{ pending: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM ${this.t.events} e WHERE e.stream_id = s.id)
               OR (s.status = 'enabled' AND (EXISTS (
                     SELECT 1 FROM ${this.t.revocations} r
                      WHERE (r.xid, r.id) > (s.feed_xid, s.feed_id)
                        AND r.xid < pg_snapshot_xmin(pg_current_snapshot()))
-                  OR ${this.signInsWaiting('s')})) AS pending
+                  OR ($2::boolean AND ${this.signInsWaiting('s')}))) AS pending
          FROM ${this.t.streams} s WHERE s.id = $1`,
-      [streamId],
+      [streamId, signIns],
     );
     return row?.pending ?? true;
   }
@@ -439,8 +441,14 @@ export class SignalsRepository {
    * Claims up to `limit` push streams that have something to deliver and are
    * due, for `leaseMs`: rows another instance holds (an unexpired lease, or
    * locked at this moment) are skipped, so one instance delivers to a stream at a time.
+   * Sign-ins count only with `signIns` (session-established is supported).
    */
-  claimStreams(owner: string, leaseMs: number, limit: number): Promise<StreamRow[]> {
+  claimStreams(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    signIns: boolean,
+  ): Promise<StreamRow[]> {
     const s = this.t.streams;
     return this.q<StreamRow>(
       `UPDATE ${s} SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000)
@@ -453,11 +461,11 @@ export class SignalsRepository {
                   OR EXISTS (SELECT 1 FROM ${this.t.revocations} r
                               WHERE (r.xid, r.id) > (c.feed_xid, c.feed_id)
                                 AND r.xid < pg_snapshot_xmin(pg_current_snapshot()))
-                  OR ${this.signInsWaiting('c')})
+                  OR ($4::boolean AND ${this.signInsWaiting('c')}))
            ORDER BY c.next_attempt_at LIMIT $3
            FOR UPDATE SKIP LOCKED)
         RETURNING ${STREAM_COLUMNS}`,
-      [owner, leaseMs, limit],
+      [owner, leaseMs, limit, signIns],
     );
   }
 

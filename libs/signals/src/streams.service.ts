@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   epochSeconds,
   eventsSupported,
@@ -69,6 +70,8 @@ interface FeedSource {
 const FEED_PAGE = 200;
 /** Pages read per look: a stream that filters out long runs of rows catches up over several looks. */
 const FEED_PAGES = 5;
+/** The shortest time between two checks of a waiting poll woken again and again: at most 40 a second. */
+const MIN_CHECK_GAP_MS = 25;
 
 /** A poll request, as RFC 8936 section 2.1 defines its members. */
 export interface PollRequest {
@@ -324,14 +327,15 @@ export class StreamsService implements OnApplicationShutdown {
     const deadline = Date.now() + (request.returnImmediately ? 0 : this.options.pollTimeoutMs);
     let current = row;
     for (;;) {
-      const generation = this.signal.generation;
+      const signIns = this.eventsDelivered(current).includes(SESSION_ESTABLISHED);
+      const generation = this.signal.generation(signIns);
       const { items, more } = await this.pending(current, max);
       if (items.length || deadline <= Date.now() || this.closing) {
         const sets: Record<string, string> = {};
         for (const item of items) sets[item.jti] = await this.sign(current, item);
         return { sets, moreAvailable: more };
       }
-      await this.waitForSets(current, deadline, generation);
+      await this.waitForSets(current, deadline, generation, signIns);
       const reread = await this.repository.findStream(row.id);
       if (!reread) return { sets: {}, moreAvailable: false };
       current = reread;
@@ -339,19 +343,29 @@ export class StreamsService implements OnApplicationShutdown {
   }
 
   /**
-   * Waits until the stream may have something (a wake of this instance, or
-   * one query every `deliveryIntervalMs` finding a row or an event after its
-   * position) or the deadline: one query per interval while nothing comes.
+   * Waits until the stream may have something or the deadline: one query
+   * finding an event or a row after its positions, every `deliveryIntervalMs`
+   * and at a wake of this instance (revocations; sign-ins only for a stream
+   * that receives them), at most one per `MIN_CHECK_GAP_MS` however many wakes.
    */
-  private async waitForSets(row: StreamRow, deadline: number, since: number): Promise<void> {
+  private async waitForSets(
+    row: StreamRow,
+    deadline: number,
+    since: number,
+    signIns: boolean,
+  ): Promise<void> {
     let generation = since;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.closing) return;
-      if (await this.signal.wait(Math.min(this.options.deliveryIntervalMs, remaining), generation))
-        return;
-      generation = this.signal.generation;
-      if (await this.repository.hasPending(row.id)) return;
+      const woken = await this.signal.wait(
+        Math.min(this.options.deliveryIntervalMs, remaining),
+        generation,
+        signIns,
+      );
+      generation = this.signal.generation(signIns);
+      if (this.closing || (await this.repository.hasPending(row.id, signIns))) return;
+      if (woken) await sleep(Math.min(MIN_CHECK_GAP_MS, Math.max(0, deadline - Date.now())));
     }
   }
 
