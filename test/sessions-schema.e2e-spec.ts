@@ -285,6 +285,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
       );
       expect(indexes.map((i) => i.name)).toEqual([
         'relying_parties_pkey',
+        'session_events_created_xid_idx',
         'session_events_occurred_idx',
         'session_events_pkey',
         'session_events_session_idx',
@@ -323,6 +324,7 @@ describe('the library in its own schema', { timeout: 120_000 }, () => {
         'Tenants1765000000000',
         'SessionEvents1765100000000',
         'SignalStreams1765200000000',
+        'SessionEstablishedFeed1765300000000',
       ]);
 
       // The service works on the moved rows: alice's session is listed, and the

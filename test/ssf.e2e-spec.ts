@@ -3,7 +3,7 @@ import { SessionsSweeper } from '@session-service/sessions';
 import { insertSession, insertUser } from './support/factories';
 import { freePort, startReceiver } from './support/receivers';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { adminToken, tokenFor } from './support/tokens';
+import { adminToken, serviceToken, tokenFor } from './support/tokens';
 import { pollUntil } from './support/wait';
 
 /**
@@ -12,6 +12,8 @@ import { pollUntil } from './support/wait';
  * transmitter, verifies each SET through the published JWKS, and acknowledges.
  */
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+const SESSION_ESTABLISHED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-established';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
@@ -224,6 +226,83 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     // Nothing pending: a waiting poll returns empty at the poll timeout.
     const empty = await poll(stream, { ack: [claims.jti], maxEvents: 5, returnImmediately: true });
     expect(empty.json).toEqual({ sets: {}, moreAvailable: false });
+  });
+
+  it('sends session-established for a sign-in, then session-revoked, only to streams that requested it', async () => {
+    const pushed = await startReceiver(() => ({ status: 202 }));
+    try {
+      const both = await createStream({
+        delivery: { method: POLL },
+        events_requested: [SESSION_ESTABLISHED, SESSION_REVOKED],
+      });
+      expect(both.events_supported).toEqual(expect.arrayContaining([SESSION_ESTABLISHED]));
+      expect([...both.events_delivered].sort()).toEqual([SESSION_ESTABLISHED, SESSION_REVOKED]);
+      const revokedOnly = await createStream({ events_requested: [SESSION_REVOKED] });
+      const pushStream = await createStream({
+        delivery: { method: PUSH, endpoint_url: pushed.url },
+        events_requested: [SESSION_REVOKED, SESSION_ESTABLISHED],
+      });
+
+      const signedIn = await call('POST', `${base}/api/sessions`, serviceToken(), {
+        user_id: 1001,
+        username: 'user1001',
+        amr: ['pwd', 'otp'],
+        ip: '198.51.100.9',
+        user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+      });
+      expect(signedIn.status).toBe(201);
+      const sessionId = signedIn.json.id as string;
+      expect((await revoke(sessionId)).status).toBe(204);
+
+      const answer = await poll(both, { returnImmediately: true, maxEvents: 10 });
+      expect(answer.status).toBe(200);
+      const sets = answer.json.sets as Record<string, string>;
+      const claims = await Promise.all(Object.values(sets).map((set) => verifySet(set, both.aud)));
+      expect(claims.map((c) => Object.keys(c.events))).toEqual([
+        [SESSION_ESTABLISHED],
+        [SESSION_REVOKED],
+      ]);
+      const established = claims[0];
+      expect(established.sub_id).toEqual({
+        format: 'complex',
+        user: { format: 'opaque', id: '1001' },
+        session: { format: 'opaque', id: sessionId },
+      });
+      const event = established.events[SESSION_ESTABLISHED];
+      expect(event).toMatchObject({ ips: ['198.51.100.9'], amr: ['pwd', 'otp'] });
+      expect(Object.keys(event).sort()).toEqual(['amr', 'event_timestamp', 'ips']);
+      expect(Math.abs((event.event_timestamp as number) - Date.now() / 1000)).toBeLessThan(60);
+      expect(claims[1].sub_id.session.id).toBe(sessionId);
+
+      // Acknowledged, both are gone; the stream that did not request it only ever had the revocation.
+      const acked = await poll(both, { returnImmediately: true, ack: Object.keys(sets) });
+      expect(acked.json.sets).toEqual({});
+      const other = await poll(revokedOnly, { returnImmediately: true, maxEvents: 10 });
+      const otherClaims = await Promise.all(
+        Object.values(other.json.sets as Record<string, string>).map((set) =>
+          verifySet(set, revokedOnly.aud),
+        ),
+      );
+      expect(otherClaims.map((c) => Object.keys(c.events))).toEqual([[SESSION_REVOKED]]);
+
+      // Push: the same two, in the same order, once each.
+      await pollUntil(
+        () => Promise.resolve(pushed.requests.length),
+        (n) => n >= 2,
+        10_000,
+        'two pushed SETs',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pushedClaims = await Promise.all(
+        pushed.requests.map((r) => verifySet(r.body, pushStream.aud)),
+      );
+      expect(pushedClaims.map((c) => Object.keys(c.events))).toEqual([
+        [SESSION_ESTABLISHED],
+        [SESSION_REVOKED],
+      ]);
+    } finally {
+      await pushed.close();
+    }
   });
 
   it('names the user by the identity provider subject when one is recorded, and maps initiating_entity', async () => {
@@ -493,5 +572,137 @@ describe('push delivery with two instances on one database', () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe('prompt delivery: a revocation of this instance wakes the worker and waiting polls', () => {
+  let t: TestApp;
+  let base: string;
+  const receiver = tokenFor(7, { roles: [RECEIVER_ROLE] });
+
+  const call = async (method: string, url: string, token: string, body?: unknown) => {
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // A minute between looks at the feed: only a wake can deliver within the test's seconds.
+    t = await createTestApp({
+      SIGNALS_ISSUER: base,
+      SIGNALS_DELIVERY_WORKER: 'true',
+      SIGNALS_DELIVERY_INTERVAL_MS: '60000',
+      SIGNALS_POLL_TIMEOUT_MS: '30000',
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+    });
+    await t.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  beforeEach(async () => {
+    await resetDatabase(t.dataSource);
+    await t.dataSource.query('DELETE FROM session_service.ssf_streams');
+    await insertUser(t.dataSource, 1001);
+  });
+
+  it('pushes a revocation at once, not at the next interval', async () => {
+    const pushed = await startReceiver(() => ({ status: 202 }));
+    try {
+      const created = await call('POST', `${base}/ssf/streams`, receiver, {
+        delivery: { method: PUSH, endpoint_url: pushed.url },
+        events_requested: [SESSION_REVOKED],
+      });
+      expect(created.status).toBe(201);
+      const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+      const revoked = await call('DELETE', `${base}/api/sessions/${sessionId}`, adminToken());
+      expect(revoked.status).toBe(204);
+      await pollUntil(
+        () => Promise.resolve(pushed.requests.length),
+        (n) => n >= 1,
+        5_000,
+        'the pushed SET',
+      );
+      const claims = JSON.parse(
+        Buffer.from(pushed.requests[0].body.split('.')[1], 'base64url').toString(),
+      ) as SetClaims;
+      expect(claims.sub_id.session.id).toBe(sessionId);
+      expect(Object.keys(claims.events)).toEqual([SESSION_REVOKED]);
+    } finally {
+      await pushed.close();
+    }
+  });
+
+  it('answers a waiting poll at once, not at the next interval', async () => {
+    const created = await call('POST', `${base}/ssf/streams`, receiver, {
+      delivery: { method: POLL },
+      events_requested: [SESSION_REVOKED],
+    });
+    expect(created.status).toBe(201);
+    const stream = created.json as StreamConfig;
+    const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+    const waiting = call('POST', stream.delivery.endpoint_url, receiver, {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revokedAt = Date.now();
+    expect((await call('DELETE', `${base}/api/sessions/${sessionId}`, adminToken())).status).toBe(
+      204,
+    );
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.json.sets)).toHaveLength(1);
+    // The interval is a minute: only the wake answers within seconds.
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+  });
+});
+
+describe('session-established with the audit trail off (SESSION_AUDIT=false)', () => {
+  let t: TestApp;
+  let base: string;
+  const receiver = tokenFor(7, { roles: [RECEIVER_ROLE] });
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await createTestApp({
+      SIGNALS_ISSUER: base,
+      SIGNALS_DELIVERY_WORKER: 'false',
+      SESSION_AUDIT: 'false',
+    });
+    await t.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is not supported, and a stream asking for it is refused with a 400 Problem', async () => {
+    const post = (events: string[]) =>
+      fetch(`${base}/ssf/streams`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${receiver}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ delivery: { method: POLL }, events_requested: events }),
+      });
+    const refused = await post([SESSION_REVOKED, SESSION_ESTABLISHED]);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await refused.json()) as { errors?: { field: string }[] };
+    expect(problem.errors?.map((v) => v.field)).toEqual(['events_requested']);
+
+    const accepted = await post([SESSION_REVOKED]);
+    expect(accepted.status).toBe(201);
+    const stream = (await accepted.json()) as StreamConfig;
+    expect(stream.events_supported).toEqual([SESSION_REVOKED]);
   });
 });

@@ -15,8 +15,13 @@ import {
   SessionMetrics,
 } from '@session-service/ops';
 import { ProblemModule } from '@session-service/problem';
-import { SESSIONS_OBSERVER, sessionsDatabase, SessionsModule } from '@session-service/sessions';
-import { SignalsModule } from '@session-service/signals';
+import {
+  combineSessionsObservers,
+  SESSIONS_OBSERVER,
+  sessionsDatabase,
+  SessionsModule,
+} from '@session-service/sessions';
+import { FeedSignal, SignalsModule } from '@session-service/signals';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { DatabaseUrlProvider } from './database-url.provider';
@@ -90,8 +95,14 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         // JWKS fetches and refused tokens counted in /metrics (the module is global: the auth guards see it).
         { provide: AUTH_OBSERVER, useExisting: AuthMetrics },
-        // Sign-ins, ended sessions and the revocation feed's lag, for the sessions library.
-        { provide: SESSIONS_OBSERVER, useExisting: SessionMetrics },
+        // Sign-ins, ended sessions and the revocation feed's lag, for the sessions library;
+        // with the transmitter, its delivery also wakes at this instance's sign-ins and revocations.
+        {
+          provide: SESSIONS_OBSERVER,
+          inject: [SessionMetrics, { token: FeedSignal, optional: true }],
+          useFactory: (metrics: SessionMetrics, signal?: FeedSignal) =>
+            signal ? combineSessionsObservers(metrics, signal) : metrics,
+        },
       ],
       exports: [APP_CONFIG, AUTH_OBSERVER, SESSIONS_OBSERVER],
     };

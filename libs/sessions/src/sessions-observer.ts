@@ -1,3 +1,5 @@
+import { notify } from '@session-service/auth';
+
 /**
  * Who ended sessions, as counted: the role of the request that revoked them
  * (`user`, `admin`, `service`), `policy` for sessions a session limit ended,
@@ -32,4 +34,19 @@ export const SESSIONS_OBSERVER = Symbol('SESSIONS_OBSERVER');
 export function endReasonOf(revokedBy: string): SessionEndReason {
   const role = revokedBy.split(':', 1)[0];
   return role === 'user' || role === 'admin' || role === 'service' ? role : 'policy';
+}
+
+/**
+ * One observer reporting to several (metrics and the Shared Signals
+ * transmitter's `FeedSignal`, say), in order (one that throws does not stop the others); `undefined` entries are left out.
+ */
+export function combineSessionsObservers(
+  ...observers: (SessionsObserver | undefined)[]
+): SessionsObserver {
+  const present = observers.filter((o): o is SessionsObserver => o !== undefined);
+  return {
+    sessionRecorded: () => present.forEach((o) => notify(o, 'sessionRecorded')),
+    sessionsEnded: (event) => present.forEach((o) => notify(o, 'sessionsEnded', event)),
+    revocationsRead: (event) => present.forEach((o) => notify(o, 'revocationsRead', event)),
+  };
 }

@@ -6,7 +6,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { epochSeconds, logoutJti, logoutTokenClaims, LOGOUT_TYP } from './events';
+import { FeedSignal } from './feed-signal';
 import { SIGNALS_MODULE_OPTIONS } from './signals.module-definition';
 import {
   type ResolvedSignalsOptions,
@@ -21,6 +23,12 @@ import { StreamsService } from './streams.service';
 const ITEMS_PER_CLAIM = 20;
 /** Receivers claimed per round, of each kind. */
 const CLAIMS_PER_ROUND = 10;
+/**
+ * The shortest time between the starts of two rounds: under a stream of
+ * sign-ins and revocations each waking the worker, at most 1000 / 25 = 40
+ * rounds (2 claim queries each when nothing is due) per second and instance.
+ */
+const MIN_ROUND_GAP_MS = 25;
 
 /** What came back from a receiver. */
 type Outcome =
@@ -36,6 +44,11 @@ type Outcome =
  * instance continues where it stopped. A receiver that refuses one item for
  * good (400, RFC 8935 section 2.3) gets the next one; the refusal is kept as
  * its last error.
+ *
+ * A round runs every `deliveryIntervalMs` (200 ms by default: 2 queries
+ * when nothing is waiting, 10 per second and instance), and at once when this
+ * instance records a sign-in or a revocation (`FeedSignal`), so a receiver
+ * hears of a revocation made here without waiting for the next round.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,7 +56,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly options: ResolvedSignalsOptions;
   /** This instance's lease owner id. */
   private readonly instance = randomUUID();
-  private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
 
@@ -51,32 +63,36 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly repository: SignalsRepository,
     private readonly streams: StreamsService,
     private readonly keys: SigningKeys,
+    private readonly signal: FeedSignal,
     @Inject(SIGNALS_MODULE_OPTIONS) options: SignalsSettings,
   ) {
     this.options = resolveSignalsOptions(options);
   }
 
   onApplicationBootstrap(): void {
-    if (this.options.deliveryWorker) this.schedule();
+    if (this.options.deliveryWorker) this.running = this.loop();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.signal.wake();
     await this.running;
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round()
-        .catch((error: unknown) => this.logger.warn(`delivery round failed: ${String(error)}`))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.options.deliveryIntervalMs);
-    this.timer.unref();
+  /** Rounds until shutdown: after each, the next at the interval or at a wake. */
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const started = Date.now();
+      const generation = this.signal.generation();
+      await this.round().catch((error: unknown) =>
+        this.logger.warn(`delivery round failed: ${String(error)}`),
+      );
+      if (this.stopped) return;
+      // A wake during the round (its change may have committed too late for it) counts.
+      await this.signal.wait(this.options.deliveryIntervalMs, generation);
+      const gap = started + MIN_ROUND_GAP_MS - Date.now();
+      if (gap > 0 && !this.stopped) await sleep(gap, undefined, { ref: false });
+    }
   }
 
   /** How long a claim lasts: long enough for a claim's items at the push timeout each. */
@@ -90,6 +106,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       this.instance,
       this.leaseMs,
       CLAIMS_PER_ROUND,
+      this.options.auditTrail,
     );
     await Promise.all(streams.map((stream) => this.deliverStream(stream)));
     const parties = await this.repository.claimRelyingParties(
@@ -117,6 +134,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           [202, 200, 204],
         );
         const to = item.kind === 'feed' ? item.position : null;
+        const signInTo = item.kind === 'signIn' ? item.position : null;
         if (outcome.kind === 'failed') {
           await this.fail('streams', stream.id, stream.attempts, outcome.error);
           return;
@@ -124,7 +142,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         if (item.kind === 'event')
           await this.repository.deleteStreamEvents(stream.id, [item.row.id]);
         if (outcome.kind === 'delivered') {
-          await this.repository.recordDelivered('streams', stream.id, this.instance, to);
+          await this.repository.recordDelivered('streams', stream.id, this.instance, to, signInTo);
         } else {
           await this.repository.recordSkipped(
             'streams',
@@ -132,6 +150,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.instance,
             to,
             outcome.error,
+            signInTo,
           );
         }
       }

@@ -1,5 +1,6 @@
 import {
   BACKCHANNEL_LOGOUT_EVENT,
+  eventsSupported,
   feedJti,
   initiatingEntity,
   logoutJti,
@@ -7,8 +8,12 @@ import {
   parseJti,
   type RevocationEvent,
   revocationSubject,
+  SESSION_ESTABLISHED,
   SESSION_REVOKED,
+  sessionEstablishedClaims,
   sessionRevokedClaims,
+  type SignInEvent,
+  signInJti,
   verificationClaims,
   VERIFICATION_EVENT,
 } from './events';
@@ -159,5 +164,56 @@ describe('jti', () => {
     expect(logoutJti('a', event())).toBe(logoutJti('a', event()));
     expect(logoutJti('a', event())).not.toBe(logoutJti('b', event()));
     expect(logoutJti('a', event())).not.toBe(logoutJti('a', event({ feed_id: '18' })));
+  });
+});
+
+const signIn = (overrides: Partial<SignInEvent> = {}): SignInEvent => ({
+  feed_xid: '900',
+  feed_id: '42',
+  session_id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10',
+  user_id: '1001',
+  established_at: '2026-12-02T10:30:00.250Z',
+  ip: '198.51.100.9',
+  amr: ['pwd', 'otp'],
+  subject_issuer: null,
+  subject: null,
+  ...overrides,
+});
+
+describe('session-established (CAEP 1.0)', () => {
+  const base = { issuer: 'https://sessions.example.com', audience: '7', jti: 'j', issuedAt: 1 };
+
+  it('carries the session subject, the sign-in time, its address and methods', () => {
+    const claims = sessionEstablishedClaims({ ...base, event: signIn() });
+    expect(claims.sub_id).toEqual({
+      format: 'complex',
+      user: { format: 'opaque', id: '1001' },
+      session: { format: 'opaque', id: '3f1e9c2a-7b4d-4e8a-9c1f-2a6b5d4e3f10' },
+    });
+    expect(claims.events).toEqual({
+      [SESSION_ESTABLISHED]: {
+        event_timestamp: 1796207400,
+        ips: ['198.51.100.9'],
+        amr: ['pwd', 'otp'],
+      },
+    });
+  });
+
+  it('leaves out what is no longer known once the session row is gone', () => {
+    const claims = sessionEstablishedClaims({ ...base, event: signIn({ ip: null, amr: null }) });
+    expect(claims.events).toEqual({ [SESSION_ESTABLISHED]: { event_timestamp: 1796207400 } });
+  });
+
+  it('has a jti of its own, parsed back as a sign-in', () => {
+    const jti = signInJti(STREAM, signIn());
+    expect(jti).not.toBe(feedJti(STREAM, { feed_xid: '900', feed_id: '42' }));
+    expect(parseJti(STREAM, jti)).toEqual({ kind: 'signIn', xid: '900', id: '42' });
+    expect(parseJti('00000000-0000-4000-8000-000000000000', jti)).toBeUndefined();
+    expect(parseJti(STREAM, `${STREAM}:s:1:99999999999999999999`)).toBeUndefined();
+  });
+
+  it('is supported only with the audit trail', () => {
+    expect(eventsSupported(true)).toEqual([SESSION_REVOKED, SESSION_ESTABLISHED]);
+    expect(eventsSupported(false)).toEqual([SESSION_REVOKED]);
   });
 });

@@ -3,13 +3,25 @@ import { createHash } from 'node:crypto';
 /** CAEP 1.0 section 3.1: a session ended (revoked, signed out, expired). */
 export const SESSION_REVOKED =
   'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+/** CAEP 1.0 section 3.7: a session was established (a sign-in was recorded). */
+export const SESSION_ESTABLISHED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-established';
 /** SSF 1.0 section 8.1.4: the verification event a receiver asks for. */
 export const VERIFICATION_EVENT = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 /** OpenID Connect Back-Channel Logout 1.0 section 2.4: the logout token's event. */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
-/** Event types a stream may request: what this transmitter emits. */
-export const EVENTS_SUPPORTED: readonly string[] = [SESSION_REVOKED];
+/**
+ * Event types a stream may request: what this transmitter emits.
+ * `session-established` needs the sessions library's audit trail, whose
+ * `created` rows are its source: see `eventsSupported`.
+ */
+export const EVENTS_SUPPORTED: readonly string[] = [SESSION_REVOKED, SESSION_ESTABLISHED];
+
+/** The event types supported with the audit trail on or off. */
+export function eventsSupported(auditTrail: boolean): readonly string[] {
+  return auditTrail ? EVENTS_SUPPORTED : [SESSION_REVOKED];
+}
 
 /** SSF 1.0 delivery method URNs. */
 export const PUSH_DELIVERY = 'urn:ietf:rfc:8935';
@@ -50,6 +62,22 @@ export interface RevocationEvent {
   subject: string | null;
 }
 
+/** One recorded sign-in (an audit trail `created` row), with its session's IP address and methods. */
+export interface SignInEvent {
+  feed_xid: string;
+  feed_id: string;
+  session_id: string;
+  user_id: string;
+  /** ISO 8601. */
+  established_at: string;
+  /** The session's IP address; null once the session row is gone. */
+  ip: string | null;
+  /** The session's authentication methods (RFC 8176 names); null once the session row is gone. */
+  amr: string[] | null;
+  subject_issuer: string | null;
+  subject: string | null;
+}
+
 /** An RFC 9493 subject identifier. */
 export type SubjectIdentifier =
   | { format: 'opaque'; id: string }
@@ -61,7 +89,9 @@ export type SubjectIdentifier =
  * user as `iss_sub` when an identity provider's subject is recorded for them,
  * else `opaque` with the user id; the session `opaque` with its id.
  */
-export function revocationSubject(event: RevocationEvent): SubjectIdentifier {
+export function revocationSubject(
+  event: Pick<RevocationEvent, 'user_id' | 'session_id' | 'subject_issuer' | 'subject'>,
+): SubjectIdentifier {
   const user: SubjectIdentifier =
     event.subject_issuer && event.subject
       ? { format: 'iss_sub', iss: event.subject_issuer, sub: event.subject }
@@ -94,6 +124,33 @@ export function sessionRevokedClaims(input: {
     aud: input.audience,
     sub_id: revocationSubject(event),
     events: { [SESSION_REVOKED]: body },
+  };
+}
+
+/**
+ * The claims of a CAEP `session-established` SET (CAEP 1.0 section 3.7): the
+ * session's subject as for `session-revoked`, `event_timestamp` the sign-in,
+ * and of the event's optional claims those the service records: `ips` (the
+ * sign-in's address) and `amr`.
+ */
+export function sessionEstablishedClaims(input: {
+  issuer: string;
+  audience: string;
+  jti: string;
+  issuedAt: number;
+  event: SignInEvent;
+}): Record<string, unknown> {
+  const { event } = input;
+  const body: Record<string, unknown> = { event_timestamp: epochSeconds(event.established_at) };
+  if (event.ip) body.ips = [event.ip];
+  if (event.amr?.length) body.amr = event.amr;
+  return {
+    iss: input.issuer,
+    jti: input.jti,
+    iat: input.issuedAt,
+    aud: input.audience,
+    sub_id: revocationSubject(event),
+    events: { [SESSION_ESTABLISHED]: body },
   };
 }
 
@@ -151,13 +208,24 @@ export function feedJti(
   return `${streamId}:${event.feed_xid}:${event.feed_id}`;
 }
 
+/** The `jti` of a sign-in's SET on a stream: stable, distinct from every feed row's. */
+export function signInJti(
+  streamId: string,
+  event: Pick<SignInEvent, 'feed_xid' | 'feed_id'>,
+): string {
+  return `${streamId}:s:${event.feed_xid}:${event.feed_id}`;
+}
+
 /** A verification event's `jti`. */
 export function verificationJti(streamId: string, eventId: string): string {
   return `${streamId}:v:${eventId}`;
 }
 
 export type ParsedJti =
-  { kind: 'feed'; xid: string; id: string } | { kind: 'event'; id: string } | undefined;
+  | { kind: 'feed'; xid: string; id: string }
+  | { kind: 'signIn'; xid: string; id: string }
+  | { kind: 'event'; id: string }
+  | undefined;
 
 const NUMBER = /^(0|[1-9][0-9]{0,19})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -165,12 +233,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The feed row or event a `jti` of this stream names; undefined for anything else. */
 export function parseJti(streamId: string, jti: string): ParsedJti {
   const parts = jti.split(':');
+  if (parts.length === 4 && parts[0] === streamId && parts[1] === 's') {
+    const position = parsePosition(parts[2], parts[3]);
+    return position && { kind: 'signIn', ...position };
+  }
   if (parts.length !== 3 || parts[0] !== streamId) return undefined;
   if (parts[1] === 'v') return UUID.test(parts[2]) ? { kind: 'event', id: parts[2] } : undefined;
-  if (!NUMBER.test(parts[1]) || !NUMBER.test(parts[2])) return undefined;
-  if (BigInt(parts[1]) > 18446744073709551615n || BigInt(parts[2]) > 9223372036854775807n)
-    return undefined;
-  return { kind: 'feed', xid: parts[1], id: parts[2] };
+  const position = parsePosition(parts[1], parts[2]);
+  return position && { kind: 'feed', ...position };
+}
+
+/** An xid8 and a bigint, as decimal text in their ranges. */
+function parsePosition(xid: string, id: string): { xid: string; id: string } | undefined {
+  if (!NUMBER.test(xid) || !NUMBER.test(id)) return undefined;
+  if (BigInt(xid) > 18446744073709551615n || BigInt(id) > 9223372036854775807n) return undefined;
+  return { xid, id };
 }
 
 /** A logout token's `jti`: stable for one feed row and relying party, so a retry is recognisably the same. */

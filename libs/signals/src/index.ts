@@ -2,6 +2,7 @@ export * from './delivery.worker';
 export * from './dto/relying-party.dto';
 export * from './dto/ssf.dto';
 export * from './events';
+export * from './feed-signal';
 export * from './mappers';
 export * from './poll.controller';
 export * from './relying-parties.controller';

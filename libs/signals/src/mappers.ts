@@ -1,7 +1,7 @@
 import { ValidationFailedError } from '@session-service/problem';
 import type { RelyingParty } from './dto/relying-party.dto';
 import type { StreamConfiguration, StreamStatusResponse } from './dto/ssf.dto';
-import { EVENTS_SUPPORTED, POLL_DELIVERY, type SubjectIdentifier } from './events';
+import { POLL_DELIVERY, type SubjectIdentifier } from './events';
 import type { RelyingPartyRow, StreamRow } from './signals.repository';
 import type { StreamsService } from './streams.service';
 
@@ -13,7 +13,7 @@ export function toStreamConfiguration(
     stream_id: row.id,
     iss: streams.options.issuer,
     aud: row.audience,
-    events_supported: [...EVENTS_SUPPORTED],
+    events_supported: [...streams.eventsSupported],
     events_requested: row.events_requested,
     events_delivered: streams.eventsDelivered(row),
     delivery: {

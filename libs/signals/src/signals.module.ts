@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AUTH_MODULE_OPTIONS, AUTH_PROVIDERS } from '@session-service/auth';
 import { DeliveryWorker } from './delivery.worker';
+import { FeedSignal } from './feed-signal';
 import { PollController } from './poll.controller';
 import { RelyingPartiesController } from './relying-parties.controller';
 import {
@@ -21,7 +22,9 @@ import { WellKnownController } from './well-known.controller';
  * management and poll for receivers, relying parties for admins, and the
  * delivery worker. Needs the sessions tables and migrations (the signal
  * tables are among them) on the DataSource, and the same `auth` settings as
- * SessionsModule (plus `receiverRole`).
+ * SessionsModule (plus `receiverRole`). Give the sessions library its
+ * exported `FeedSignal` as (part of) `SESSIONS_OBSERVER` so that delivery
+ * follows this instance's sign-ins and revocations at once.
  */
 @Module({
   controllers: [WellKnownController, StreamsController, PollController, RelyingPartiesController],
@@ -29,6 +32,7 @@ import { WellKnownController } from './well-known.controller';
     SignalsRepository,
     StreamsService,
     DeliveryWorker,
+    FeedSignal,
     SIGNING_KEYS_PROVIDER,
     {
       provide: AUTH_MODULE_OPTIONS,
@@ -41,7 +45,7 @@ import { WellKnownController } from './well-known.controller';
     },
     ...AUTH_PROVIDERS,
   ],
-  exports: [StreamsService, DeliveryWorker],
+  exports: [StreamsService, DeliveryWorker, FeedSignal],
 })
 export class SignalsModule extends ConfigurableSignalsModule {
   static forRoot(options: typeof SIGNALS_OPTIONS_TYPE): DynamicModule {

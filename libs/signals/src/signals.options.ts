@@ -19,7 +19,10 @@ export interface SignalsModuleOptions extends SigningKeyOptions {
   schema?: string;
   /** Longest a poll request without `returnImmediately` waits for an event (RFC 8936 section 2.1). */
   pollTimeoutMs?: number;
-  /** How often a waiting poll, and the delivery worker, look at the feed. */
+  /**
+   * How often the delivery worker, and each waiting poll, look at the feed
+   * for changes of other instances (this instance's wake them at once: `FeedSignal`).
+   */
   deliveryIntervalMs?: number;
   /** The first retry's delay after a failed push or logout delivery; doubled per failure, with jitter. */
   retryBaseMs?: number;
@@ -31,6 +34,13 @@ export interface SignalsModuleOptions extends SigningKeyOptions {
   logoutTokenTtlSeconds?: number;
   /** Run the delivery worker (push streams, relying parties) in this instance. */
   deliveryWorker?: boolean;
+  /**
+   * Whether the sessions library records its audit trail (its `audit`
+   * option, default true): CAEP `session-established` is built from the
+   * trail's sign-ins, so without it the event is not supported and a stream
+   * requesting it is refused.
+   */
+  auditTrail?: boolean;
 }
 
 export type SignalsSettings = Omit<SignalsModuleOptions, 'auth'>;
@@ -41,12 +51,13 @@ export type ResolvedSignalsOptions = Required<Omit<SignalsSettings, keyof Signin
 export const SIGNALS_DEFAULTS = {
   schema: DEFAULT_SESSIONS_SCHEMA,
   pollTimeoutMs: 30_000,
-  deliveryIntervalMs: 1_000,
+  deliveryIntervalMs: 200,
   retryBaseMs: 1_000,
   retryMaxMs: 300_000,
   pushTimeoutMs: 5_000,
   logoutTokenTtlSeconds: 120,
   deliveryWorker: true,
+  auditTrail: true,
 } as const;
 
 export function resolveSignalsOptions(options: SignalsSettings): ResolvedSignalsOptions {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sessionsTables } from '@session-service/sessions';
 import { DataSource } from 'typeorm';
-import type { RevocationEvent } from './events';
+import { SESSION_ESTABLISHED, type RevocationEvent, type SignInEvent } from './events';
 import { SIGNALS_DATA_SOURCE, SIGNALS_MODULE_OPTIONS } from './signals.module-definition';
 import { resolveSignalsOptions, type SignalsSettings } from './signals.options';
 
@@ -30,6 +30,9 @@ export interface StreamRow {
   status_reason: string | null;
   feed_xid: string;
   feed_id: string;
+  /** Its position in the sign-ins (`session-established`). */
+  established_xid: string;
+  established_id: string;
   attempts: number;
   delivered_count: string;
   last_delivered_at: string | null;
@@ -56,6 +59,12 @@ export interface RelyingPartyRow {
 /** A feed row as a stream sees it: acknowledged already or not. */
 export type StreamFeedRow = RevocationEvent & { acked: boolean };
 
+/** A sign-in as a stream sees it: acknowledged already or not. */
+export type StreamSignInRow = SignInEvent & { acked: boolean };
+
+/** Where an acknowledgement points: the revocation feed (0) or the sign-ins (1). */
+export type AckSource = 0 | 1;
+
 export interface StreamEventRow {
   id: string;
   event_type: string;
@@ -81,13 +90,17 @@ const DELIVERY_COLUMNS = `feed_xid::text AS feed_xid, feed_id::text AS feed_id, 
   last_error, ${ISO('last_error_at')} AS last_error_at, ${ISO('next_attempt_at')} AS next_attempt_at`;
 
 const STREAM_COLUMNS = `id, owner, audience, delivery_method, endpoint_url, authorization_header,
-  events_requested, description, status, status_reason, ${DELIVERY_COLUMNS}`;
+  events_requested, description, status, status_reason,
+  established_xid::text AS established_xid, established_id::text AS established_id, ${DELIVERY_COLUMNS}`;
 
 const RP_COLUMNS = `client_id, backchannel_logout_uri, backchannel_logout_session_required,
   ${ISO('created_at')} AS created_at, ${DELIVERY_COLUMNS}`;
 
 /** The first position of a new reader: past every transaction that has already finished. */
 const HEAD_XID = `pg_snapshot_xmin(pg_current_snapshot())`;
+
+/** A stream that requested session-established, as SQL over its row `c`. */
+const WANTS_SIGN_INS = (c: string) => `'${SESSION_ESTABLISHED}' = ANY(${c}.events_requested)`;
 
 /**
  * The SQL of the transmitter: streams, relying parties, their positions in
@@ -104,6 +117,8 @@ export class SignalsRepository {
     relyingParties: string;
     revocations: string;
     userSubjects: string;
+    sessionEvents: string;
+    sessions: string;
   };
 
   constructor(
@@ -119,6 +134,8 @@ export class SignalsRepository {
       relyingParties: `${tables.schema}.relying_parties`,
       revocations: tables.revocations,
       userSubjects: tables.subjects,
+      sessionEvents: tables.events,
+      sessions: tables.sessions,
     };
   }
 
@@ -178,7 +195,13 @@ export class SignalsRepository {
       `UPDATE ${this.t.streams}
           SET delivery_method = $3, endpoint_url = $4, authorization_header = $5,
               events_requested = $6, description = $7, updated_at = now(),
-              next_attempt_at = now(), attempts = 0
+              next_attempt_at = now(), attempts = 0,
+              -- Sign-ins newly requested start at the present end, as a new stream's do
+              -- (events_requested here is the value before the update).
+              established_xid = CASE WHEN '${SESSION_ESTABLISHED}' = ANY(events_requested)
+                                     THEN established_xid ELSE ${HEAD_XID} END,
+              established_id = CASE WHEN '${SESSION_ESTABLISHED}' = ANY(events_requested)
+                                    THEN established_id ELSE 0 END
         WHERE id = $1 AND owner = $2
         RETURNING ${STREAM_COLUMNS}`,
       [
@@ -220,7 +243,9 @@ export class SignalsRepository {
        UPDATE ${this.t.streams} s
           SET status = $3, status_reason = $4, updated_at = now(), next_attempt_at = now(), attempts = 0,
               feed_xid = CASE WHEN old.old_status = 'disabled' AND $3 <> 'disabled' THEN ${HEAD_XID} ELSE s.feed_xid END,
-              feed_id = CASE WHEN old.old_status = 'disabled' AND $3 <> 'disabled' THEN 0 ELSE s.feed_id END
+              feed_id = CASE WHEN old.old_status = 'disabled' AND $3 <> 'disabled' THEN 0 ELSE s.feed_id END,
+              established_xid = CASE WHEN old.old_status = 'disabled' AND $3 <> 'disabled' THEN ${HEAD_XID} ELSE s.established_xid END,
+              established_id = CASE WHEN old.old_status = 'disabled' AND $3 <> 'disabled' THEN 0 ELSE s.established_id END
          FROM old
         WHERE s.id = $1 AND s.owner = $2
         RETURNING ${STREAM_COLUMNS}`,
@@ -288,7 +313,8 @@ export class SignalsRepository {
               ${ISO('r.revoked_at')} AS revoked_at, r.revoked_by, r.reason,
               m.issuer AS subject_issuer, m.subject,
               ($4::uuid IS NOT NULL AND EXISTS (
-                 SELECT 1 FROM ${this.t.acks} a WHERE a.stream_id = $4 AND a.feed_xid = r.xid AND a.feed_id = r.id)) AS acked
+                 SELECT 1 FROM ${this.t.acks} a
+                  WHERE a.stream_id = $4 AND a.source = 0 AND a.feed_xid = r.xid AND a.feed_id = r.id)) AS acked
          FROM ${this.t.revocations} r
          LEFT JOIN LATERAL (
            SELECT us.issuer, us.subject FROM ${this.t.userSubjects} us
@@ -296,6 +322,52 @@ export class SignalsRepository {
         WHERE (r.xid, r.id) > ($1::xid8, $2::bigint)
           AND r.xid < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY r.xid, r.id
+        LIMIT $3`,
+      [after.xid, after.id, limit, streamId],
+    );
+  }
+
+  /**
+   * Whether a stream has an event waiting, or (enabled) a readable feed row
+   * after its position, or (`signIns`: it receives session-established) a
+   * readable sign-in after that position: one indexed look, what a waiting
+   * poll asks each interval.
+   */
+  async hasPending(streamId: string, signIns: boolean): Promise<boolean> {
+    const [row] = await this.q<{ pending: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${this.t.events} e WHERE e.stream_id = s.id)
+              OR (s.status = 'enabled' AND (EXISTS (
+                    SELECT 1 FROM ${this.t.revocations} r
+                     WHERE (r.xid, r.id) > (s.feed_xid, s.feed_id)
+                       AND r.xid < pg_snapshot_xmin(pg_current_snapshot()))
+                  OR ($2::boolean AND ${this.signInsWaiting('s')}))) AS pending
+         FROM ${this.t.streams} s WHERE s.id = $1`,
+      [streamId, signIns],
+    );
+    return row?.pending ?? true;
+  }
+
+  /**
+   * Sign-ins (the audit trail's `created` rows) after `after`, in commit
+   * order, by the feed's rule (only transactions older than every running
+   * one), with the session's IP address and methods, the user's oldest
+   * subject and whether the stream acknowledged each.
+   */
+  readSignIns(after: FeedPosition, limit: number, streamId: string): Promise<StreamSignInRow[]> {
+    return this.q<StreamSignInRow>(
+      `SELECT e.xid::text AS feed_xid, e.id::text AS feed_id, e.session_id::text AS session_id,
+              e.user_id::text AS user_id, ${ISO('e.occurred_at')} AS established_at,
+              host(s.ip) AS ip, s.amr, m.issuer AS subject_issuer, m.subject,
+              EXISTS (SELECT 1 FROM ${this.t.acks} a
+                       WHERE a.stream_id = $4 AND a.source = 1 AND a.feed_xid = e.xid AND a.feed_id = e.id) AS acked
+         FROM ${this.t.sessionEvents} e
+         LEFT JOIN ${this.t.sessions} s ON s.id = e.session_id
+         LEFT JOIN LATERAL (
+           SELECT us.issuer, us.subject FROM ${this.t.userSubjects} us
+            WHERE us.user_id = e.user_id ORDER BY us.created_at, us.issuer, us.subject LIMIT 1) m ON true
+        WHERE e.type = 'created' AND (e.xid, e.id) > ($1::xid8, $2::bigint)
+          AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.xid, e.id
         LIMIT $3`,
       [after.xid, after.id, limit, streamId],
     );
@@ -313,13 +385,17 @@ export class SignalsRepository {
     return row.n;
   }
 
-  async acknowledge(streamId: string, positions: FeedPosition[]): Promise<void> {
+  async acknowledge(
+    streamId: string,
+    positions: FeedPosition[],
+    source: AckSource = 0,
+  ): Promise<void> {
     if (!positions.length) return;
     await this.q(
-      `INSERT INTO ${this.t.acks} (stream_id, feed_xid, feed_id)
-       SELECT $1, x::xid8, i::bigint FROM unnest($2::text[], $3::text[]) AS p (x, i)
+      `INSERT INTO ${this.t.acks} (stream_id, source, feed_xid, feed_id)
+       SELECT $1, $4, x::xid8, i::bigint FROM unnest($2::text[], $3::text[]) AS p (x, i)
        ON CONFLICT DO NOTHING`,
-      [streamId, positions.map((p) => p.xid), positions.map((p) => p.id)],
+      [streamId, positions.map((p) => p.xid), positions.map((p) => p.id), source],
     );
   }
 
@@ -329,9 +405,30 @@ export class SignalsRepository {
       `WITH moved AS (
          UPDATE ${this.t.streams} SET feed_xid = $2::xid8, feed_id = $3::bigint
           WHERE id = $1 AND (feed_xid, feed_id) < ($2::xid8, $3::bigint))
-       DELETE FROM ${this.t.acks} WHERE stream_id = $1 AND (feed_xid, feed_id) <= ($2::xid8, $3::bigint)`,
+       DELETE FROM ${this.t.acks}
+        WHERE stream_id = $1 AND source = 0 AND (feed_xid, feed_id) <= ($2::xid8, $3::bigint)`,
       [streamId, to.xid, to.id],
     );
+  }
+
+  /** As `advanceStream`, in the sign-ins. */
+  async advanceSignIns(streamId: string, to: FeedPosition): Promise<void> {
+    await this.q(
+      `WITH moved AS (
+         UPDATE ${this.t.streams} SET established_xid = $2::xid8, established_id = $3::bigint
+          WHERE id = $1 AND (established_xid, established_id) < ($2::xid8, $3::bigint))
+       DELETE FROM ${this.t.acks}
+        WHERE stream_id = $1 AND source = 1 AND (feed_xid, feed_id) <= ($2::xid8, $3::bigint)`,
+      [streamId, to.xid, to.id],
+    );
+  }
+
+  /** A stream that requested session-established has a readable sign-in after its position (SQL over its row `c`). */
+  private signInsWaiting(c: string): string {
+    return `(${WANTS_SIGN_INS(c)} AND EXISTS (
+               SELECT 1 FROM ${this.t.sessionEvents} e
+                WHERE e.type = 'created' AND (e.xid, e.id) > (${c}.established_xid, ${c}.established_id)
+                  AND e.xid < pg_snapshot_xmin(pg_current_snapshot())))`;
   }
 
   // Delivery state (push streams and relying parties)
@@ -344,8 +441,14 @@ export class SignalsRepository {
    * Claims up to `limit` push streams that have something to deliver and are
    * due, for `leaseMs`: rows another instance holds (an unexpired lease, or
    * locked at this moment) are skipped, so one instance delivers to a stream at a time.
+   * Sign-ins count only with `signIns` (session-established is supported).
    */
-  claimStreams(owner: string, leaseMs: number, limit: number): Promise<StreamRow[]> {
+  claimStreams(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    signIns: boolean,
+  ): Promise<StreamRow[]> {
     const s = this.t.streams;
     return this.q<StreamRow>(
       `UPDATE ${s} SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000)
@@ -357,11 +460,12 @@ export class SignalsRepository {
              AND (EXISTS (SELECT 1 FROM ${this.t.events} e WHERE e.stream_id = c.id)
                   OR EXISTS (SELECT 1 FROM ${this.t.revocations} r
                               WHERE (r.xid, r.id) > (c.feed_xid, c.feed_id)
-                                AND r.xid < pg_snapshot_xmin(pg_current_snapshot())))
+                                AND r.xid < pg_snapshot_xmin(pg_current_snapshot()))
+                  OR ($4::boolean AND ${this.signInsWaiting('c')}))
            ORDER BY c.next_attempt_at LIMIT $3
            FOR UPDATE SKIP LOCKED)
         RETURNING ${STREAM_COLUMNS}`,
-      [owner, leaseMs, limit],
+      [owner, leaseMs, limit, signIns],
     );
   }
 
@@ -390,15 +494,33 @@ export class SignalsRepository {
     key: string,
     leaseOwner: string,
     to: FeedPosition | null,
+    signInTo: FeedPosition | null = null,
   ): Promise<void> {
     await this.q(
       `UPDATE ${this.t[table]}
           SET feed_xid = COALESCE($3::xid8, feed_xid), feed_id = COALESCE($4::bigint, feed_id),
+              ${this.signInPosition(table, '$5', '$6')}
               attempts = 0, delivered_count = delivered_count + 1, last_delivered_at = now(),
               next_attempt_at = now()
         WHERE ${this.key(table)} = $1 AND lease_owner = $2`,
-      [key, leaseOwner, to?.xid ?? null, to?.id ?? null],
+      this.positionParams(table, [key, leaseOwner, to?.xid ?? null, to?.id ?? null], signInTo),
     );
+  }
+
+  /** Sets a stream's sign-in position from two parameters (when given); nothing for relying parties. */
+  private signInPosition(table: DeliveryTable, xid: string, id: string): string {
+    return table === 'streams'
+      ? `established_xid = COALESCE(${xid}::xid8, established_xid),
+         established_id = COALESCE(${id}::bigint, established_id),`
+      : '';
+  }
+
+  private positionParams(
+    table: DeliveryTable,
+    params: unknown[],
+    signInTo: FeedPosition | null,
+  ): unknown[] {
+    return table === 'streams' ? [...params, signInTo?.xid ?? null, signInTo?.id ?? null] : params;
   }
 
   /** A receiver refused one item for good (a 4xx): recorded, and delivery goes on past it. */
@@ -408,13 +530,19 @@ export class SignalsRepository {
     leaseOwner: string,
     to: FeedPosition | null,
     error: string,
+    signInTo: FeedPosition | null = null,
   ): Promise<void> {
     await this.q(
       `UPDATE ${this.t[table]}
           SET feed_xid = COALESCE($3::xid8, feed_xid), feed_id = COALESCE($4::bigint, feed_id),
+              ${this.signInPosition(table, '$6', '$7')}
               attempts = 0, last_error = left($5, 500), last_error_at = now(), next_attempt_at = now()
         WHERE ${this.key(table)} = $1 AND lease_owner = $2`,
-      [key, leaseOwner, to?.xid ?? null, to?.id ?? null, error],
+      this.positionParams(
+        table,
+        [key, leaseOwner, to?.xid ?? null, to?.id ?? null, error],
+        signInTo,
+      ),
     );
   }
 

@@ -37,7 +37,7 @@ import {
   UpdateStreamStatusRequest,
   VerificationRequest,
 } from './dto/ssf.dto';
-import { POLL_DELIVERY, PUSH_DELIVERY } from './events';
+import { POLL_DELIVERY, PUSH_DELIVERY, SESSION_ESTABLISHED } from './events';
 import { parseSubject, toStreamConfiguration, toStreamStatus } from './mappers';
 import type { NewStream, StreamRow } from './signals.repository';
 import { StreamsService } from './streams.service';
@@ -69,7 +69,9 @@ export class StreamsController {
     @Body() body: CreateStreamRequest,
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<StreamConfiguration> {
-    const row = await this.streams.create(newStream(body, user.userId));
+    const row = await this.streams.create(
+      newStream(body, user.userId, this.streams.eventsSupported),
+    );
     return toStreamConfiguration(row, this.streams);
   }
 
@@ -125,7 +127,7 @@ export class StreamsController {
     const row = await this.streams.update(
       body.stream_id,
       user.userId,
-      newStream(merged, user.userId),
+      newStream(merged, user.userId, this.streams.eventsSupported),
     );
     return toStreamConfiguration(row, this.streams);
   }
@@ -142,7 +144,7 @@ export class StreamsController {
     const row = await this.streams.update(
       body.stream_id,
       user.userId,
-      newStream(body, user.userId),
+      newStream(body, user.userId, this.streams.eventsSupported),
     );
     return toStreamConfiguration(row, this.streams);
   }
@@ -244,8 +246,24 @@ export class StreamsController {
 }
 
 /** The stored settings of a create or replace request. */
-function newStream(body: CreateStreamRequest, owner: string): NewStream {
+function newStream(
+  body: CreateStreamRequest,
+  owner: string,
+  supported: readonly string[],
+): NewStream {
   const method = body.delivery?.method ?? POLL_DELIVERY;
+  // Its source, the audit trail, is off (SESSION_AUDIT=false): asking for it cannot be honoured.
+  if (
+    body.events_requested?.includes(SESSION_ESTABLISHED) &&
+    !supported.includes(SESSION_ESTABLISHED)
+  ) {
+    throw ValidationFailedError.forField(
+      'events_requested',
+      'enum',
+      `${SESSION_ESTABLISHED} needs the audit trail, which is off`,
+      SESSION_ESTABLISHED,
+    );
+  }
   const push = method === PUSH_DELIVERY;
   if (push && !body.delivery?.endpoint_url) {
     throw ValidationFailedError.forField(

@@ -300,6 +300,8 @@ function loadSignals(
     retryMaxMs: vars.SIGNALS_RETRY_MAX_MS,
     pushTimeoutMs: vars.SIGNALS_PUSH_TIMEOUT_MS,
     logoutTokenTtlSeconds: vars.SIGNALS_LOGOUT_TOKEN_TTL_SECONDS,
+    // session-established is built from the audit trail's sign-ins.
+    auditTrail: vars.SESSION_AUDIT === 'true',
   };
 }
 

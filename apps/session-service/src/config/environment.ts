@@ -367,7 +367,7 @@ export class EnvironmentVariables {
   @IsInt(INT)
   @Min(10)
   @Max(60_000)
-  SIGNALS_DELIVERY_INTERVAL_MS = 1_000;
+  SIGNALS_DELIVERY_INTERVAL_MS = 200;
 
   @IsIn(['true', 'false'])
   SIGNALS_DELIVERY_WORKER: 'true' | 'false' = 'true';

@@ -8,6 +8,7 @@ import { UserSubjects1764000000000 } from './1764000000000-user-subjects';
 import { Tenants1765000000000 } from './1765000000000-tenants';
 import { SessionEvents1765100000000 } from './1765100000000-session-events';
 import { SignalStreams1765200000000 } from './1765200000000-signal-streams';
+import { SessionEstablishedFeed1765300000000 } from './1765300000000-session-established-feed';
 
 export {
   CanonicalAmrNames1763800000000,
@@ -19,6 +20,7 @@ export {
   UserSubjects1764000000000,
   SessionEvents1765100000000,
   SignalStreams1765200000000,
+  SessionEstablishedFeed1765300000000,
 };
 
 /** The library's migrations, in order, on the default schema `session_service`. */
@@ -32,6 +34,7 @@ export const SESSIONS_MIGRATIONS = [
   Tenants1765000000000,
   SessionEvents1765100000000,
   SignalStreams1765200000000,
+  SessionEstablishedFeed1765300000000,
 ];
 
 type SchemaMigrationClass = (typeof SESSIONS_MIGRATIONS)[number];
