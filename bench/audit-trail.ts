@@ -36,13 +36,15 @@ import {
   sleep,
   startChild,
   stopChild,
+  databaseUrl,
+  envNumber,
 } from './lib/common';
 
 const DB = 'sessions_audit_bench';
-const DB_URL = PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${DB}$1`);
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DB_URL = databaseUrl(DB);
+const DURATION_S = envNumber('BENCH_DURATION', 10);
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
+const ROUNDS = envNumber('BENCH_ROUNDS', 2);
 const PORT = 3991;
 const BASE = `http://127.0.0.1:${PORT}`;
 const EVENTS = 10_000_000;

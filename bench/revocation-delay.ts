@@ -30,6 +30,7 @@ import {
   serverEnv,
   signToken,
   sleep,
+  databaseUrl,
 } from './lib/common';
 
 const args = process.argv.slice(2);
@@ -46,7 +47,7 @@ const DELIVERY_INTERVAL = flag('delivery-interval-ms', '');
 const PROBE_MS = 5;
 const TARGET_MS = DELIVERY === 'push' ? 250 : 1000;
 const DB = process.env.BENCH_REVOCATION_DB ?? 'sessions_bench_revocation';
-const DB_URL = PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${DB}$1`);
+const DB_URL = databaseUrl(DB);
 const USER_ID = 9001;
 
 const quantile = (values: number[], q: number) => {

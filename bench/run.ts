@@ -28,20 +28,17 @@ import {
   sleep,
   startChild,
   stopChild,
+  envNumber,
 } from './lib/common';
 import { explainTimes, section } from './lib/db-time';
 import { ensureSeeded } from './lib/seed';
 
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const DURATION = num('BENCH_DURATION', 10);
-const WARMUP = num('BENCH_WARMUP', Math.min(5, DURATION));
-const ROUNDS = Math.max(3, num('BENCH_ROUNDS', 3));
-const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
-const S4_RUNS = num('BENCH_S4_RUNS', 3);
+const DURATION = envNumber('BENCH_DURATION', 10);
+const WARMUP = envNumber('BENCH_WARMUP', Math.min(5, DURATION));
+const ROUNDS = Math.max(3, envNumber('BENCH_ROUNDS', 3));
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
+const S4_RUNS = envNumber('BENCH_S4_RUNS', 3);
 const ONLY = (env.BENCH_ONLY ?? 'S1,S2,S3,S4,S5,DB,JWT').toUpperCase().split(',');
 const PIN = env.BENCH_PIN !== '0' && hasTaskset() && cpuCount() >= 2;
 const SERVER_CPU = env.BENCH_SERVER_CPU ?? '1';
@@ -489,7 +486,7 @@ async function walk(target: Target, token: string, pages: number): Promise<strin
 }
 
 async function s3(ctx: Ctx) {
-  const DEEP = num('BENCH_S3_PAGE', 200);
+  const DEEP = envNumber('BENCH_S3_PAGE', 200);
   console.log(`\nS3: admin list limit=50, first page vs page ${DEEP} (keyset cursor)`);
   const probe = await get(ctx.targets.service.base, '/api/sessions/all?limit=50', ctx.adminToken);
   const body = probe.status === 200 ? (JSON.parse(probe.body) as Record<string, unknown>) : {};

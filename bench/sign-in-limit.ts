@@ -21,19 +21,17 @@ import {
   sleep,
   startChild,
   stopChild,
+  envNumber,
+  databaseUrl,
 } from './lib/common';
 
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const DURATION = num('BENCH_DURATION', 10);
-const WARMUP = num('BENCH_WARMUP', Math.min(5, DURATION));
-const ROUNDS = Math.max(3, num('BENCH_ROUNDS', 3));
-const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
+const DURATION = envNumber('BENCH_DURATION', 10);
+const WARMUP = envNumber('BENCH_WARMUP', Math.min(5, DURATION));
+const ROUNDS = Math.max(3, envNumber('BENCH_ROUNDS', 3));
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
 const DB = env.BENCH_LIMITS_DB_NAME ?? 'sessions_bench_limits';
-const DB_URL = PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${DB}$1`);
+const DB_URL = databaseUrl(DB);
 /** Limited p50 over unlimited p50 the limited path is held to. */
 const TARGET = 1.3;
 const LIMIT = 5;

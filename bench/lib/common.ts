@@ -10,7 +10,17 @@ export const ROOT = resolve(__dirname, '..', '..');
 export const BENCH_DB = process.env.BENCH_DB_NAME ?? 'sessions_bench';
 export const PG_ADMIN_URL =
   process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const BENCH_DB_URL = PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${BENCH_DB}$1`);
+/** The URL of database `name` on the server of PG_ADMIN_URL. */
+export function databaseUrl(name: string): string {
+  return PG_ADMIN_URL.replace(/\/[^/?]*(\?.*)?$/, `/${name}$1`);
+}
+export const BENCH_DB_URL = databaseUrl(BENCH_DB);
+
+/** A positive number from the environment variable `name`, else `fallback`. */
+export function envNumber(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
 
 /** Shared by the service, the baseline and the load generator. */
 export const JWT = {
