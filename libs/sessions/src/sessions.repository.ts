@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { currentRequestContext } from '@session-service/problem';
 import { canonicalAmr } from './amr';
@@ -267,6 +267,35 @@ export function signInLockKey(schema: string, userId: string): string {
     .digest()
     .readBigInt64BE(0)
     .toString();
+}
+
+/** Takes the sign-in's per-user lock (see `signInLockKey`) until the transaction ends. */
+const LOCK_SIGN_IN = {
+  name: 'sign_in_lock',
+  text: 'SELECT pg_advisory_xact_lock($1::bigint)',
+};
+
+/**
+ * Sends `queries` on `client` in one flight (node-postgres pipeline mode) and
+ * waits for every answer: the rows of each, in order, or the first error once
+ * all have answered (an error inside a transaction fails the ones after it).
+ * The client leaves pipeline mode before this returns.
+ */
+async function pipelined(
+  client: PoolClient,
+  queries: { name?: string; text: string; values?: unknown[] }[],
+): Promise<QueryResultRow[][]> {
+  const mode = client as { pipeline: boolean };
+  mode.pipeline = true;
+  let settled: PromiseSettledResult<QueryResult>[];
+  try {
+    settled = await Promise.allSettled(queries.map((query) => client.query(query)));
+  } finally {
+    mode.pipeline = false;
+  }
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<QueryResult>).value.rows);
 }
 
 /** A sign-in's statement parameters, $1..$11 (and $12, $13 with a subject). */
@@ -685,72 +714,76 @@ export class SessionsRepository {
     limit: SessionLimit,
     replaceDevice: boolean,
   ): Promise<LimitedSignIn> {
-    // Straight on the primary's pool, its statements prepared once per
-    // connection: the transaction's round trips are the whole cost of a limit.
+    // Straight on the primary's pool, its statements prepared once per connection.
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     const client = await pool.connect();
-    const run = async <T extends QueryResultRow>(
-      statement: { name: string; text: string },
-      values: unknown[],
-    ) => (await client.query<T>({ ...statement, values })).rows;
     let open = false;
     let broken: Error | undefined;
     try {
-      // One round trip (simple protocol, no parameters: the key is a computed integer).
       open = true;
-      await client.query(
-        `BEGIN; SELECT pg_advisory_xact_lock(${signInLockKey(this.schemaName, session.userId)}::bigint)`,
-      );
-      let revoked = 0;
-      if (replaceDevice && session.deviceId !== null) {
-        const [replaced] = await run<RevocationResult>(
-          this.signIn.replaceDevice,
-          this.audited([POLICY_REVOKER, 'device-replaced', session.userId, session.deviceId]),
-        );
-        revoked += replaced.revoked;
-      }
-      const [evicted] = await run<
-        RevocationResult & {
-          active: number;
-          max_sessions: number | null;
-          limit_policy: SessionLimitPolicy;
-          overridden: boolean;
-        }
-      >(
-        this.signIn.evict,
-        this.audited([
-          POLICY_REVOKER,
-          'limit',
-          session.userId,
-          limit.max_sessions,
-          limit.limit_policy,
-        ]),
-      );
-      revoked += evicted.revoked;
-      if (
-        evicted.limit_policy === 'deny' &&
-        evicted.max_sessions !== null &&
-        evicted.active >= evicted.max_sessions
-      ) {
-        open = false;
-        await client.query('ROLLBACK');
+      const { checked } = this.signIn;
+      const replacing = replaceDevice && session.deviceId !== null;
+      // Two round trips in all: the lock and the statements go out in one
+      // pipelined flight (answered in order; each statement still takes its
+      // snapshot after the one before it, so after the lock), then COMMIT or
+      // ROLLBACK as the answers say.
+      const [, , replaced, evicted, inserted] = await pipelined(client, [
+        { text: 'BEGIN' },
+        { ...LOCK_SIGN_IN, values: [signInLockKey(this.schemaName, session.userId)] },
+        replacing
+          ? {
+              ...this.signIn.replaceDevice,
+              values: this.audited([
+                POLICY_REVOKER,
+                'device-replaced',
+                session.userId,
+                session.deviceId,
+              ]),
+            }
+          : { text: 'SELECT 0 AS revoked' },
+        {
+          ...this.signIn.evict,
+          values: this.audited([
+            POLICY_REVOKER,
+            'limit',
+            session.userId,
+            limit.max_sessions,
+            limit.limit_policy,
+          ]),
+        },
+        {
+          ...(session.subject ? checked.withSubject : checked.plain),
+          values: this.audited(signInParams(session)),
+        },
+      ]);
+      const eviction = evicted[0] as RevocationResult & {
+        active: number;
+        max_sessions: number | null;
+        limit_policy: SessionLimitPolicy;
+        overridden: boolean;
+      };
+      const row = inserted[0] as SessionRow | undefined;
+      // Under deny the evict statement revoked nothing and counted the
+      // sessions active before this sign-in: at the limit, the insert is undone.
+      const denied =
+        eviction.limit_policy === 'deny' &&
+        eviction.max_sessions !== null &&
+        eviction.active >= eviction.max_sessions;
+      const keep = row !== undefined && !denied;
+      open = false;
+      await client.query(keep ? 'COMMIT' : 'ROLLBACK');
+      if (denied) {
         return {
           revoked: 0,
           denied: {
-            max_sessions: evicted.max_sessions,
+            max_sessions: eviction.max_sessions,
             limit_policy: 'deny',
-            source: evicted.overridden ? 'user' : limit.source,
+            source: eviction.overridden ? 'user' : limit.source,
           },
         };
       }
-      const { checked } = this.signIn;
-      const [row] = await run<SessionRow>(
-        session.subject ? checked.withSubject : checked.plain,
-        this.audited(signInParams(session)),
-      );
-      open = false;
-      await client.query(row ? 'COMMIT' : 'ROLLBACK');
-      return { row, revoked: row ? revoked : 0 };
+      const revoked = (replaced[0] as RevocationResult).revoked + eviction.revoked;
+      return { row, revoked: keep ? revoked : 0 };
     } catch (error) {
       broken = error as Error;
       throw error;
