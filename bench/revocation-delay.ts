@@ -6,7 +6,7 @@
  * per-request alternative: a gateway asking the service's `/status` per request.
  *
  *   npm run bench:revocation -- [--revocations 1000] [--gateways 1,8]
- *                               [--delivery poll|push] [--connections 1]
+ *                               [--delivery poll|push] [--connections 1] [--rate 50]
  *                               [--delivery-interval-ms <SIGNALS_DELIVERY_INTERVAL_MS>]
  *
  * Needs PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres);
@@ -14,6 +14,7 @@
  * sessions_bench_revocation). Not part of the test suite.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
@@ -42,6 +43,12 @@ const REVOCATIONS = Number(flag('revocations', '1000'));
 const GATEWAY_COUNTS = flag('gateways', '1,8').split(',').map(Number);
 const DELIVERY = flag('delivery', 'poll') as 'poll' | 'push';
 const CONNECTIONS = Number(flag('connections', '1'));
+/**
+ * Requests per second the load sends through each gateway (0: as fast as the
+ * connections go). A steady rate, so the delay is measured beside a known
+ * traffic, not on a machine the load itself saturates.
+ */
+const RATE = Number(flag('rate', '50'));
 /** The transmitter's SIGNALS_DELIVERY_INTERVAL_MS (push worker and long-poll tick); default: the service's. */
 const DELIVERY_INTERVAL = flag('delivery-interval-ms', '');
 const PROBE_MS = 5;
@@ -126,7 +133,13 @@ function callsBetween(before: Map<string, number>, after: Map<string, number>) {
 /** A steady light load on `urls` until `stop()`; returns what it served. */
 function load(urls: string[], headers: Record<string, string>) {
   const instances = urls.map((url) =>
-    autocannon({ url, connections: CONNECTIONS, headers, duration: 3600 }),
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      headers,
+      duration: 3600,
+      ...(RATE > 0 && { overallRate: RATE }),
+    }),
   );
   const started = performance.now();
   return {
@@ -168,7 +181,7 @@ async function firstRefusal(url: string, token: string, t0: number): Promise<num
 async function main(): Promise<void> {
   installCleanup();
   console.log(
-    `Revocation delay: ${REVOCATIONS} revocations, gateways ${GATEWAY_COUNTS.join(' and ')}, ${DELIVERY} delivery`,
+    `Revocation delay: ${REVOCATIONS} revocations, gateways ${GATEWAY_COUNTS.join(' and ')}, ${DELIVERY} delivery, load ${RATE > 0 ? `${RATE} req/s` : 'unlimited'} per gateway over ${CONNECTIONS} connection(s)`,
   );
   console.log(JSON.stringify(machineInfo()));
   await withDb(PG_ADMIN_URL, async (c) => {
@@ -331,6 +344,11 @@ async function main(): Promise<void> {
     );
     console.log(
       `Delays: from sending the revocation to the first 401, probing every ${PROBE_MS} ms; the /status row is the revocation plus one check.`,
+    );
+    console.log(
+      `Load average at the end: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(', ')}`,
     );
   } finally {
     await stopService();

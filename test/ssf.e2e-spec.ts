@@ -253,6 +253,12 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       expect(signedIn.status).toBe(201);
       const sessionId = signedIn.json.id as string;
       expect((await revoke(sessionId)).status).toBe(204);
+      // The status counts what each stream has waiting: the sign-in only where it was requested.
+      const backlog = async (stream: { stream_id: string }) =>
+        (await call('GET', `${metadata.status_endpoint}?stream_id=${stream.stream_id}`, receiver))
+          .json.backlog;
+      expect(await backlog(both)).toBe(2);
+      expect(await backlog(revokedOnly)).toBe(1);
 
       const answer = await poll(both, { returnImmediately: true, maxEvents: 10 });
       expect(answer.status).toBe(200);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import jwt from 'jsonwebtoken';
 
 /** The repository root (bench/lib/../..). */
@@ -193,6 +194,7 @@ export function machineInfo(): Record<string, unknown> {
     mem_total_gib: Number.isFinite(memKb) ? Math.round((memKb / 1024 / 1024) * 10) / 10 : null,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    load_average: loadavg().map((n) => Math.round(n * 100) / 100),
   };
 }
 

@@ -287,15 +287,15 @@ async function pipelined(
 ): Promise<QueryResultRow[][]> {
   const mode = client as { pipeline: boolean };
   mode.pipeline = true;
-  let settled: PromiseSettledResult<QueryResult>[];
+  let settled: PromiseSettledResult<QueryResult<QueryResultRow>>[];
   try {
-    settled = await Promise.allSettled(queries.map((query) => client.query(query)));
+    settled = await Promise.allSettled(queries.map((query) => client.query<QueryResultRow>(query)));
   } finally {
     mode.pipeline = false;
   }
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<QueryResult>).value.rows);
+  return settled.map((r) => (r as PromiseFulfilledResult<QueryResult<QueryResultRow>>).value.rows);
 }
 
 /** A sign-in's statement parameters, $1..$11 (and $12, $13 with a subject). */
@@ -350,7 +350,8 @@ export class SessionsRepository {
     resolveSubject: string;
     userSummary: string;
     detail: string;
-    isActive: string;
+    /** The JWT guard's check on every request with a session-bound token: prepared, on the primary. */
+    isActive: { name: string; text: string };
     revokeOne: string;
     startBulkRevocation: string;
     revokeBatchOfUser: string;
@@ -374,11 +375,10 @@ export class SessionsRepository {
       const at = auditAt(n);
       return at ? `, ${sessionEventsCte(t, rows, at, name)}` : '';
     };
-    const page = USER_SESSIONS_PAGE(t);
-    const count = USER_SESSIONS_COUNT(t);
+    const named = (label: string, text: string) => ({ name: statementName(label, text), text });
     this.sql = {
-      userSessionsPage: { name: statementName('user_sessions_page', page), text: page },
-      userSessionsCount: { name: statementName('user_sessions_count', count), text: count },
+      userSessionsPage: named('user_sessions_page', USER_SESSIONS_PAGE(t)),
+      userSessionsCount: named('user_sessions_count', USER_SESSIONS_COUNT(t)),
       adminFrom: `${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id`,
       insert: (guard: string) => `WITH upserted_user AS (
          INSERT INTO ${t.users} AS users (id, username) SELECT $1::bigint, $2::varchar WHERE ${guard}
@@ -449,7 +449,10 @@ export class SessionsRepository {
               ${ISO('s.revoked_at')} AS revoked_at, s.revoked_by, s.revoke_reason
          FROM ${t.sessions} s JOIN ${t.users} u ON u.id = s.user_id
         WHERE s.id = $1`,
-      isActive: `SELECT EXISTS (SELECT 1 FROM ${t.sessions} s WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}) AS active`,
+      isActive: named(
+        'session_active',
+        `SELECT EXISTS (SELECT 1 FROM ${t.sessions} s WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}) AS active`,
+      ),
       revokeOne: REVOKE(
         t,
         `SELECT id FROM ${t.sessions} WHERE id = $3 AND ($4::bigint IS NULL OR user_id = $4)`,
@@ -495,7 +498,6 @@ export class SessionsRepository {
     const noOwnLimit = `NOT EXISTS (SELECT 1 FROM ${t.userSessionLimits} l
                                     WHERE l.user_id = $1 AND l.max_sessions IS NOT NULL)`;
     const limit = USER_LIMIT(t);
-    const named = (label: string, text: string) => ({ name: statementName(label, text), text });
     this.signIn = {
       unlimited: { plain: insert(noOwnLimit), withSubject: insertWithSubject(noOwnLimit) },
       checked: {
@@ -822,11 +824,12 @@ export class SessionsRepository {
 
   /** Whether the session is active and belongs to the user: one primary-key lookup. */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    const [row]: { active: boolean }[] = await this.dataSource.query(this.sql.isActive, [
-      sessionId,
-      userId,
-    ]);
-    return row.active;
+    const { master } = this.dataSource.driver as unknown as { master: Pool };
+    const { rows } = await master.query<{ active: boolean }>({
+      ...this.sql.isActive,
+      values: [sessionId, userId],
+    });
+    return rows[0].active;
   }
 
   /** Revokes one session; with `ownerId`, only if it belongs to that user. */

@@ -373,14 +373,23 @@ export class SignalsRepository {
     );
   }
 
-  /** Revocations waiting after a position (at most `cap` counted). */
-  async backlog(after: FeedPosition, cap = 10_000): Promise<number> {
+  /**
+   * Events waiting after a position: revocations after `after`, and with
+   * `signIns` (the stream receives session-established) the sign-ins after
+   * that position too; at most `cap` of each counted.
+   */
+  async backlog(after: FeedPosition, signIns?: FeedPosition, cap = 10_000): Promise<number> {
     const [row] = await this.q<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (
-         SELECT 1 FROM ${this.t.revocations} r
-          WHERE (r.xid, r.id) > ($1::xid8, $2::bigint) AND r.xid < pg_snapshot_xmin(pg_current_snapshot())
-          LIMIT $3) x`,
-      [after.xid, after.id, cap],
+      `SELECT (SELECT count(*)::int FROM (
+                 SELECT 1 FROM ${this.t.revocations} r
+                  WHERE (r.xid, r.id) > ($1::xid8, $2::bigint) AND r.xid < pg_snapshot_xmin(pg_current_snapshot())
+                  LIMIT $3) x)
+            + (SELECT count(*)::int FROM (
+                 SELECT 1 FROM ${this.t.sessionEvents} e
+                  WHERE $4::xid8 IS NOT NULL AND e.type = 'created'
+                    AND (e.xid, e.id) > ($4::xid8, $5::bigint) AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+                  LIMIT $3) y) AS n`,
+      [after.xid, after.id, cap, signIns?.xid ?? null, signIns?.id ?? null],
     );
     return row.n;
   }

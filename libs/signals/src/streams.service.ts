@@ -145,9 +145,12 @@ export class StreamsService implements OnApplicationShutdown {
     return row;
   }
 
-  /** Revocations waiting for the stream (at most 10,000 counted). */
+  /** Events waiting for the stream: revocations, and sign-ins if it receives session-established (at most 10,000 of each counted). */
   backlog(row: StreamRow): Promise<number> {
-    return this.repository.backlog({ xid: row.feed_xid, id: row.feed_id });
+    const signIns = this.eventsDelivered(row).includes(SESSION_ESTABLISHED)
+      ? { xid: row.established_xid, id: row.established_id }
+      : undefined;
+    return this.repository.backlog({ xid: row.feed_xid, id: row.feed_id }, signIns);
   }
 
   /** Adds (`removed` false) or removes a subject; the stream must be the caller's. */
