@@ -666,6 +666,11 @@ export class SessionsRepository {
     );
   }
 
+  /** TypeORM's node-postgres pools: the primary's, and the read replicas' (`DATABASE_READ_URLS`). */
+  private pools(): { master: Pool; slaves: Pool[] } {
+    return this.dataSource.driver as unknown as { master: Pool; slaves: Pool[] };
+  }
+
   /**
    * A list read, served by a read replica (one at random, as TypeORM picks
    * them) when `DATABASE_READ_URLS` configures some, else by the primary. It
@@ -677,10 +682,8 @@ export class SessionsRepository {
     params: unknown[],
     name?: string,
   ): Promise<T[]> {
-    const driver = this.dataSource.driver as unknown as { master: Pool; slaves: Pool[] };
-    const { slaves } = driver;
-    const pool =
-      slaves.length === 0 ? driver.master : slaves[Math.floor(Math.random() * slaves.length)];
+    const { master, slaves } = this.pools();
+    const pool = slaves.length === 0 ? master : slaves[Math.floor(Math.random() * slaves.length)];
     return (await pool.query<T>({ name, text: sql, values: params })).rows;
   }
 
@@ -717,8 +720,7 @@ export class SessionsRepository {
     replaceDevice: boolean,
   ): Promise<LimitedSignIn> {
     // Straight on the primary's pool, its statements prepared once per connection.
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const client = await pool.connect();
+    const client = await this.pools().master.connect();
     let open = false;
     let broken: Error | undefined;
     try {
@@ -824,8 +826,7 @@ export class SessionsRepository {
 
   /** Whether the session is active and belongs to the user: one primary-key lookup. */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    const { master } = this.dataSource.driver as unknown as { master: Pool };
-    const { rows } = await master.query<{ active: boolean }>({
+    const { rows } = await this.pools().master.query<{ active: boolean }>({
       ...this.sql.isActive,
       values: [sessionId, userId],
     });
