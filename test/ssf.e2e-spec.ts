@@ -257,7 +257,13 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
       const backlog = async (stream: { stream_id: string }) =>
         (await call('GET', `${metadata.status_endpoint}?stream_id=${stream.stream_id}`, receiver))
           .json.backlog;
-      expect(await backlog(both)).toBe(2);
+      // (Both once the feed releases them: it waits for every older write transaction.)
+      await pollUntil(
+        () => backlog(both),
+        (n) => n === 2,
+        10_000,
+        'a backlog of 2',
+      );
       expect(await backlog(revokedOnly)).toBe(1);
 
       const answer = await poll(both, { returnImmediately: true, maxEvents: 10 });
