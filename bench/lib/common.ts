@@ -32,8 +32,14 @@ export const JWT = {
 
 export const secretKey: KeyObject = createSecretKey(Buffer.from(JWT.secret, 'utf8'));
 
-export function signToken(sub: string, roles: string[] = [], ttlSeconds = 4 * 3600): string {
-  return jwt.sign({ sub, roles }, secretKey, {
+/** A token for `sub` with `roles`; `claims` adds others (such as `session_id`). */
+export function signToken(
+  sub: string,
+  roles: string[] = [],
+  ttlSeconds = 4 * 3600,
+  claims: Record<string, unknown> = {},
+): string {
+  return jwt.sign({ ...claims, sub, roles }, secretKey, {
     algorithm: 'HS256',
     issuer: JWT.issuer,
     audience: JWT.audience,
@@ -61,6 +67,9 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
     DEMO_SEED: 'false',
     // The sweeper would mark the seeded expired rows mid-run; the benchmark reads only.
     SESSION_SWEEP_INTERVAL_MS: '0',
+    // The service's default, said outright: sign-ins and revocations write their audit trail
+    // events (the baseline follows the same variable). SESSION_AUDIT=false turns both off.
+    SESSION_AUDIT: process.env.SESSION_AUDIT === 'false' ? 'false' : 'true',
   };
 }
 

@@ -9,6 +9,8 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string;
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      /** Called with each answer to this request (its body collected), before the `response` event. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Options {
