@@ -176,6 +176,24 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     }
   });
 
+  it('400 naming the field for text PostgreSQL cannot store, nothing registered', async () => {
+    for (const [body, field] of [
+      [
+        { client_id: 'nul\u0000', backchannel_logout_uri: 'https://crm.example.com/logout' },
+        'client_id',
+      ],
+      [
+        { client_id: 'nul-check', backchannel_logout_uri: 'https://crm.example.com/\u0000' },
+        'backchannel_logout_uri',
+      ],
+    ] as const) {
+      const answer = await call('POST', '/api/relying-parties', adminToken(), body);
+      expect(answer.status).toBe(400);
+      expect(answer.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await call('GET', '/api/relying-parties/nul-check', adminToken())).status).toBe(404);
+  });
+
   it('admin routes: list, get, 409 on a second registration, delete, 404; other callers 403', async () => {
     const body = { client_id: 'crm-web', backchannel_logout_uri: 'https://crm.example.com/logout' };
     expect((await call('POST', '/api/relying-parties', adminToken(), body)).status).toBe(201);

@@ -436,6 +436,77 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     expect(push.json.errors[0].field).toBe('delivery.endpoint_url');
   });
 
+  it('answers text PostgreSQL cannot store (U+0000, an unpaired surrogate) with a 400 naming the field, changing nothing', async () => {
+    const stream = await createStream({ events_requested: [SESSION_REVOKED], description: 'kept' });
+    const cases: [string, string, Record<string, unknown>, string][] = [
+      ['POST', metadata.configuration_endpoint, { description: 'a\u0000b' }, 'description'],
+      ['POST', metadata.configuration_endpoint, { description: '\ud800' }, 'description'],
+      [
+        'POST',
+        metadata.configuration_endpoint,
+        { events_requested: [`${SESSION_REVOKED}\u0000`] },
+        'events_requested',
+      ],
+      [
+        'POST',
+        metadata.configuration_endpoint,
+        { delivery: { method: PUSH, endpoint_url: 'https://rcv.example.com/\u0000' } },
+        'delivery.endpoint_url',
+      ],
+      [
+        'PATCH',
+        metadata.configuration_endpoint,
+        { stream_id: stream.stream_id, description: 'a\u0000' },
+        'description',
+      ],
+      [
+        'POST',
+        metadata.status_endpoint,
+        { stream_id: stream.stream_id, status: 'paused', reason: 'a\u0000' },
+        'reason',
+      ],
+      [
+        'POST',
+        metadata.verification_endpoint,
+        { stream_id: stream.stream_id, state: 'a\u0000' },
+        'state',
+      ],
+      [
+        'POST',
+        metadata.remove_subject_endpoint,
+        { stream_id: stream.stream_id, subject: { format: 'opaque', id: 'a\u0000' } },
+        'subject',
+      ],
+      [
+        'POST',
+        metadata.remove_subject_endpoint,
+        {
+          stream_id: stream.stream_id,
+          subject: { format: 'iss_sub', iss: '\ud800', sub: 'x' },
+        },
+        'subject',
+      ],
+    ];
+    for (const [method, url, body, field] of cases) {
+      const answer = await call(method, url, receiver, body);
+      expect(answer.status, `${method} ${url} ${JSON.stringify(body)}`).toBe(400);
+      expect(answer.contentType).toContain('application/problem+json');
+      expect(answer.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    const status = await call(
+      'GET',
+      `${metadata.status_endpoint}?stream_id=${stream.stream_id}`,
+      receiver,
+    );
+    expect(status.json.status).toBe('enabled');
+    const read = await call(
+      'GET',
+      `${metadata.configuration_endpoint}?stream_id=${stream.stream_id}`,
+      receiver,
+    );
+    expect(read.json.description).toBe('kept');
+  });
+
   it('pushes every SET once, in order, to a receiver that was down and came back', async () => {
     let down = true;
     const pushed = await startReceiver(() => (down ? { status: 503 } : { status: 202 }));

@@ -218,6 +218,16 @@ describe('tenants', () => {
       expect(fieldsOf(expectProblem(await get('x'.repeat(129)), 400))).toEqual(['tenant_id']);
     });
 
+    it('400 naming limit_policy when it is null, at creation and in a PATCH', async () => {
+      const created = expectProblem(await create({ tenant_id: 'tnt_n', limit_policy: null }), 400);
+      expect(fieldsOf(created)).toEqual(['limit_policy']);
+      expect((await get('tnt_n')).status).toBe(404);
+      await create({ tenant_id: 'tnt_p', limit_policy: 'deny' }).expect(201);
+      const patched = expectProblem(await patch('tnt_p', { limit_policy: null }), 400);
+      expect(fieldsOf(patched)).toEqual(['limit_policy']);
+      expect((await get('tnt_p')).body.limit_policy).toBe('deny');
+    });
+
     it('400 for a PATCH that would leave the settings inconsistent, changing nothing', async () => {
       await create({ tenant_id: 'tnt_a' }).expect(201);
       const body = expectProblem(await patch('tnt_a', { max_idle_timeout_seconds: 600 }), 400);
@@ -248,7 +258,14 @@ describe('tenants', () => {
     });
 
     it('400 for a forged cursor or a bad limit', async () => {
-      for (const query of [{ cursor: 'abc' }, { limit: 0 }, { limit: 1001 }]) {
+      // t1.AA and t1.YQA decode to ids holding U+0000, which PostgreSQL cannot compare.
+      for (const query of [
+        { cursor: 'abc' },
+        { cursor: 't1.AA' },
+        { cursor: 't1.YQA' },
+        { limit: 0 },
+        { limit: 1001 },
+      ]) {
         expectProblem(
           await request(http)
             .get('/api/tenants')

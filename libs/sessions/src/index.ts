@@ -1,4 +1,5 @@
 export * from './amr';
+export { isStorableText, StorableText } from './dto/input-rules';
 export * from './device-type';
 export * from './dto/admin-list.query';
 export * from './dto/admin-session-detail.response';

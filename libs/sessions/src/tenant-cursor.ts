@@ -1,4 +1,5 @@
 import { ValidationFailedError } from '@session-service/problem';
+import { isStorableText } from './dto/input-rules';
 
 const PREFIX = 't1.';
 
@@ -12,7 +13,8 @@ export function decodeTenantCursor(cursor: string): string {
   const id = cursor.startsWith(PREFIX)
     ? Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString('utf8')
     : '';
-  if (!id || encodeTenantCursor(id) !== cursor) {
+  // Re-encoding finds any other spelling; the id must be one PostgreSQL can compare.
+  if (!id || encodeTenantCursor(id) !== cursor || !isStorableText(id)) {
     throw ValidationFailedError.forField(
       'cursor',
       'format',

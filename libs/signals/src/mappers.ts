@@ -1,4 +1,5 @@
 import { ValidationFailedError } from '@session-service/problem';
+import { isStorableText } from '@session-service/sessions';
 import type { RelyingParty } from './dto/relying-party.dto';
 import type { StreamConfiguration, StreamStatusResponse } from './dto/ssf.dto';
 import { POLL_DELIVERY, type SubjectIdentifier } from './events';
@@ -56,7 +57,7 @@ export function toRelyingParty(row: RelyingPartyRow, backlog: number): RelyingPa
 }
 
 const text = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= 255;
+  typeof value === 'string' && value.length > 0 && value.length <= 255 && isStorableText(value);
 
 /** An RFC 9493 subject this transmitter can match: opaque, iss_sub, or complex of those (user, session). */
 export function parseSubject(value: unknown, field = 'subject', nested = false): SubjectIdentifier {

@@ -1,4 +1,4 @@
-import type { ValidationArguments } from 'class-validator';
+import type { ValidationArguments, ValidationOptions } from 'class-validator';
 import { customRule } from './custom-rules';
 
 /**
@@ -49,6 +49,19 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 /** Text PostgreSQL can hold as sent: no NUL, no unpaired surrogate. */
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value);
+}
+
+/**
+ * The storable-text rule of `@BoundedText` on its own (a value that is not a
+ * string passes: its type is another rule's), for fields whose type and
+ * length other rules check; `{ each: true }` for the items of an array.
+ */
+export function StorableText(options: ValidationOptions = {}): PropertyDecorator {
+  return customRule('storableText', (v) => typeof v !== 'string' || isStorableText(v), {
+    ...options,
+    message: (args: ValidationArguments) =>
+      `${args.property} must not contain NUL characters or unpaired surrogates`,
+  });
 }
 
 /** Code points, as PostgreSQL counts the characters of a varchar. */

@@ -85,7 +85,8 @@ export class TenantSettingsRequest {
       'Past `max_sessions`: `evict-oldest` revokes the least recently active sessions, `deny` refuses the sign-in (409). Default at creation: SESSION_LIMIT_POLICY',
     example: 'evict-oldest',
   })
-  @IsOptional()
+  // Absent: the default; null is no policy, so refused like any other value.
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(SESSION_LIMIT_POLICIES, {
     message: `limit_policy must be one of: ${SESSION_LIMIT_POLICIES.join(', ')}`,
   })

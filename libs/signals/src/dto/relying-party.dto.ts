@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { StorableText } from '@session-service/sessions';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,255}$/;
 
@@ -14,6 +15,7 @@ export class CreateRelyingPartyRequest {
   })
   @Matches(CLIENT_ID, { message: 'client_id must be 1 to 255 printable ASCII characters' })
   @MaxLength(255)
+  @StorableText()
   @IsString()
   @IsNotEmpty({ message: 'client_id is required' })
   client_id: string;
@@ -27,6 +29,7 @@ export class CreateRelyingPartyRequest {
     message: 'backchannel_logout_uri must be an http(s) URL without a fragment',
   })
   @MaxLength(2048)
+  @StorableText()
   @IsString()
   @IsNotEmpty({ message: 'backchannel_logout_uri is required' })
   backchannel_logout_uri: string;

@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { StorableText } from '@session-service/sessions';
 import { POLL_DELIVERY, PUSH_DELIVERY, SESSION_REVOKED, VERIFICATION_EVENT } from '../events';
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s#]*$/;
@@ -101,6 +102,7 @@ export class StreamDeliveryRequest {
   @IsOptional()
   @Matches(HTTP_URL, { message: 'endpoint_url must be an http(s) URL' })
   @MaxLength(URL_MAX)
+  @StorableText()
   @IsString()
   endpoint_url?: string;
 
@@ -111,6 +113,7 @@ export class StreamDeliveryRequest {
   })
   @IsOptional()
   @MaxLength(4096)
+  @StorableText()
   @IsString()
   authorization_header?: string;
 }
@@ -136,6 +139,7 @@ export class CreateStreamRequest {
   })
   @IsOptional()
   @ArrayMaxSize(MAX_EVENT_TYPES)
+  @StorableText({ each: true })
   @IsString({ each: true })
   @MaxLength(EVENT_TYPE_MAX, { each: true })
   @IsArray()
@@ -144,6 +148,7 @@ export class CreateStreamRequest {
   @ApiPropertyOptional({ maxLength: 255, example: 'API gateway revocations' })
   @IsOptional()
   @MaxLength(255)
+  @StorableText()
   @IsString()
   description?: string;
 }
@@ -265,6 +270,7 @@ export class UpdateStreamStatusRequest {
   @ApiPropertyOptional({ maxLength: 255, example: 'maintenance window' })
   @IsOptional()
   @MaxLength(255)
+  @StorableText()
   @IsString()
   reason?: string;
 }
@@ -372,6 +378,7 @@ export class VerificationRequest {
   })
   @IsOptional()
   @MaxLength(255)
+  @StorableText()
   @IsString()
   state?: string;
 }
