@@ -33,6 +33,7 @@ import {
   startChild,
   stopChild,
   envNumber,
+  signInBody,
 } from './lib/common';
 import { explainTimes, section } from './lib/db-time';
 import { ensureSeeded } from './lib/seed';
@@ -715,17 +716,6 @@ async function s5(ctx: Ctx) {
 }
 
 // ---- writes and session-bound tokens: S6, S7, MIX ----------------------------------------------
-
-/** A sign-in of a bench user, as bench/sign-in-limit.ts sends them. */
-function signInBody(userId: number): string {
-  return JSON.stringify({
-    user_id: userId,
-    username: `bench${userId}`,
-    amr: ['pwd'],
-    ip: '198.51.100.7',
-    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
-  });
-}
 
 let signIns = 0;
 /** The next sign-in: bench users round-robin, so concurrent sign-ins rarely share a user. */

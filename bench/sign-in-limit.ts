@@ -23,6 +23,7 @@ import {
   stopChild,
   envNumber,
   databaseUrl,
+  signInBody,
 } from './lib/common';
 
 const env = process.env;
@@ -41,17 +42,6 @@ const LIMITED_TENANT = 'bench_limited';
 
 const admin = signToken('1', ['admin']);
 const service = signToken('2', ['session-writer']);
-
-function signIn(userId: number, tenantId?: string): string {
-  return JSON.stringify({
-    user_id: userId,
-    username: `bench${userId}`,
-    amr: ['pwd'],
-    ip: '198.51.100.7',
-    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
-    ...(tenantId ? { tenant_id: tenantId } : {}),
-  });
-}
 
 async function post(base: string, path: string, body: string, token: string): Promise<number> {
   const res = await fetch(`${base}${path}`, {
@@ -174,7 +164,7 @@ async function main(): Promise<void> {
         const statuses = await Promise.all(
           limited
             .slice(k, k + CONNECTIONS)
-            .map((id) => post(base, '/api/sessions', signIn(id, LIMITED_TENANT), service)),
+            .map((id) => post(base, '/api/sessions', signInBody(id, LIMITED_TENANT), service)),
         );
         if (statuses.some((s) => s !== 201))
           throw new Error(`set-up sign-in answered ${statuses.join(',')}`);
@@ -187,8 +177,8 @@ async function main(): Promise<void> {
     await maintain();
     let i = 0;
     let j = 0;
-    const limitedBody = () => signIn(limited[i++ % USERS], LIMITED_TENANT);
-    const unlimitedBody = () => signIn(unlimited[j++ % USERS]);
+    const limitedBody = () => signInBody(limited[i++ % USERS], LIMITED_TENANT);
+    const unlimitedBody = () => signInBody(unlimited[j++ % USERS]);
 
     console.log(`warm-up: ${WARMUP} s each`);
     await load(base, CONNECTIONS, WARMUP, unlimitedBody);

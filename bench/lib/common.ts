@@ -216,3 +216,15 @@ export function serviceStartArgs(): string[] {
   if (command !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
   return args;
 }
+
+/** The body of a bench user's sign-in (`POST /api/sessions`), under a tenant if one is named. */
+export function signInBody(userId: number, tenantId?: string): string {
+  return JSON.stringify({
+    user_id: userId,
+    username: `bench${userId}`,
+    amr: ['pwd'],
+    ip: '198.51.100.7',
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+    ...(tenantId ? { tenant_id: tenantId } : {}),
+  });
+}
