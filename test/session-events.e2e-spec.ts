@@ -364,6 +364,9 @@ describe('audit trail of session events', () => {
         [{ session_id: 'not-a-uuid' }, 'session_id'],
         [{ since: 'yesterday' }, 'since'],
         [{ until: '2026-13-01T00:00:00Z' }, 'until'],
+        // An empty or reversed range is a mistake, not a question with no answer.
+        [{ since: '2026-04-15T12:00:00Z', until: '2026-04-15T10:00:00Z' }, 'until'],
+        [{ since: '2026-04-15T12:00:00+02:00', until: '2026-04-15T10:00:00Z' }, 'until'],
         [{ limit: '0' }, 'limit'],
         [{ limit: '1001' }, 'limit'],
         [{ cursor: 'nonsense' }, 'cursor'],

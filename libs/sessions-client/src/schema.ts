@@ -3507,7 +3507,7 @@ export interface operations {
         initiator?: 'user' | 'admin' | 'service' | 'policy' | 'system';
         /** @description Only events at or after this time (RFC 3339 with a time zone, e.g. `2026-04-15T00:00:00Z`) */
         since?: string;
-        /** @description Only events before this time (RFC 3339 with a time zone), exclusive */
+        /** @description Only events before this time (RFC 3339 with a time zone), exclusive; later than `since` */
         until?: string;
         /** @description Only events of this user, e.g. `1001` */
         user_id?: number;
@@ -6643,7 +6643,7 @@ export interface operations {
         initiator?: 'user' | 'admin' | 'service' | 'policy' | 'system';
         /** @description Only events at or after this time (RFC 3339 with a time zone, e.g. `2026-04-15T00:00:00Z`) */
         since?: string;
-        /** @description Only events before this time (RFC 3339 with a time zone), exclusive */
+        /** @description Only events before this time (RFC 3339 with a time zone), exclusive; later than `since` */
         until?: string;
       };
       header?: never;

@@ -1,7 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from '@session-service/auth';
-import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
+import {
+  ApiProblemResponses,
+  ProblemResponses,
+  ValidationFailedError,
+} from '@session-service/problem';
 import { BAD_USER_ID, badField, USER_NOT_FOUND } from './api-examples';
 import { SessionEventsQuery, UserEventsQuery } from './dto/session-events.query';
 import { SessionEventsResponse } from './dto/session-events.response';
@@ -21,16 +25,25 @@ const BAD_CURSOR = badField(
 const LIST_DESCRIPTION =
   'Newest first, `limit` per page (default 100); pass `next_cursor` as `cursor`, with the same filters, for the next page (null at the end). `since` is inclusive, `until` exclusive.';
 
-/** The filters a query names, times as ISO 8601 UTC. */
+/** The filters a query names, times as ISO 8601 UTC; 400 naming `until` when it is not after `since`. */
 function filterOf(query: UserEventsQuery & { user_id?: number }): SessionEventsFilter {
   const time = (value?: string) => (value === undefined ? undefined : pgTimestampToIso(value));
+  const [since, until] = [time(query.since), time(query.until)];
+  if (since !== undefined && until !== undefined && Date.parse(until) <= Date.parse(since)) {
+    throw ValidationFailedError.forField(
+      'until',
+      'range',
+      'until must be later than since',
+      query.until,
+    );
+  }
   return {
     userId: query.user_id === undefined ? undefined : String(query.user_id),
     sessionId: query.session_id?.toLowerCase(),
     type: query.type,
     initiator: query.initiator,
-    since: time(query.since),
-    until: time(query.until),
+    since,
+    until,
   };
 }
 

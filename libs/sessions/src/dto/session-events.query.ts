@@ -76,7 +76,8 @@ export class UserEventsQuery {
   since?: string;
 
   @ApiPropertyOptional({
-    description: 'Only events before this time (RFC 3339 with a time zone), exclusive',
+    description:
+      'Only events before this time (RFC 3339 with a time zone), exclusive; later than `since`',
     format: 'date-time',
     maxLength: PG_TIMESTAMP_MAX_LENGTH,
   })
