@@ -15,7 +15,7 @@ import { insertSession, insertUser } from './support/factories';
 import { expectProblem } from './support/schemas';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { bearer, serviceToken, tokenFor } from './support/tokens';
+import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
 import { pollUntil, sleep } from './support/wait';
 import { testDatabaseUrl } from './support/test-database';
 
@@ -369,6 +369,44 @@ describe('faults on the real PostgreSQL', () => {
         2000,
         'only the live pooled connections to remain',
       );
+      await request(http).get('/health/ready').expect(200);
+    });
+
+    it('answers a sign-in under a session limit (one pipelined transaction) with a 503 within 2 s, then 201 with the limit held', async () => {
+      const limited = 7900;
+      await insertUser(t.dataSource, limited, 'ivy');
+      await request(http)
+        .put(`/api/users/${limited}/session-limit`)
+        .set(...bearer(adminToken()))
+        .send({ max_sessions: 1, limit_policy: 'evict-oldest' })
+        .expect(200);
+      const limitedSignIn = () =>
+        request(http)
+          .post('/api/sessions')
+          .set(...bearer(serviceToken()))
+          .send({
+            user_id: limited,
+            username: 'ivy',
+            amr: ['pwd'],
+            ip: '192.0.2.79',
+            user_agent: 'curl/8.5.0',
+          })
+          .then((r) => r);
+      expect((await limitedSignIn()).status).toBe(201);
+
+      proxy.stall();
+      const { res, ms } = await timed(limitedSignIn);
+      expectDatabaseUnavailable(res);
+      expect(ms).toBeLessThan(2000);
+
+      proxy.unstall();
+      expect((await limitedSignIn()).status).toBe(201);
+      const [active] = await t.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM session_service.sessions
+          WHERE user_id = $1 AND revoked_at IS NULL`,
+        [limited],
+      );
+      expect(active.n).toBe(1);
       await request(http).get('/health/ready').expect(200);
     });
 
