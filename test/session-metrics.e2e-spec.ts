@@ -4,6 +4,7 @@ import { SessionsSweeper } from '@session-service/sessions';
 import { insertSession, insertUser } from './support/factories';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
 
 /** The value of one series in the Prometheus text (0 when it is absent). */
 function series(text: string, name: string): number {
@@ -72,6 +73,19 @@ describe('Session metrics: sign-ins recorded, sessions ended by reason, the feed
     await insertSession(t.dataSource, { userId: 7103, idleExpiresOffset: -5 });
     await insertSession(t.dataSource, { userId: 7103, expiresOffset: -5, idleExpiresOffset: -5 });
     expect((await t.app.get(SessionsSweeper).sweep()).expired).toBe(2);
+    // The feed releases a row once every older write transaction on the server has ended.
+    await pollUntil(
+      async () =>
+        (
+          await t.dataSource.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM session_service.session_revocations
+              WHERE xid < pg_snapshot_xmin(pg_current_snapshot())`,
+          )
+        )[0].n,
+      (n) => n === 5,
+      10_000,
+      'the five revocations released by the feed',
+    );
     await request(http)
       .get('/api/sessions/revocations')
       .set(...bearer(serviceToken()))
