@@ -109,6 +109,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Requests arriving while the server closes get a Problem (`closeGracefully`), not bare JSON.
     return503OnClosing: false,
+    // The service binds no Nest middleware (its request hooks are Fastify's): without
+    // @fastify/middie, no request walks an empty middleware chain.
+    skipMiddie: true,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const handler = frameworkErrorHandlers.get(request.server);
       if (handler && (error as { code?: unknown }).code === 'FST_ERR_BAD_URL') {

@@ -47,7 +47,22 @@ function authorizationHeaderCount(request: CredentialsRequest): number {
   return count;
 }
 
+/**
+ * Each request's credentials, read once: the JWT guard reads them before any
+ * strategy runs, and passport-jwt's extractor reads them again.
+ */
+const readCredentials = new WeakMap<object, BearerCredentials>();
+
 export function readBearerCredentials(request: CredentialsRequest): BearerCredentials {
+  let credentials = readCredentials.get(request);
+  if (!credentials) {
+    credentials = readCredentialsOf(request);
+    readCredentials.set(request, credentials);
+  }
+  return credentials;
+}
+
+function readCredentialsOf(request: CredentialsRequest): BearerCredentials {
   const count = authorizationHeaderCount(request);
   if (count > 1) return { kind: 'ambiguous' };
   const header = request.headers.authorization;
@@ -66,9 +81,31 @@ export function readBearerCredentials(request: CredentialsRequest): BearerCreden
  * is not readable JSON is left to the verifier, which refuses it.
  */
 export function criticalParametersUnderstood(token: string): boolean {
+  const dot = token.indexOf('.');
+  const segment = dot < 0 ? token : token.slice(0, dot);
+  if (segment.length > MAX_REMEMBERED_HEADER_LENGTH) return headerUnderstood(segment);
+  let verdict = headerVerdicts.get(segment);
+  if (verdict === undefined) {
+    verdict = headerUnderstood(segment);
+    if (headerVerdicts.size >= MAX_REMEMBERED_HEADERS) headerVerdicts.clear();
+    headerVerdicts.set(segment, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The verdicts on recently seen JWS header segments. An issuer signs every
+ * token with the same header, so one entry usually serves every request; a
+ * flood of distinct headers only empties the map now and then.
+ */
+const headerVerdicts = new Map<string, boolean>();
+const MAX_REMEMBERED_HEADERS = 256;
+const MAX_REMEMBERED_HEADER_LENGTH = 1024;
+
+function headerUnderstood(segment: string): boolean {
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+    header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
     return true;
   }

@@ -33,6 +33,7 @@ import {
   JwtStrategy,
   SESSIONS_JWT_STRATEGY,
   SubjectResolverLookup,
+  type TokenClaims,
   userIdFromClaims,
 } from './jwt.strategy';
 import { readClaim } from './claim-path';
@@ -55,6 +56,8 @@ type CallerRequest = Request & { user?: unknown };
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly passport: CanActivate;
+  /** The library's own strategy, verified without passport's per-request machinery. */
+  private readonly strategy?: JwtStrategy;
   private readonly sessions: SessionStateLookup;
   private readonly subjects: SubjectResolverLookup;
   private readonly host?: {
@@ -86,6 +89,7 @@ export class JwtAuthGuard implements CanActivate {
         return handle(err, user, info, ctx);
       }
     })();
+    if (!resolved.hostStrategy && strategy) this.strategy = strategy;
     if (resolved.hostStrategy) {
       this.host = {
         toUser: resolved.toUser,
@@ -108,6 +112,24 @@ export class JwtAuthGuard implements CanActivate {
     if (credentials.kind === 'ambiguous') throw new AmbiguousCredentialsError();
     if (credentials.kind === 'malformed') {
       this.handleRequest(null, false, new MalformedCredentialsError(), context);
+    }
+    if (this.strategy) {
+      // The library's strategy, run as passport runs it: a missing or refused token is a
+      // failure (`info`), an error of the claims checks (the session check) an error.
+      if (credentials.kind !== 'token') return this.handleRequest(null, false, undefined, context);
+      let claims: TokenClaims;
+      try {
+        claims = await this.strategy.verifyToken(credentials.token);
+      } catch (refused) {
+        return this.handleRequest(null, false, refused, context);
+      }
+      const req = context.switchToHttp().getRequest<CallerRequest>();
+      try {
+        req.user = await this.strategy.validate(claims);
+      } catch (error) {
+        this.handleRequest(error, false, undefined, context);
+      }
+      return true;
     }
     await this.passport.canActivate(context);
     if (this.host) {
@@ -135,7 +157,7 @@ export class JwtAuthGuard implements CanActivate {
       const presented = BEARER_SCHEME_PREFIX.test(req.headers.authorization ?? '');
       // Only presented tokens count as refused; the reason is for metrics, never for the client.
       if (presented) notify(this.observer, 'verifyFailed', verifyFailureReason(err ?? info));
-      throw new AuthenticationError(
+      throw AuthenticationError.refuse(
         presented ? 'The bearer token was not accepted' : 'A bearer token is required',
         presented,
       );

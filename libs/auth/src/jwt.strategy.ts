@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
+import type { KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AUTH_OBSERVER, type AuthObserver } from './auth-observer';
@@ -25,7 +27,7 @@ export const SESSIONS_JWT_STRATEGY = 'sessions-jwt';
 
 let registeredStrategies = 0;
 
-interface TokenClaims {
+export interface TokenClaims {
   sub?: unknown;
   exp?: unknown;
   [claim: string]: unknown;
@@ -46,6 +48,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
   private readonly clockToleranceSeconds: number;
   private readonly sessions: SessionStateLookup;
   private readonly subjects: SubjectResolverLookup;
+  /** The key a token is verified with: the configured one, or the JWKS key its header names. */
+  private readonly keyFor: (token: string) => KeyObject | Promise<KeyObject>;
+  /** jsonwebtoken's options, as passport-jwt passes them (its `_verifOpts`). */
+  private readonly verifyOptions: jwt.VerifyOptions & { complete?: false };
   /**
    * The name this instance is also registered under. Passport's registry is
    * process-wide: two applications in one process (two instances of the
@@ -89,9 +95,31 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
     });
     this.claimPaths = resolved.claimPaths;
     this.clockToleranceSeconds = resolved.clockToleranceSeconds;
+    const key = resolved.verificationKey;
+    this.keyFor = jwks ? (token) => jwks.keyFor(token) : () => key!;
+    this.verifyOptions = {
+      clockTolerance: resolved.clockToleranceSeconds,
+      audience: resolved.audience,
+      issuer: resolved.issuer,
+      algorithms: resolved.algorithms,
+      ignoreExpiration: false,
+    };
     this.sessions = new SessionStateLookup(moduleRef);
     this.subjects = new SubjectResolverLookup(moduleRef);
     passport.use(this.passportName, this);
+  }
+
+  /**
+   * The claims of a bearer token whose signature, algorithm and registered
+   * claims pass, checked exactly as passport-jwt checks them for this
+   * strategy (the same key and jsonwebtoken options); `validate` then makes
+   * the caller. `JwtAuthGuard` calls the two itself, without passport's
+   * per-request strategy object and callbacks. Rejects with what passport-jwt
+   * would fail with (a jsonwebtoken error, or a `TokenKeyError`).
+   */
+  async verifyToken(token: string): Promise<TokenClaims> {
+    const key = await this.keyFor(token);
+    return jwt.verify(token, key, this.verifyOptions) as TokenClaims;
   }
 
   async validate(claims: TokenClaims): Promise<AuthenticatedUser> {

@@ -102,6 +102,12 @@ abstract class ScopedThrottlerGuard extends ThrottlerGuard {
   @Inject(RateLimitScope) private readonly routes!: RateLimitScope;
 
   /** Routes outside the module's scope are neither counted nor given the fields. */
+  /** Only this guard's own throttler: the other's route options are never looked up here. */
+  async onModuleInit(): Promise<void> {
+    await super.onModuleInit();
+    this.throttlers = this.throttlers.filter(({ name }) => name === this.throttlerName);
+  }
+
   protected shouldSkip(context: ExecutionContext): Promise<boolean> {
     return Promise.resolve(!this.routes.covers(context.getClass()));
   }

@@ -126,6 +126,21 @@ export class AuthenticationError extends ProblemError {
   ) {
     super('unauthorized', detail);
   }
+
+  /**
+   * The same error without a stack trace. A refused token is an answer, not
+   * a fault: nothing logs its stack, and under a flood of bad tokens
+   * capturing one per request is a cost no caller reads.
+   */
+  static refuse(detail: string, tokenPresented: boolean): AuthenticationError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new AuthenticationError(detail, tokenPresented);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 /**
