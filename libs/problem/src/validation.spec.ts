@@ -1,8 +1,8 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { ValidationError } from 'class-validator';
+import { IsString, ValidateBy, ValidationError } from 'class-validator';
 import { ListUserSessionsQuery } from '@session-service/sessions/dto/list-user-sessions.query';
 import { ValidationFailedError } from './problem.errors';
-import { createProblemValidationPipe, toFieldViolations } from './validation';
+import { createProblemValidationPipe, MemoizedValidation, toFieldViolations } from './validation';
 
 function validationError(
   property: string,
@@ -226,5 +226,85 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   it('uses the described messages', async () => {
     const error = await rejection({ page_size: '101' });
     expect(error.violations[0].description).toBe('page_size must be between 1 and 100');
+  });
+});
+
+describe('MemoizedValidation', () => {
+  let validations = 0;
+
+  @MemoizedValidation()
+  class CountedQuery {
+    @ValidateBy(
+      {
+        name: 'counted',
+        validator: {
+          validate: (value: unknown) => {
+            validations++;
+            return value !== 'bad';
+          },
+        },
+      },
+      { message: 'tag is bad' },
+    )
+    tag: string = 'none';
+  }
+
+  class PlainQuery {
+    @IsString()
+    tag: string = 'none';
+  }
+
+  const pipe = createProblemValidationPipe();
+  const query = (metatype: unknown, value: unknown, type: ArgumentMetadata['type'] = 'query') =>
+    pipe.transform(value, { type, metatype } as ArgumentMetadata) as Promise<
+      Record<string, unknown>
+    >;
+
+  beforeEach(() => {
+    validations = 0;
+  });
+
+  it('validates a query string once, and answers it again with a fresh copy', async () => {
+    const first = await query(CountedQuery, { tag: 'a' });
+    const second = await query(CountedQuery, { tag: 'a' });
+    expect(validations).toBe(1);
+    expect(second).toBeInstanceOf(CountedQuery);
+    expect(second).toEqual({ tag: 'a' });
+    expect(second).not.toBe(first);
+    second.tag = 'changed';
+    expect(await query(CountedQuery, { tag: 'a' })).toEqual({ tag: 'a' });
+    expect(await query(CountedQuery, { tag: 'b' })).toEqual({ tag: 'b' });
+    expect(validations).toBe(2);
+  });
+
+  it('refuses an invalid query every time, never remembering it', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(query(CountedQuery, { tag: 'bad' })).rejects.toBeInstanceOf(
+        ValidationFailedError,
+      );
+    }
+    expect(validations).toBe(2);
+  });
+
+  it('validates long query strings, bodies and unmarked classes every time', async () => {
+    const long = { tag: 'x'.repeat(2000) };
+    await query(CountedQuery, long);
+    await query(CountedQuery, long);
+    await query(CountedQuery, { tag: 'c' }, 'body');
+    await query(CountedQuery, { tag: 'c' }, 'body');
+    expect(validations).toBe(4);
+    await expect(query(PlainQuery, { tag: ['x', 'y'] })).rejects.toBeInstanceOf(
+      ValidationFailedError,
+    );
+    expect(await query(PlainQuery, { tag: 'x' })).toEqual({ tag: 'x' });
+  });
+
+  it('keeps a bounded number of query strings', async () => {
+    for (let i = 0; i < 600; i++) await query(CountedQuery, { tag: `t${i}` });
+    validations = 0;
+    await query(CountedQuery, { tag: 't599' });
+    expect(validations).toBe(0);
+    await query(CountedQuery, { tag: 't0' });
+    expect(validations).toBe(1);
   });
 });

@@ -89,6 +89,47 @@ export const PROBLEM_VALIDATION_OPTIONS: ValidationPipeOptions = {
 /** Values a ProblemValidationPipe produced: checked once, not again by the next one. */
 const validated = new WeakSet<object>();
 
+const MEMOIZED = Symbol('memoized validation');
+/** Query strings remembered per query class; past this many, all are forgotten at once. */
+const MAX_REMEMBERED_QUERIES = 256;
+/** A longer query string is validated every time, and never kept. */
+const MAX_REMEMBERED_QUERY_LENGTH = 1024;
+
+/**
+ * Marks a query class whose validation depends on the query string alone (no
+ * clock, no configuration, no database): the validation pipe then validates
+ * each distinct query string once, and gives later requests with the same
+ * one a fresh copy of the same instance. For the busiest lists, whose pages
+ * repeat the same few query strings, this saves class-transformer and
+ * class-validator their work (and allocations) on every request. Every
+ * property of the class must be a primitive (a copy is shallow); an invalid
+ * query is refused every time, never remembered.
+ */
+export function MemoizedValidation(): ClassDecorator {
+  return (target) => {
+    Object.defineProperty(target, MEMOIZED, { value: new Map<string, object>() });
+  };
+}
+
+function rememberedQueries(metatype: unknown): Map<string, object> | undefined {
+  return typeof metatype === 'function'
+    ? (metatype as { [MEMOIZED]?: Map<string, object> })[MEMOIZED]
+    : undefined;
+}
+
+/** The key of a parsed query string (each value a string or a list of strings). */
+function queryKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const key = JSON.stringify(value);
+  return key.length <= MAX_REMEMBERED_QUERY_LENGTH ? key : undefined;
+}
+
+function copyOf<T extends object>(instance: T): T {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(instance) as object), instance);
+  validated.add(copy);
+  return copy as T;
+}
+
 /**
  * A ValidationPipe whose failures become `invalid-request` Problems naming
  * each field. When it runs twice on one argument (globally with
@@ -102,8 +143,18 @@ export class ProblemValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof value === 'object' && value !== null && validated.has(value)) return value;
+    const remembered = metadata.type === 'query' ? rememberedQueries(metadata.metatype) : undefined;
+    const key = remembered && queryKey(value);
+    if (key !== undefined) {
+      const instance = remembered!.get(key);
+      if (instance) return copyOf(instance);
+    }
     const result: unknown = await super.transform(value, metadata);
-    if (typeof result === 'object' && result !== null) validated.add(result);
+    if (typeof result !== 'object' || result === null) return result;
+    validated.add(result);
+    if (key === undefined) return result;
+    if (remembered!.size >= MAX_REMEMBERED_QUERIES) remembered!.clear();
+    remembered!.set(key, copyOf(result));
     return result;
   }
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { MemoizedValidation } from '@session-service/problem';
 import { AMR_VALUES } from '../amr';
 import { DEVICE_TYPES } from '../device-type';
 import { LIST_CURSOR_MAX_LENGTH, SAFE_INTEGER } from './doc-bounds';
@@ -28,6 +29,7 @@ export function isIpOrCidr(value: unknown): boolean {
  * Swagger UI's "Try it out" fills a parameter with its example and sends it, so
  * an example here would silently filter the list; examples go in the description.
  */
+@MemoizedValidation()
 export class AdminListQuery {
   @ApiPropertyOptional({
     description: 'Page size; with it the answer carries `next_cursor` (keyset paging)',

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { MemoizedValidation } from '@session-service/problem';
 import { StrictInt } from './strict-int.transform';
 
 export const MAX_PAGE = 1_000_000;
@@ -10,6 +11,7 @@ export const MAX_PAGE_SIZE = 100;
  * stopAtFirstError, reports the first failure: the type check sits lowest so a
  * non-integer is reported as such, not as out of range.
  */
+@MemoizedValidation()
 export class ListUserSessionsQuery {
   @ApiPropertyOptional({
     description: 'Page number',
