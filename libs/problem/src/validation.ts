@@ -125,9 +125,12 @@ function queryKey(value: unknown): string | undefined {
 }
 
 function copyOf<T extends object>(instance: T): T {
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(instance) as object), instance);
+  const copy = Object.assign(
+    Object.create(Object.getPrototypeOf(instance) as object) as T,
+    instance,
+  );
   validated.add(copy);
-  return copy as T;
+  return copy;
 }
 
 /**
