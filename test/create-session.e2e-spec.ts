@@ -39,6 +39,32 @@ describe('POST /api/sessions', () => {
       .set(...bearer(token))
       .send(body as object);
 
+  it("lists a recorded session on the user's page byte for byte as the sign-in answered it", async () => {
+    const answers = [
+      await post(
+        valid({
+          user_id: 502,
+          tenant_id: 'tnt_1',
+          device_id: 'dev_"quoted"\\',
+          geoip: 'Zürich, CH 🏔',
+          ip: '2001:db8::7',
+          amr: ['pwd', 'otp', 'hwk'],
+          user_agent: 'agent\twith "quotes", a backslash \\ and </script>',
+        }),
+      ).expect(201),
+      await post(valid({ user_id: 502, amr: ['pwd'], ip: '::ffff:192.0.2.9' })).expect(201),
+    ];
+    const page = await request(http)
+      .get('/sessions/user/502/sessions')
+      .set(...bearer(tokenFor(502)))
+      .expect(200);
+    expect(page.headers['content-type']).toBe('application/json; charset=utf-8');
+    for (const answer of answers) expect(page.text).toContain(answer.text);
+    expect((page.body as { items: unknown[] }).items).toEqual(
+      answers.map((a) => a.body as unknown).reverse(),
+    );
+  });
+
   it('records a sign-in and answers 201 with a dto.SessionResponse', async () => {
     const res = await post(
       valid({ tenant_id: 'tnt_1', device_id: 'dev_1', geoip: 'Oslo, NO' }),

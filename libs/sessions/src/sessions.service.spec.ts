@@ -36,7 +36,7 @@ class FakeRepository {
   readonly inserted: NewSession[] = [];
   readonly pageCalls: Array<{ userId: string; limit: number; offset: number }> = [];
   readonly activePageCalls: Array<{ limit: number; after?: ListPosition }> = [];
-  page: UserSessionsPage = { userExists: true, total: 0, rows: [] };
+  page: UserSessionsPage = { userExists: true, total: 0, items: [] };
   active: AdminPageRow[] = [];
 
   insert(session: NewSession): Promise<SessionRow> {
@@ -244,10 +244,14 @@ describe('SessionsService.recordSignIn', () => {
 describe('SessionsService.listForUser', () => {
   it('asks for one page at the right offset and builds the page info', async () => {
     const { service, repository } = setup();
-    repository.page = { userExists: true, total: 45, rows: [storedRow] };
+    repository.page = {
+      userExists: true,
+      total: 45,
+      items: [JSON.stringify({ id: storedRow.id })],
+    };
     const result = await service.listForUser('1001', 3, 20);
     expect(repository.pageCalls).toEqual([{ userId: '1001', limit: 20, offset: 40 }]);
-    expect(result.rows).toEqual([storedRow]);
+    expect(result.items).toEqual([JSON.stringify({ id: storedRow.id })]);
     expect(result.pageInfo).toEqual({
       page: 3,
       page_size: 20,
@@ -267,13 +271,13 @@ describe('SessionsService.listForUser', () => {
   it('gives an existing user without sessions an empty page', async () => {
     const { service } = setup();
     const result = await service.listForUser('7', 1, 20);
-    expect(result.rows).toEqual([]);
+    expect(result.items).toEqual([]);
     expect(result.pageInfo).toMatchObject({ total: 0, total_pages: 0, has_next: false });
   });
 
   it('throws UserNotFoundError (404) when the user does not exist', async () => {
     const { service, repository } = setup();
-    repository.page = { userExists: false, total: 0, rows: [] };
+    repository.page = { userExists: false, total: 0, items: [] };
     const failure = service.listForUser('404', 1, 20);
     await expect(failure).rejects.toBeInstanceOf(UserNotFoundError);
     await expect(failure).rejects.toMatchObject({ status: 404, detail: 'User 404 does not exist' });

@@ -92,7 +92,8 @@ export function revocationActor(
 export type UserSummary = Omit<UserSummaryRow, 'user_limit'> & { session_limit: SessionLimit };
 
 export interface UserSessionsResult {
-  rows: SessionRow[];
+  /** Each session as the JSON text of `dto.SessionResponse`. */
+  items: string[];
   pageInfo: PageInfo;
 }
 
@@ -132,7 +133,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       directory ? directory.exists(userId) : undefined,
     ]);
     if (!(exists ?? result.userExists)) throw new UserNotFoundError(userId);
-    return { rows: result.rows, pageInfo: buildPageInfo(page, pageSize, result.total) };
+    return { items: result.items, pageInfo: buildPageInfo(page, pageSize, result.total) };
   }
 
   /**

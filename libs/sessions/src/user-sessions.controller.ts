@@ -1,4 +1,13 @@
-import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Query } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Query,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiNoContentResponse,
@@ -22,7 +31,7 @@ import {
   RevokeSessionsResponse,
 } from './dto/revoke-sessions.response';
 import { SessionListResponse } from './dto/session-list.response';
-import { toSessionListResponse } from './mappers/session-list.mapper';
+import { sessionListBody } from './mappers/session-list.mapper';
 import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
@@ -43,13 +52,13 @@ export class UserSessionsController {
   })
   @ApiOkResponse({ description: 'Session list and pagination info', type: SessionListResponse })
   @ApiProblemResponses([404], { 404: 'User not found' })
+  // The body is JSON text already (sessionListBody): sent as it is.
+  @Header('Content-Type', 'application/json; charset=utf-8')
   async list(
     @Param('user_id') userId: string,
     @Query() query: ListUserSessionsQuery,
-  ): Promise<SessionListResponse> {
-    return toSessionListResponse(
-      await this.sessions.listForUser(userId, query.page, query.page_size),
-    );
+  ): Promise<string> {
+    return sessionListBody(await this.sessions.listForUser(userId, query.page, query.page_size));
   }
 
   @Delete(':session_id')

@@ -63,6 +63,10 @@ export interface DemoTokens {
   sessionId?: string;
 }
 
+/** The session id of a user page item (`dto.SessionResponse` as JSON text). */
+const idOf = (item: string | undefined): string | undefined =>
+  item === undefined ? undefined : (JSON.parse(item) as { id: string }).id;
+
 export async function announceDemo(
   app: INestApplication,
   config: AppConfig,
@@ -73,7 +77,7 @@ export async function announceDemo(
   if (!key) return undefined;
   const sessions = app.get(SessionsService);
   const latestSession = async (userId: number) =>
-    (await sessions.listForUser(String(userId), 1, 1).catch(() => undefined))?.rows[0]?.id;
+    idOf((await sessions.listForUser(String(userId), 1, 1).catch(() => undefined))?.items[0]);
   if (config.demoSeed) {
     // Once per data folder, and again for a demo user whose sessions have all ended
     // (the README's examples end some), so every printed line names a live session.
