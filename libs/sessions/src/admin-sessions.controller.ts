@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   HttpStatus,
   Param,
@@ -44,7 +45,7 @@ import { RevokeReasonQuery } from './dto/revoke.query';
 import { SessionResponse } from './dto/session-response.dto';
 import { SessionStatusResponse } from './dto/session-status.response';
 import { toAdminSessionDetail, toSessionStatus } from './mappers/session-lifecycle.mapper';
-import { toAdminSession, toSessionResponse } from './mappers/session.mapper';
+import { toSessionResponse } from './mappers/session.mapper';
 import { SESSION_ID_PARAM_SCHEMA, SessionIdPipe } from './param-pipes';
 import { revocationActor, SessionsService } from './sessions.service';
 
@@ -72,11 +73,13 @@ export class AdminSessionsController {
     {},
     { 400: badField('limit', 'range', `limit must be between 1 and ${MAX_ADMIN_PAGE}`, 5000) },
   )
+  // Either body is JSON text already (a page joined, or the stream): sent as it is.
+  @Header('Content-Type', 'application/json; charset=utf-8')
   async listAll(
     @Query() query: AdminListQuery,
     // Node's response (Express extends it) or a Fastify reply wrapping it.
     @Res({ passthrough: true }) res: ServerResponse | { raw: ServerResponse },
-  ): Promise<AdminSessionListResponse | StreamableFile> {
+  ): Promise<string | StreamableFile> {
     const filter = {
       userId: query.user_id === undefined ? undefined : String(query.user_id),
       ip: query.ip,
@@ -111,9 +114,12 @@ export class AdminSessionsController {
       body.once('error', () => out.destroy());
       return new StreamableFile(body, { type: 'application/json; charset=utf-8' });
     }
-    const page = await this.sessions.listActivePage(filter, query.limit, query.cursor);
-    const sessions = page.rows.map(toAdminSession);
-    return { sessions, total: sessions.length, next_cursor: page.nextCursor };
+    const { items, nextCursor } = await this.sessions.listActivePage(
+      filter,
+      query.limit,
+      query.cursor,
+    );
+    return `{"sessions":[${items.join(',')}],"total":${items.length},"next_cursor":${JSON.stringify(nextCursor)}}`;
   }
 
   @Post()

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { currentRequestContext } from '@session-service/problem';
 import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
-import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
+import type { RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SESSIONS_DATA_SOURCE, SESSIONS_MODULE_OPTIONS } from './sessions.module-definition';
 import type { SessionLimit } from './session-policy';
 import {
@@ -157,18 +157,19 @@ export interface AdminListFilter {
   activeSince?: string;
 }
 
-export type AdminPageRow = AdminSessionRow & { position_key: string };
-
 /**
- * One session of the streamed admin list, serialised by PostgreSQL: its seed
- * 000 JSON up to (not including) `username` and the closing brace, and whose
- * it is, so a host's directory can still supply the name.
+ * One session of the admin list, serialised by PostgreSQL: its seed 000 JSON
+ * up to (not including) `username` and the closing brace, and whose it is,
+ * so a host's directory can still supply the name.
  */
 export interface StreamedAdminItem {
   head: string;
   user_id: string;
   username: string;
 }
+
+/** A session of one keyset page of the admin list, with its place in the order. */
+export type AdminPageItem = StreamedAdminItem & { id: string; position_key: string };
 
 /**
  * The admin list item (seed 000, the same fields in the same order as
@@ -340,6 +341,8 @@ function signInParams(session: NewSession): unknown[] {
 @Injectable()
 export class SessionsRepository {
   private singleBackend?: Promise<boolean>;
+  /** Each admin page query's statement name: one per combination of filters, and of a cursor. */
+  private readonly adminPageStatements = new Map<string, string>();
   private readonly schemaName: string;
   /** Sign-in statements: `unlimited` records only when the user has no limit of their own. */
   private readonly signIn: {
@@ -658,12 +661,16 @@ export class SessionsRepository {
     return this.singleBackend;
   }
 
-  /** One keyset page of the admin list: `limit` rows after `after`. */
+  /**
+   * One keyset page of the admin list: `limit` sessions after `after`, each
+   * written by PostgreSQL as the stream writes it. Each combination of
+   * filters is its own prepared statement, planned once per connection.
+   */
   async findActivePage(
     filter: AdminListFilter,
     limit: number,
     after?: ListPosition,
-  ): Promise<AdminPageRow[]> {
+  ): Promise<AdminPageItem[]> {
     const params: unknown[] = [];
     let where = adminWhere(filter, params);
     if (after) {
@@ -671,14 +678,18 @@ export class SessionsRepository {
       where += ` AND (s.last_active_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit);
-    return this.read<AdminPageRow>(
-      `SELECT ${SESSION_COLUMNS}, u.username, s.last_active_at::text AS position_key
-         FROM ${this.sql.adminFrom}
+    const sql = `SELECT ${ADMIN_ITEM_HEAD} AS head, s.user_id::text AS user_id, u.username, s.id,
+              s.last_active_at::text AS position_key
+         FROM ${this.sql.adminFrom} CROSS JOIN ${ADMIN_ITEM}
         WHERE ${where}
         ORDER BY s.last_active_at DESC, s.id DESC
-        LIMIT $${params.length}`,
-      params,
-    );
+        LIMIT $${params.length}`;
+    let name = this.adminPageStatements.get(sql);
+    if (name === undefined) {
+      name = statementName('admin_page', sql);
+      this.adminPageStatements.set(sql, name);
+    }
+    return this.read<AdminPageItem>(sql, params, name);
   }
 
   /** TypeORM's node-postgres pools: the primary's, and the read replicas' (`DATABASE_READ_URLS`). */

@@ -4,7 +4,7 @@ import type { SessionRow } from './session.row';
 import { decodeListCursor, encodeListCursor, type ListPosition } from './keyset-cursor';
 import type {
   AdminListFilter,
-  AdminPageRow,
+  AdminPageItem,
   NewSession,
   SessionsRepository,
   UserSessionsPage,
@@ -37,7 +37,7 @@ class FakeRepository {
   readonly pageCalls: Array<{ userId: string; limit: number; offset: number }> = [];
   readonly activePageCalls: Array<{ limit: number; after?: ListPosition }> = [];
   page: UserSessionsPage = { userExists: true, total: 0, items: [] };
-  active: AdminPageRow[] = [];
+  active: AdminPageItem[] = [];
 
   insert(session: NewSession): Promise<SessionRow> {
     this.inserted.push(session);
@@ -53,7 +53,7 @@ class FakeRepository {
     _filter: AdminListFilter,
     limit: number,
     after?: ListPosition,
-  ): Promise<AdminPageRow[]> {
+  ): Promise<AdminPageItem[]> {
     this.activePageCalls.push({ limit, after });
     return Promise.resolve(this.active.slice(0, limit));
   }
@@ -285,10 +285,11 @@ describe('SessionsService.listForUser', () => {
 });
 
 describe('SessionsService.listActivePage', () => {
-  const row = (id: string, key: string): AdminPageRow => ({
-    ...storedRow,
-    id,
+  const row = (id: string, key: string): AdminPageItem => ({
+    head: `{"session_id":"${id}","user_id":7`,
+    user_id: '7',
     username: 'alice',
+    id,
     position_key: key,
   });
   const ids = [
@@ -302,7 +303,9 @@ describe('SessionsService.listActivePage', () => {
     repository.active = ids.map((id, i) => row(id, `2026-01-01 00:00:0${i}.123456+00`));
     const page = await service.listActivePage({}, 2);
     expect(repository.activePageCalls).toEqual([{ limit: 3, after: undefined }]);
-    expect(page.rows.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(page.items.map((item) => JSON.parse(item) as unknown)).toEqual(
+      ids.slice(0, 2).map((id) => ({ session_id: id, user_id: 7, username: 'alice' })),
+    );
     expect(page.nextCursor).not.toBeNull();
     expect(decodeListCursor(page.nextCursor ?? '')).toEqual({
       lastActiveAt: '2026-01-01 00:00:01.123456+00',

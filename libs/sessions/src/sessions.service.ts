@@ -25,7 +25,7 @@ import type { CreateSessionRequest } from './dto/create-session.request';
 import type { PageInfo } from './dto/page-info.dto';
 import { buildPageInfo, pageOffset } from './pagination';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
-import type { AdminSessionRow, RevocationRow, SessionDetailRow, SessionRow } from './session.row';
+import type { RevocationRow, SessionDetailRow, SessionRow } from './session.row';
 import { SessionStateService } from './session-state.service';
 import { endReasonOf, SESSIONS_OBSERVER, type SessionsObserver } from './sessions-observer';
 import type { UserDirectory } from './user-directory';
@@ -178,16 +178,13 @@ export class SessionsService implements BeforeApplicationShutdown {
     filter: AdminListFilter,
     limit: number,
     cursor?: string,
-  ): Promise<{ rows: AdminSessionRow[]; nextCursor: string | null }> {
+  ): Promise<{ items: string[]; nextCursor: string | null }> {
     const after = cursor === undefined ? undefined : decodeListCursor(cursor);
     const rows = await this.repository.findActivePage(filter, limit + 1, after);
-    const directory = this.options.userDirectory;
-    const page = directory
-      ? await withDirectoryNames(rows.slice(0, limit), directory)
-      : rows.slice(0, limit);
+    const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      rows: page,
+      items: await adminItems(page, this.options.userDirectory),
       nextCursor:
         rows.length > limit && last
           ? encodeListCursor({ lastActiveAt: last.position_key, id: last.id })
@@ -531,13 +528,21 @@ export function lifetimeViolations(
 }
 
 /** Rows with the display names the host's directory knows. */
-async function withDirectoryNames<Row extends AdminSessionRow>(
-  rows: Row[],
-  directory: UserDirectory,
-): Promise<Row[]> {
-  if (rows.length === 0) return rows;
-  const names = await directory.usernames([...new Set(rows.map((r) => r.user_id))]);
-  return rows.map((r) => ({ ...r, username: names.get(r.user_id) ?? r.username }));
+/**
+ * Admin list items as JSON (seed 000's `AdminSession`), with the directory's
+ * names when a host has one (one lookup for them all).
+ */
+async function adminItems(
+  rows: readonly StreamedAdminItem[],
+  directory?: UserDirectory,
+): Promise<string[]> {
+  const names =
+    directory && rows.length > 0
+      ? await directory.usernames([...new Set(rows.map((r) => r.user_id))])
+      : undefined;
+  return rows.map(
+    (r) => `${r.head},"username":${JSON.stringify(names?.get(r.user_id) ?? r.username)}}`,
+  );
 }
 
 /** Each batch of the streamed list as JSON items, with the directory's names (one lookup per batch). */
@@ -545,12 +550,5 @@ async function* serialised(
   batches: AsyncIterable<StreamedAdminItem[]>,
   directory?: UserDirectory,
 ): AsyncGenerator<string[]> {
-  for await (const batch of batches) {
-    const names = directory
-      ? await directory.usernames([...new Set(batch.map((r) => r.user_id))])
-      : undefined;
-    yield batch.map(
-      (r) => `${r.head},"username":${JSON.stringify(names?.get(r.user_id) ?? r.username)}}`,
-    );
-  }
+  for await (const batch of batches) yield adminItems(batch, directory);
 }
