@@ -346,7 +346,10 @@ export class SessionsRepository {
   private readonly schemaName: string;
   /** Sign-in statements: `unlimited` records only when the user has no limit of their own. */
   private readonly signIn: {
-    unlimited: { plain: string; withSubject: string };
+    unlimited: {
+      plain: { name: string; text: string };
+      withSubject: { name: string; text: string };
+    };
     checked: {
       plain: { name: string; text: string };
       withSubject: { name: string; text: string };
@@ -516,7 +519,10 @@ export class SessionsRepository {
                                     WHERE l.user_id = $1 AND l.max_sessions IS NOT NULL)`;
     const limit = USER_LIMIT(t);
     this.signIn = {
-      unlimited: { plain: insert(noOwnLimit), withSubject: insertWithSubject(noOwnLimit) },
+      unlimited: {
+        plain: named('sign_in_unlimited', insert(noOwnLimit)),
+        withSubject: named('sign_in_subject_unlimited', insertWithSubject(noOwnLimit)),
+      },
       checked: {
         plain: named('sign_in', insert('true')),
         withSubject: named('sign_in_subject', insertWithSubject('true')),
@@ -723,11 +729,11 @@ export class SessionsRepository {
   async insert(session: NewSession): Promise<SessionRow | undefined> {
     const { subject } = session;
     const { unlimited } = this.signIn;
-    const [row]: SessionRow[] = await this.dataSource.query(
-      subject ? unlimited.withSubject : unlimited.plain,
-      this.audited(signInParams(session)),
-    );
-    return row;
+    const { rows } = await this.pools().master.query<SessionRow>({
+      ...(subject ? unlimited.withSubject : unlimited.plain),
+      values: this.audited(signInParams(session)),
+    });
+    return rows[0];
   }
 
   /**
