@@ -60,4 +60,11 @@ describe('deriveDeviceType', () => {
       expect(DEVICE_TYPES).toContain(deriveDeviceType(userAgent));
     }
   });
+
+  it('answers a user agent seen before as the first time, also past the ones it remembers', () => {
+    const first = Object.values(UA).map((userAgent) => deriveDeviceType(userAgent));
+    for (let i = 0; i < 1500; i++) deriveDeviceType(`${UA.pythonRequests} ${i}`);
+    expect(Object.values(UA).map((userAgent) => deriveDeviceType(userAgent))).toEqual(first);
+    expect(deriveDeviceType(`${UA.pythonRequests} 1499`)).toBe('bot');
+  });
 });

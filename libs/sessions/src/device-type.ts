@@ -32,6 +32,24 @@ const BOT = /bot|crawler|spider|slurp|curl\/|wget\/|python-requests|httpclient/i
  * so a recognised browser or OS with no device class is a desktop.
  */
 export function deriveDeviceType(userAgent: string): DeviceType {
+  let type = recentlyDerived.get(userAgent);
+  if (type === undefined) {
+    type = deviceTypeOf(userAgent);
+    if (recentlyDerived.size >= MAX_REMEMBERED_AGENTS) recentlyDerived.clear();
+    recentlyDerived.set(userAgent, type);
+  }
+  return type;
+}
+
+/**
+ * The device types of recently seen user agents. Most sign-ins come from a
+ * few hundred browser builds, and parsing one costs more than the rest of
+ * the sign-in's own work; past the bound the map starts afresh.
+ */
+const recentlyDerived = new Map<string, DeviceType>();
+const MAX_REMEMBERED_AGENTS = 1024;
+
+function deviceTypeOf(userAgent: string): DeviceType {
   if (!userAgent.trim()) return 'unknown';
   // Crawlers often pose as phones (Googlebot-Smartphone): check for them first.
   if (BOT.test(userAgent)) return 'bot';
