@@ -3,7 +3,9 @@
  *   - jsonwebtoken.verify, HS256, secret as a KeyObject (what the service does)
  *   - jsonwebtoken.verify, HS256, secret as a string
  *   - JwtStrategy.validate alone (claims checks, roles; no `sid`, so no database)
+ *   - JwtStrategy.verifyToken then validate: what JwtAuthGuard runs per request
  *   - the whole passport-jwt strategy: header extraction, verify, validate, success
+ *     (what a host's `AuthGuard('sessions-jwt-N')` runs)
  * Median µs/op over several runs. BENCH_JWT_RUNS, BENCH_JWT_OPS tune it.
  */
 import 'reflect-metadata';
@@ -78,6 +80,8 @@ async function main() {
   jwt.verify(token, JWT.secret, options);
   const user = await viaPassport();
   if (user.userId !== '12345') throw new Error('passport path did not authenticate');
+  const guarded = await strategy.validate(await strategy.verifyToken(token));
+  if (guarded.userId !== '12345') throw new Error('the guard path did not authenticate');
 
   const results = [
     await measure('jsonwebtoken.verify HS256, KeyObject', () =>
@@ -87,6 +91,9 @@ async function main() {
       jwt.verify(token, JWT.secret, options),
     ),
     await measure('JwtStrategy.validate only', () => strategy.validate(claims)),
+    await measure('JwtAuthGuard path: verifyToken, validate', async () =>
+      strategy.validate(await strategy.verifyToken(token)),
+    ),
     await measure('passport-jwt strategy, full path', viaPassport),
   ];
   console.log(`${RUNS} runs x ${OPS} ops, median µs/op (node ${process.version})\n`);

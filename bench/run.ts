@@ -311,7 +311,7 @@ function databaseTime() {
   recordAlone('DB time', 'sid check ms', section(times, 'token session check'));
 }
 
-/** `npm run bench:jwt`, its two service figures parsed from its output. */
+/** `npm run bench:jwt`, its service figures parsed from its output. */
 function jwtVerification() {
   console.log('\nJWT: bench/jwt-verify.ts (npm run bench:jwt)');
   const jwtRun = spawnSync(
@@ -329,6 +329,11 @@ function jwtVerification() {
     'JWT verification',
     'us, HS256 KeyObject',
     figure('jsonwebtoken.verify HS256, KeyObject'),
+  );
+  recordAlone(
+    'JWT verification',
+    'us, guard path',
+    figure('JwtAuthGuard path: verifyToken, validate'),
   );
   recordAlone('JWT verification', 'us, passport path', figure('passport-jwt strategy, full path'));
 }
