@@ -67,6 +67,10 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
     DEMO_SEED: 'false',
     // The sweeper would mark the seeded expired rows mid-run; the benchmark reads only.
     SESSION_SWEEP_INTERVAL_MS: '0',
+    // The same bound on each statement for both sides (the service's default is 1 s). A
+    // FETCH of the full list stalled by the machine (page cache, CPU) would otherwise cut
+    // one side's list and not the other's; S4 measures throughput, not that bound.
+    DATABASE_STATEMENT_TIMEOUT_MS: '5000',
     // The service's default, said outright: sign-ins and revocations write their audit trail
     // events (the baseline follows the same variable). SESSION_AUDIT=false turns both off.
     SESSION_AUDIT: process.env.SESSION_AUDIT === 'false' ? 'false' : 'true',
