@@ -71,6 +71,8 @@ export function serverEnv(port: number): NodeJS.ProcessEnv {
     // FETCH of the full list stalled by the machine (page cache, CPU) would otherwise cut
     // one side's list and not the other's; S4 measures throughput, not that bound.
     DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+    // The service's own read deadline must exceed it (its configuration checks).
+    DATABASE_QUERY_TIMEOUT_MS: '6000',
     // The service's default, said outright: sign-ins and revocations write their audit trail
     // events (the baseline follows the same variable). SESSION_AUDIT=false turns both off.
     SESSION_AUDIT: process.env.SESSION_AUDIT === 'false' ? 'false' : 'true',
