@@ -11,6 +11,7 @@ import { Controller, Get, type DynamicModule, type ModuleMetadata } from '@nestj
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
+import { ApplicationConfig } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { type Counter, Registry } from 'prom-client';
@@ -188,6 +189,11 @@ describe('a host importing the three modules, rate limits on the sessions librar
 
   afterAll(() => app.close());
 
+  it('runs the per-user limit in one global interceptor (the default placement)', () => {
+    const interceptors = app.get(ApplicationConfig).getGlobalInterceptors();
+    expect(interceptors.map((i) => i.constructor.name)).toEqual(['UserThrottlerInterceptor']);
+  });
+
   it('states both policies on the library’s route, and answers 429 past the per-user limit', async () => {
     const first = await userList(http).expect(200);
     expect(first.headers['ratelimit-policy']).toBe('"ip";q=5;w=60, "user";q=3;w=60');
@@ -268,6 +274,45 @@ describe('a host importing the three modules, rate limits on the sessions librar
       msg: 'could not call /x?[redacted]',
     });
     expect(log.raw.join('\n')).not.toContain(SECRET);
+  });
+});
+
+describe('a host with the per-user limit inside the access guards', () => {
+  let app: NestFastifyApplication;
+  let http: App;
+
+  beforeAll(async () => {
+    app = await startHost([
+      RateLimitModule.forRootAsync({
+        useFactory: () => ({ modules: [SessionsModule], ipLimit: 50, userLimit: 2 }),
+        userLimitIn: 'access-guards',
+      }),
+    ]);
+    http = app.getHttpServer();
+  });
+
+  afterAll(() => app.close());
+
+  it('registers no global interceptor', () => {
+    expect(app.get(ApplicationConfig).getGlobalInterceptors()).toEqual([]);
+  });
+
+  it('counts each request once its access is granted, and answers 429 past the limit', async () => {
+    const first = await userList(http).expect(200);
+    expect(first.headers['ratelimit-policy']).toBe('"ip";q=50;w=60, "user";q=2;w=60');
+    expect(first.headers.ratelimit).toMatch(/^"ip";r=49;t=\d+, "user";r=1;t=\d+$/);
+    // Another user's list: refused by the ownership check, so neither counted nor stated.
+    const refused = await request(http)
+      .get(`/auth/sessions/user/${USER + 1}/sessions`)
+      .set(...bearer(tokenFor(USER)));
+    expectProblem(refused, 403);
+    expect(refused.headers.ratelimit).toMatch(/^"ip";r=48;t=\d+$/);
+    const second = await userList(http).expect(200);
+    expect(second.headers.ratelimit).toMatch(/^"ip";r=47;t=\d+, "user";r=0;t=\d+$/);
+    const limited = await userList(http);
+    const body = expectProblem(limited, 429);
+    expect(body.retry_after).toBe(Number(limited.headers['retry-after']));
+    expect(limited.headers.ratelimit).toMatch(/"user";r=0;t=\d+$/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApplicationConfig } from '@nestjs/core';
 import Redis from 'ioredis';
 import request from 'supertest';
 import type { App } from 'supertest/types';
@@ -82,6 +83,10 @@ describe('rate-limit header fields (draft-ietf-httpapi-ratelimit-headers)', () =
 
     const second = await from();
     expect(parseList(second.headers.ratelimit)[0].params.r).toBe(3);
+  });
+
+  it('runs the per-user limit inside the access guards, with no global interceptor', () => {
+    expect(t.app.get(ApplicationConfig).getGlobalInterceptors()).toEqual([]);
   });
 
   it('adds the per-user policy once the caller is authenticated, also on a 400', async () => {

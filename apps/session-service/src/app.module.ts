@@ -56,6 +56,8 @@ export class AppModule {
         // in memory, or in Redis with REDIS_URL.
         RateLimitModule.forRoot({
           global: true,
+          // Every authenticated route of the service uses the access guards of the auth library.
+          userLimitIn: 'access-guards',
           ipLimit: config.rateLimit.ipPerMinute,
           userLimit: config.rateLimit.userPerMinute,
           windowMs: MINUTE_MS,

@@ -4,6 +4,7 @@ import { ApiProblemResponses, type ProblemExampleSpec } from '@session-service/p
 import type { HttpRequest as Request } from './http-request';
 import { type AccessRole, OwnerParam, RequiredRoles } from './access.metadata';
 import { type AuthenticatedUser, USER_ID_PARAM_SCHEMA, USER_ID_RULE } from './authenticated-user';
+import { AccessGrantedGuard } from './access-granted.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { OwnershipGuard } from './ownership.guard';
 import { RolesGuard } from './roles.guard';
@@ -14,7 +15,7 @@ export const BEARER_SCHEME = 'bearerAuth';
 /** Any valid bearer token. */
 export function Authenticated(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    UseGuards(JwtAuthGuard),
+    UseGuards(JwtAuthGuard, AccessGrantedGuard),
     ApiBearerAuth(BEARER_SCHEME),
     ApiProblemResponses([401]),
   );
@@ -24,7 +25,7 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
 export function RequireRoles(...roles: AccessRole[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     RequiredRoles(roles),
-    UseGuards(JwtAuthGuard, RolesGuard),
+    UseGuards(JwtAuthGuard, RolesGuard, AccessGrantedGuard),
     ApiBearerAuth(BEARER_SCHEME),
     ApiProblemResponses(
       [401, 403],
@@ -57,7 +58,7 @@ export function OwnerOnly(
 ): MethodDecorator & ClassDecorator {
   return applyDecorators(
     OwnerParam(param),
-    UseGuards(JwtAuthGuard, OwnershipGuard),
+    UseGuards(JwtAuthGuard, OwnershipGuard, AccessGrantedGuard),
     ApiBearerAuth(BEARER_SCHEME),
     ApiParam({
       name: param,

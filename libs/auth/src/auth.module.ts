@@ -1,5 +1,6 @@
 import { Module, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { AccessGrantedGuard } from './access-granted.guard';
 import { AUTH_OBSERVER, type AuthObserver } from './auth-observer';
 import { AUTH_MODULE_OPTIONS, ConfigurableAuthModule } from './auth.module-definition';
 import { type AuthModuleOptions, usesHostStrategy } from './auth.options';
@@ -24,9 +25,10 @@ export const AUTH_PROVIDERS: Provider[] = [
   JwtAuthGuard,
   RolesGuard,
   OwnershipGuard,
+  AccessGrantedGuard,
 ];
 
-export const AUTH_GUARDS = [JwtAuthGuard, RolesGuard, OwnershipGuard];
+export const AUTH_GUARDS = [JwtAuthGuard, RolesGuard, OwnershipGuard, AccessGrantedGuard];
 
 /**
  * Bearer-token authentication and the access guards, for a host's own

@@ -1,3 +1,4 @@
+export * from './access-granted.guard';
 export * from './access.decorators';
 export * from './access.metadata';
 export * from './auth-observer';

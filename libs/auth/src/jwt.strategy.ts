@@ -16,6 +16,7 @@ import { type AuthenticatedUser, parseUserId } from './authenticated-user';
 import { extractBearerToken } from './bearer-credentials';
 import { type ClaimPath, readClaim } from './claim-path';
 import { JwksKeyProvider } from './jwks-key.provider';
+import { OptionalProvider } from './optional-provider';
 import { isUuid, SessionStateLookup } from './session-state.port';
 import { SUBJECT_RESOLVER, type SubjectResolver } from './subject-resolver.port';
 
@@ -163,20 +164,9 @@ export async function userIdFromClaims(
  * The application's `SubjectResolver`, looked up once on first use (the
  * sessions library provides it). Without one, only integer user ids are accepted.
  */
-export class SubjectResolverLookup {
-  private resolver?: SubjectResolver | null;
-
-  constructor(private readonly moduleRef: ModuleRef) {}
-
-  get(): SubjectResolver | null {
-    if (this.resolver === undefined) {
-      try {
-        this.resolver = this.moduleRef.get<SubjectResolver>(SUBJECT_RESOLVER, { strict: false });
-      } catch {
-        this.resolver = null;
-      }
-    }
-    return this.resolver ?? null;
+export class SubjectResolverLookup extends OptionalProvider<SubjectResolver> {
+  constructor(moduleRef: ModuleRef) {
+    super(moduleRef, SUBJECT_RESOLVER);
   }
 }
 

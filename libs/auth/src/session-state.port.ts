@@ -1,4 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
+import { OptionalProvider } from './optional-provider';
 
 /**
  * How the JWT guard learns whether the session a token was issued for is still
@@ -23,20 +24,14 @@ export function isUuid(value: unknown): value is string {
  * session counts as active.
  */
 export class SessionStateLookup {
-  private checker?: SessionStateChecker | null;
+  private readonly checker: OptionalProvider<SessionStateChecker>;
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(moduleRef: ModuleRef) {
+    this.checker = new OptionalProvider(moduleRef, SESSION_STATE_CHECKER);
+  }
 
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    if (this.checker === undefined) {
-      try {
-        this.checker = this.moduleRef.get<SessionStateChecker>(SESSION_STATE_CHECKER, {
-          strict: false,
-        });
-      } catch {
-        this.checker = null;
-      }
-    }
-    return this.checker ? this.checker.isActive(sessionId, userId) : true;
+    const checker = this.checker.get();
+    return checker ? checker.isActive(sessionId, userId) : true;
   }
 }

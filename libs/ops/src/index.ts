@@ -8,7 +8,7 @@ export { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
 export * from './rate-limit-store';
 export * from './rate-limit.module';
 export * from './rate-limit.options';
-export { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition';
+export type { RateLimitModuleExtras, UserLimitPlacement } from './rate-limit.module-definition';
 export * from './request-logging.module';
 export * from './request-logging.options';
 export {

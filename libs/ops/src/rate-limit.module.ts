@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import {
   getOptionsToken,
   getStorageToken,
@@ -12,13 +12,7 @@ import {
   RATE_LIMIT_MODULE_OPTIONS,
 } from './rate-limit.module-definition';
 import { RATE_LIMIT_DEFAULTS, type RateLimitModuleOptions } from './rate-limit.options';
-import {
-  IP_THROTTLER,
-  IpThrottlerGuard,
-  RateLimitScope,
-  USER_THROTTLER,
-  UserThrottlerInterceptor,
-} from './throttling';
+import { IP_THROTTLER, IpThrottlerGuard, RateLimitScope, USER_THROTTLER } from './throttling';
 
 /** The throttlers of `@nestjs/throttler`, as the options say. */
 function throttlerOptions(options: RateLimitModuleOptions): ThrottlerModuleOptions {
@@ -34,13 +28,16 @@ function throttlerOptions(options: RateLimitModuleOptions): ThrottlerModuleOptio
 /**
  * Rate limits: per client IP before authentication (a guard) and per
  * authenticated user after it (an interceptor, once the route's guards have
- * set `request.user`), each a fixed window counted across all limited routes.
+ * set `request.user`; or, with `userLimitIn: 'access-guards'`, the last step
+ * of the access guards of `@session-service/auth`), each a fixed window
+ * counted across all limited routes.
  * Every limited response carries `RateLimit-Policy` and `RateLimit`
  * (draft-ietf-httpapi-ratelimit-headers); past a limit, a 429 Problem with
  * `Retry-After`.
  *
  * What importing it does, and nothing else: registers one guard
- * (`APP_GUARD`) and one interceptor (`APP_INTERCEPTOR`) that act on the
+ * (`APP_GUARD`) and one interceptor (`APP_INTERCEPTOR`; with `'access-guards'`
+ * instead a handler of the access guards) that act on the
  * routes of the controllers of `modules` only (every route with
  * `global: true`); every other route passes through them untouched. It does
  * not import `@nestjs/throttler`'s global `ThrottlerModule`: its throttler
@@ -76,7 +73,7 @@ function throttlerOptions(options: RateLimitModuleOptions): ThrottlerModuleOptio
       useFactory: throttlerOptions,
     },
     { provide: APP_GUARD, useClass: IpThrottlerGuard },
-    { provide: APP_INTERCEPTOR, useClass: UserThrottlerInterceptor },
+    // The per-user limit's provider is added by forRoot, where `userLimitIn` says.
   ],
   exports: [RateLimitStore],
 })

@@ -18,6 +18,9 @@ export interface RateLimitRedisOptions {
   timeoutMs?: number;
 }
 
+/** Injection token of the module's options (`RateLimitModuleOptions`). */
+export const RATE_LIMIT_MODULE_OPTIONS = 'RATE_LIMIT_MODULE_OPTIONS';
+
 /** Options of `RateLimitModule.forRoot` / `forRootAsync`. */
 export interface RateLimitModuleOptions {
   /**

@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
   type Type,
 } from '@nestjs/common';
-import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import {
   ThrottlerGuard,
   type ThrottlerLimitDetail,
@@ -16,8 +16,7 @@ import {
 import { ProblemError } from '@session-service/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition';
-import type { RateLimitModuleOptions } from './rate-limit.options';
+import { RATE_LIMIT_MODULE_OPTIONS, type RateLimitModuleOptions } from './rate-limit.options';
 
 /** The authenticated caller as the sessions library's guards set it (`request.user`). */
 interface RequestUser {
@@ -78,6 +77,30 @@ function tooManyRequests(
   );
 }
 
+/**
+ * A `Reflector` whose `getAllAndOverride` remembers its answer per key and
+ * route (handler and class): decorators do not change once the application
+ * runs. Every other method is the reflector's own.
+ */
+function rememberingReflector(reflector: Reflector): Reflector {
+  const answers = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
+  const remembering = Object.create(reflector) as Reflector;
+  remembering.getAllAndOverride = ((key: unknown, targets: [object, object]) => {
+    const [handler, classRef] = targets;
+    if (targets.length !== 2 || !handler || !classRef) {
+      return reflector.getAllAndOverride(key as string, targets as never);
+    }
+    let byClass = answers.get(handler);
+    if (!byClass) answers.set(handler, (byClass = new WeakMap()));
+    let byKey = byClass.get(classRef);
+    if (!byKey) byClass.set(classRef, (byKey = new Map()));
+    if (!byKey.has(key))
+      byKey.set(key, reflector.getAllAndOverride(key as string, targets as never));
+    return byKey.get(key);
+  }) as Reflector['getAllAndOverride'];
+  return remembering;
+}
+
 /** The rate-limit fields of draft-ietf-httpapi-ratelimit-headers (10): Structured Fields Lists. */
 export const RATELIMIT_POLICY_HEADER = 'RateLimit-Policy';
 export const RATELIMIT_HEADER = 'RateLimit';
@@ -101,12 +124,18 @@ abstract class ScopedThrottlerGuard extends ThrottlerGuard {
   protected abstract readonly scope: 'client_address' | 'user';
   @Inject(RateLimitScope) private readonly routes!: RateLimitScope;
 
-  /** Routes outside the module's scope are neither counted nor given the fields. */
-  /** Only this guard's own throttler: the other's route options are never looked up here. */
+  /**
+   * Only this guard's own throttler: the other's route options are never
+   * looked up here. Those of its own are read once per route: the library
+   * looks up six decorator keys per throttler on every request.
+   */
   async onModuleInit(): Promise<void> {
     await super.onModuleInit();
     this.throttlers = this.throttlers.filter(({ name }) => name === this.throttlerName);
+    (this as unknown as { reflector: Reflector }).reflector = rememberingReflector(this.reflector);
   }
+
+  /** Routes outside the module's scope are neither counted nor given the fields. */
 
   protected shouldSkip(context: ExecutionContext): Promise<boolean> {
     return Promise.resolve(!this.routes.covers(context.getClass()));
@@ -186,6 +215,14 @@ export class UserThrottlerGuard extends ScopedThrottlerGuard {
   }
 }
 
+/** The per-user limit's guard, made for a module's own use (it is no provider of its own). */
+async function userThrottler(moduleRef: ModuleRef): Promise<UserThrottlerGuard> {
+  const guard = await moduleRef.create(UserThrottlerGuard);
+  await guard.onModuleInit();
+  return guard;
+}
+
+/** The per-user limit after all of a route's guards (`userLimitIn: 'interceptor'`). */
 @Injectable()
 export class UserThrottlerInterceptor implements NestInterceptor, OnModuleInit {
   private guard!: UserThrottlerGuard;
@@ -193,12 +230,37 @@ export class UserThrottlerInterceptor implements NestInterceptor, OnModuleInit {
   constructor(private readonly moduleRef: ModuleRef) {}
 
   async onModuleInit(): Promise<void> {
-    this.guard = await this.moduleRef.create(UserThrottlerGuard);
-    await this.guard.onModuleInit();
+    this.guard = await userThrottler(this.moduleRef);
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     if (context.getType() === 'http') await this.guard.canActivate(context);
     return next.handle();
+  }
+}
+
+/**
+ * The token under which `@session-service/auth`'s `AccessGrantedGuard` looks
+ * for its handler: the same registered symbol, so neither package depends on
+ * the other.
+ */
+export const ACCESS_GRANTED_HANDLER = Symbol.for('@session-service/auth:access-granted-handler');
+
+/**
+ * The per-user limit inside the access guards of `@session-service/auth`
+ * (`userLimitIn: 'access-guards'`): run once a request has passed them.
+ */
+@Injectable()
+export class UserLimitOnAccess implements OnModuleInit {
+  private guard!: UserThrottlerGuard;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  async onModuleInit(): Promise<void> {
+    this.guard = await userThrottler(this.moduleRef);
+  }
+
+  async accessGranted(context: ExecutionContext): Promise<void> {
+    await this.guard.canActivate(context);
   }
 }
