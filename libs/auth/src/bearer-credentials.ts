@@ -49,17 +49,15 @@ function authorizationHeaderCount(request: CredentialsRequest): number {
 
 /**
  * Each request's credentials, read once: the JWT guard reads them before any
- * strategy runs, and passport-jwt's extractor reads them again.
+ * strategy runs, and passport-jwt's extractor reads them again. Kept on the
+ * request itself: a process-wide WeakMap's table, rebuilt as requests come
+ * and go, outlived young-generation collections under load.
  */
-const readCredentials = new WeakMap<object, BearerCredentials>();
+const CREDENTIALS = Symbol('bearerCredentials');
 
 export function readBearerCredentials(request: CredentialsRequest): BearerCredentials {
-  let credentials = readCredentials.get(request);
-  if (!credentials) {
-    credentials = readCredentialsOf(request);
-    readCredentials.set(request, credentials);
-  }
-  return credentials;
+  const carrier = request as CredentialsRequest & { [CREDENTIALS]?: BearerCredentials };
+  return (carrier[CREDENTIALS] ??= readCredentialsOf(request));
 }
 
 function readCredentialsOf(request: CredentialsRequest): BearerCredentials {

@@ -37,8 +37,13 @@ interface Outstanding {
  */
 export class DeadlineClient extends Client {
   private readonly deadlineMs: number;
-  /** Queries in the order they were sent: the first is the oldest. */
-  private readonly outstanding = new Set<Outstanding>();
+  /**
+   * Queries in the order they were sent: the first is the oldest, and the
+   * first to be answered. An array, not a Set: a Set's table, reallocated as
+   * it fills and empties with every query, outlived young-generation
+   * collections under load.
+   */
+  private readonly outstanding: Outstanding[] = [];
   private timer?: NodeJS.Timeout;
   private readonly onDeadline = (): void => this.checkDeadline();
 
@@ -93,28 +98,36 @@ export class DeadlineClient extends Client {
       return this.send(config, values, (error: Error | null, result?: unknown) => {
         if (settled) return;
         settled = true;
-        this.outstanding.delete(entry);
+        this.forget(entry);
         callback(error, result);
       });
     } catch (error) {
       // Refused before it was sent (no query text, say): nothing is outstanding.
       settled = true;
-      this.outstanding.delete(entry);
+      this.forget(entry);
       throw error;
+    }
+  }
+
+  private forget(entry: Outstanding): void {
+    if (this.outstanding[0] === entry) this.outstanding.shift();
+    else {
+      const at = this.outstanding.indexOf(entry);
+      if (at >= 0) this.outstanding.splice(at, 1);
     }
   }
 
   /** The timer runs for the oldest outstanding query: armed when the first one starts. */
   private startDeadline(entry: Outstanding): void {
-    const idle = this.outstanding.size === 0;
-    this.outstanding.add(entry);
+    const idle = this.outstanding.length === 0;
+    this.outstanding.push(entry);
     if (!idle) return;
     if (this.timer) this.timer.refresh();
     else this.timer = setTimeout(this.onDeadline, this.deadlineMs).unref();
   }
 
   private checkDeadline(): void {
-    const oldest = this.outstanding.values().next().value;
+    const oldest = this.outstanding[0];
     if (!oldest) return;
     const left = oldest.startedAt + this.deadlineMs - performance.now();
     if (left > 1) {
@@ -126,9 +139,7 @@ export class DeadlineClient extends Client {
     // Ended first (the pool must not take the connection back), then every query on it fails.
     this.giveUp();
     const error = new Error(QUERY_DEADLINE_MESSAGE);
-    const late = [...this.outstanding];
-    this.outstanding.clear();
-    for (const entry of late) entry.fail(error);
+    for (const entry of this.outstanding.splice(0)) entry.fail(error);
   }
 
   /**
