@@ -61,7 +61,8 @@ export class ProblemInputsInterceptor implements NestInterceptor {
     return next.handle();
   }
 
-  private async check(context: ExecutionContext): Promise<void> {
+  /** Checks the route's DTO arguments of this request (see the class). */
+  async check(context: ExecutionContext): Promise<void> {
     const controller = context.getClass();
     const method = context.getHandler().name;
     const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
@@ -104,6 +105,34 @@ export class RequestContextInterceptor implements NestInterceptor {
 }
 
 /**
+ * `RequestContextInterceptor` and `ProblemInputsInterceptor` in one: the
+ * input check runs in the request's context, as does everything the handler
+ * starts. One interceptor rather than two, because each is a layer of RxJS
+ * pipeline on every request of the route.
+ */
+@Injectable()
+export class ProblemRouteInterceptor implements NestInterceptor {
+  private readonly inputs: ProblemInputsInterceptor;
+
+  constructor(moduleRef: ModuleRef) {
+    this.inputs = new ProblemInputsInterceptor(moduleRef);
+  }
+
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler,
+  ): Observable<unknown> | Promise<Observable<unknown>> {
+    if (context.getType() !== 'http') return next.handle();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
+    return runInRequestContext(requestContext(req), async () => {
+      await this.inputs.check(context);
+      // `handle()` binds the handler's async scope where it is called: inside the run.
+      return next.handle();
+    });
+  }
+}
+
+/**
  * A controller whose errors are Problems whatever the application around it
  * does: the Problem filter (also for its guards' 401 and 403), the library's
  * validation pipe, its input check ahead of any global pipe, and the
@@ -113,7 +142,7 @@ export class RequestContextInterceptor implements NestInterceptor {
 export function ProblemResponses(): ClassDecorator & MethodDecorator {
   return applyDecorators(
     UseFilters(ProblemExceptionFilter),
-    UseInterceptors(new RequestContextInterceptor(), ProblemInputsInterceptor),
+    UseInterceptors(ProblemRouteInterceptor),
     UsePipes(new ProblemValidationPipe()),
   );
 }
