@@ -45,6 +45,8 @@ export class DeadlineClient extends Client {
    */
   private readonly outstanding: Outstanding[] = [];
   private timer?: NodeJS.Timeout;
+  /** What `timer` was set for: `refresh()` re-arms it for as long again. */
+  private timerMs = 0;
   private readonly onDeadline = (): void => this.checkDeadline();
 
   constructor(config?: string | ClientConfig) {
@@ -122,8 +124,14 @@ export class DeadlineClient extends Client {
     const idle = this.outstanding.length === 0;
     this.outstanding.push(entry);
     if (!idle) return;
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(this.onDeadline, this.deadlineMs).unref();
+    if (this.timer && this.timerMs === this.deadlineMs) this.timer.refresh();
+    else this.arm(this.deadlineMs);
+  }
+
+  private arm(ms: number): void {
+    this.stopTimer();
+    this.timer = setTimeout(this.onDeadline, ms).unref();
+    this.timerMs = ms;
   }
 
   private checkDeadline(): void {
@@ -132,8 +140,7 @@ export class DeadlineClient extends Client {
     const left = oldest.startedAt + this.deadlineMs - performance.now();
     if (left > 1) {
       // The query that armed the timer was answered; the next one has time left.
-      this.stopTimer();
-      this.timer = setTimeout(this.onDeadline, left).unref();
+      this.arm(left);
       return;
     }
     // Ended first (the pool must not take the connection back), then every query on it fails.
