@@ -35,7 +35,7 @@ const storedRow: SessionRow = {
 class FakeRepository {
   readonly inserted: NewSession[] = [];
   readonly pageCalls: Array<{ userId: string; limit: number; offset: number }> = [];
-  readonly activePageCalls: Array<{ limit: number; after?: ListPosition }> = [];
+  readonly activePageCalls: Array<{ limit: number; after?: ListPosition; whole: boolean }> = [];
   page: UserSessionsPage = { userExists: true, total: 0, items: [] };
   active: AdminPageItem[] = [];
 
@@ -49,13 +49,28 @@ class FakeRepository {
     return Promise.resolve(this.page);
   }
 
+  /** `active` holds head rows; asked for whole items, it writes them as PostgreSQL would. */
   findActivePage(
     _filter: AdminListFilter,
     limit: number,
-    after?: ListPosition,
+    after: ListPosition | undefined,
+    whole: boolean,
   ): Promise<AdminPageItem[]> {
-    this.activePageCalls.push({ limit, after });
-    return Promise.resolve(this.active.slice(0, limit));
+    this.activePageCalls.push({ limit, after, whole });
+    const rows = this.active.slice(0, limit);
+    return Promise.resolve(
+      whole
+        ? rows.map((row) =>
+            'head' in row
+              ? {
+                  item: `${row.head},"username":${JSON.stringify(row.username)}}`,
+                  id: row.id,
+                  position_key: row.position_key,
+                }
+              : row,
+          )
+        : rows,
+    );
   }
 }
 
@@ -302,7 +317,7 @@ describe('SessionsService.listActivePage', () => {
     const { service, repository } = setup();
     repository.active = ids.map((id, i) => row(id, `2026-01-01 00:00:0${i}.123456+00`));
     const page = await service.listActivePage({}, 2);
-    expect(repository.activePageCalls).toEqual([{ limit: 3, after: undefined }]);
+    expect(repository.activePageCalls).toEqual([{ limit: 3, after: undefined, whole: true }]);
     expect(page.items.map((item) => JSON.parse(item) as unknown)).toEqual(
       ids.slice(0, 2).map((id) => ({ session_id: id, user_id: 7, username: 'alice' })),
     );
@@ -311,6 +326,26 @@ describe('SessionsService.listActivePage', () => {
       lastActiveAt: '2026-01-01 00:00:01.123456+00',
       id: ids[1],
     });
+  });
+
+  it("asks for items without names when a host's directory names the users, one lookup per page", async () => {
+    const lookups: string[][] = [];
+    const { service, repository } = setup({
+      userDirectory: {
+        exists: () => Promise.resolve(true),
+        usernames: (userIds: readonly string[]) => {
+          lookups.push([...userIds]);
+          return Promise.resolve(new Map(userIds.map((id) => [id, `Directory ${id}`])));
+        },
+      },
+    });
+    repository.active = ids.map((id, i) => row(id, `2026-01-01 00:00:0${i}+00`));
+    const page = await service.listActivePage({}, 2);
+    expect(repository.activePageCalls).toEqual([{ limit: 3, after: undefined, whole: false }]);
+    expect(lookups).toEqual([['7']]);
+    expect(page.items.map((item) => JSON.parse(item) as unknown)).toEqual(
+      ids.slice(0, 2).map((id) => ({ session_id: id, user_id: 7, username: 'Directory 7' })),
+    );
   });
 
   it('passes the decoded cursor on, and answers null at the end', async () => {

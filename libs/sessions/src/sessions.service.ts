@@ -154,9 +154,10 @@ export class SessionsService implements BeforeApplicationShutdown {
       this.openStreams--;
     };
     try {
-      const { batches, release } = await this.repository.streamActive(filter);
+      const directory = this.options.userDirectory;
+      const { batches, release } = await this.repository.streamActive(filter, !directory);
       return {
-        batches: serialised(batches, this.options.userDirectory),
+        batches: serialised(batches, directory),
         release: () => {
           giveBack();
           release();
@@ -180,11 +181,12 @@ export class SessionsService implements BeforeApplicationShutdown {
     cursor?: string,
   ): Promise<{ items: string[]; nextCursor: string | null }> {
     const after = cursor === undefined ? undefined : decodeListCursor(cursor);
-    const rows = await this.repository.findActivePage(filter, limit + 1, after);
+    const directory = this.options.userDirectory;
+    const rows = await this.repository.findActivePage(filter, limit + 1, after, !directory);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: await adminItems(page, this.options.userDirectory),
+      items: await adminItems(page, directory),
       nextCursor:
         rows.length > limit && last
           ? encodeListCursor({ lastActiveAt: last.position_key, id: last.id })
@@ -527,7 +529,6 @@ export function lifetimeViolations(
   return violations;
 }
 
-/** Rows with the display names the host's directory knows. */
 /**
  * Admin list items as JSON (seed 000's `AdminSession`), with the directory's
  * names when a host has one (one lookup for them all).
@@ -536,13 +537,19 @@ async function adminItems(
   rows: readonly StreamedAdminItem[],
   directory?: UserDirectory,
 ): Promise<string[]> {
+  if (!directory) return rows.map((row) => itemText(row));
+  const named = rows.filter((row) => 'head' in row);
   const names =
-    directory && rows.length > 0
-      ? await directory.usernames([...new Set(rows.map((r) => r.user_id))])
+    named.length > 0
+      ? await directory.usernames([...new Set(named.map((row) => row.user_id))])
       : undefined;
-  return rows.map(
-    (r) => `${r.head},"username":${JSON.stringify(names?.get(r.user_id) ?? r.username)}}`,
-  );
+  return rows.map((row) => itemText(row, names));
+}
+
+/** One item's JSON: as PostgreSQL wrote it whole, or its head with the (directory's) name. */
+function itemText(row: StreamedAdminItem, names?: ReadonlyMap<string, string>): string {
+  if ('item' in row) return row.item;
+  return `${row.head},"username":${JSON.stringify(names?.get(row.user_id) ?? row.username)}}`;
 }
 
 /** Each batch of the streamed list as JSON items, with the directory's names (one lookup per batch). */
