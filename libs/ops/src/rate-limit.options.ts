@@ -19,7 +19,7 @@ export interface RateLimitRedisOptions {
 }
 
 /** Injection token of the module's options (`RateLimitModuleOptions`). */
-export const RATE_LIMIT_MODULE_OPTIONS = 'RATE_LIMIT_MODULE_OPTIONS';
+export const RATE_LIMIT_MODULE_OPTIONS = '@session-service/ops:RATE_LIMIT_MODULE_OPTIONS';
 
 /** Options of `RateLimitModule.forRoot` / `forRootAsync`. */
 export interface RateLimitModuleOptions {
