@@ -80,15 +80,14 @@ export async function jsonListBody(
   }
 
   const readable = Readable.from(body(), { objectMode: false });
-  // Destroyed (the client left): the list's place among the open streams and its
-  // connection are given back now, not once a batch being read arrives ('close' waits
-  // for it); the connection's closing statement queues behind that read.
+  // Destroyed (the client left, even before the body was ever read, or the list ended and
+  // the stream destroyed itself): the list's place among the open streams and its
+  // connection are given back now, not once a batch being read arrives; the connection's
+  // closing statement queues behind that read.
   const destroyStream = readable._destroy.bind(readable);
   readable._destroy = (error, callback) => {
     finish();
     destroyStream(error, callback);
   };
-  // Destroyed before it was ever read (the client left early): the generator never ran.
-  readable.once('close', finish);
   return readable;
 }
