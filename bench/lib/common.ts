@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import jwt from 'jsonwebtoken';
 
@@ -120,6 +120,49 @@ export function cpuCount(): number {
   return Number(r.stdout?.trim()) || 1;
 }
 
+/**
+ * A new memory control group, a child of this process's own, that holds at most `bytes`
+ * (cgroup v2's `memory.max`, v1's `memory.limit_in_bytes`): a server started in it sees
+ * the limit as a container's, and Node sizes V8's heap from it (`process.constrainedMemory()`).
+ * Returns its directory, for `startChild` and `removeMemoryGroup`.
+ */
+export function createMemoryGroup(name: string, bytes: number): string {
+  const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+  const v1 = lines.map((l) => /^\d+:([^:]*\bmemory\b[^:]*):(.*)$/.exec(l)).find(Boolean);
+  const v2 = lines.map((l) => /^0::(.*)$/.exec(l)).find(Boolean);
+  const [base, limitFile] = v1
+    ? [join('/sys/fs/cgroup/memory', v1[2]), 'memory.limit_in_bytes']
+    : [join('/sys/fs/cgroup', v2?.[1] ?? '/'), 'memory.max'];
+  const dir = join(base, `bench-${name}-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(dir, limitFile), String(bytes));
+  } catch (e) {
+    throw new Error(`BENCH_MEMORY_LIMIT: cannot create the memory group ${dir}`, { cause: e });
+  }
+  return dir;
+}
+
+/** Removes a group of `createMemoryGroup` once its processes have exited. */
+export function removeMemoryGroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still in use or already gone: the system removes nothing by itself, so say so
+    console.error(`could not remove the memory group ${dir}`);
+  }
+}
+
+/** Bytes of a size such as `1G`, `512M` or `1073741824`; NaN if it is none. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$/i.exec(text.trim());
+  if (!m) return NaN;
+  const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[
+    m[2].toUpperCase() as '' | 'K' | 'M' | 'G'
+  ];
+  return Math.round(Number(m[1]) * unit);
+}
+
 /** Children started here; all are killed on exit, error or Ctrl-C. */
 const children = new Set<ChildProcess>();
 
@@ -129,9 +172,14 @@ export function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   cpu?: string,
+  memoryGroup?: string,
 ): ChildProcess {
-  const [c, a] = cpu !== undefined ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
-  // taskset execs the command, so the child's pid is the server's pid.
+  let [c, a] = cpu !== undefined ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
+  // The shell joins the group, then execs the command, as taskset does: the child's pid
+  // stays the server's pid.
+  if (memoryGroup !== undefined) {
+    [c, a] = ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', memoryGroup, c, ...a]];
+  }
   const child = spawn(c, a, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let tail = '';
