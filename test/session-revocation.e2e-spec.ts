@@ -239,6 +239,34 @@ describe('revoking sessions', () => {
       );
     });
 
+    it('concurrent requests each get the answer of their own session', async () => {
+      for (const user of [1, 2, 3, 4]) await insertUser(t.dataSource, user);
+      const checks: { sessionId: string; userId: number; active: boolean }[] = [];
+      for (const user of [1, 2, 3, 4]) {
+        const active = await insertSession(t.dataSource, { userId: user });
+        const revoked = await insertSession(t.dataSource, { userId: user, revoked: true });
+        const idle = await insertSession(t.dataSource, { userId: user, idleExpiresOffset: -1 });
+        checks.push(
+          { sessionId: active, userId: user, active: true },
+          { sessionId: revoked, userId: user, active: false },
+          { sessionId: idle, userId: user, active: false },
+          // another user's active session, and one that does not exist
+          { sessionId: active, userId: (user % 4) + 1, active: false },
+          { sessionId: MISSING, userId: user, active: false },
+          { sessionId: active, userId: user, active: true },
+        );
+      }
+      const statuses = await Promise.all(
+        checks.map((c) =>
+          request(http)
+            .get(`/sessions/user/${c.userId}/sessions`)
+            .set(...bearer(tokenFor(c.userId, { claims: { session_id: c.sessionId } })))
+            .then((res) => res.status),
+        ),
+      );
+      expect(statuses).toEqual(checks.map((c) => (c.active ? 200 : 401)));
+    });
+
     it("are refused when the session_id is another user's session or not a UUID", async () => {
       await insertUser(t.dataSource, 1);
       await insertUser(t.dataSource, 2);
