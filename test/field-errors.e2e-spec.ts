@@ -37,6 +37,8 @@ describe('field errors: documented codes only', () => {
     ['active_since=yesterday', 'active_since', 'format', 'yesterday'], // isRfc3339
     ['limit=x', 'limit', 'type', 'x'],
     ['limit=0', 'limit', 'range', 0],
+    ['limit=-5', 'limit', 'range', -5], // a negative integer is out of range, not "not an integer"
+    ['limit=-0', 'limit', 'type', '-0'],
     ['device_type=spaceship', 'device_type', 'enum', 'spaceship'],
     ['cursor=k1.abc', 'cursor', 'required', 'k1.abc'], // a cursor needs limit
   ])('admin list ?%s: %s is %s', async (query, field, code, value) => {
@@ -44,6 +46,21 @@ describe('field errors: documented codes only', () => {
       .get(`/api/sessions/all?${query}`)
       .set(...bearer(adminToken()));
     expect(errorsOf(res)).toEqual([{ field, code, description: expect.any(String), value }]);
+  });
+
+  it('user list: a negative page or page size names its bounds', async () => {
+    const res = await request(http)
+      .get('/sessions/user/1001/sessions?page=-1&page_size=-20')
+      .set(...bearer(tokenFor(1001)));
+    const byField = Object.fromEntries(errorsOf(res).map((e) => [e.field, e]));
+    expect(byField.page).toEqual({
+      field: 'page',
+      code: 'range',
+      description: 'page must be at least 1',
+      value: -1,
+    });
+    expect(byField.page_size).toMatchObject({ code: 'range', value: -20 });
+    expect(byField.page_size.description).toMatch(/^page_size must be between 1 and \d+$/);
   });
 
   it('user list: a page_size of letters is type, a path user id with a leading zero is format', async () => {
@@ -80,5 +97,23 @@ describe('field errors: documented codes only', () => {
     expect(byField.user_agent.code).toBe('range');
     expect(byField.user_agent).not.toHaveProperty('value'); // longer than 256 characters
     expect(byField.surprise).toBeUndefined();
+  });
+
+  it('sign-in body: a lifetime out of bounds is range, with the refused value', async () => {
+    const res = await request(http)
+      .post('/api/sessions')
+      .set(...bearer(serviceToken()))
+      .send({
+        user_id: 1001,
+        username: 'ann',
+        amr: ['pwd'],
+        ip: '203.0.113.7',
+        user_agent: 'curl/8',
+        ttl_seconds: 5,
+        idle_timeout_seconds: 10 ** 9,
+      });
+    const byField = Object.fromEntries(errorsOf(res).map((e) => [e.field, e]));
+    expect(byField.ttl_seconds).toMatchObject({ code: 'range', value: 5 });
+    expect(byField.idle_timeout_seconds).toMatchObject({ code: 'range', value: 10 ** 9 });
   });
 });

@@ -314,14 +314,24 @@ describe('concurrent-session limits', () => {
         .delete('/api/users/826/session-limit')
         .set(...admin())
         .expect(204);
-      expectProblem(
+      // Clearing again changes nothing: still 204 for a user who exists.
+      await request(http)
+        .delete('/api/users/826/session-limit')
+        .set(...admin())
+        .expect(204);
+      expect((await userOf(826)).session_limit.source).toBe('default');
+      await record(signIn(826)).expect(201);
+    });
+
+    it('clearing the limit of a user who does not exist is 404 user-not-found', async () => {
+      const body = expectProblem(
         await request(http)
-          .delete('/api/users/826/session-limit')
+          .delete('/api/users/82999/session-limit')
           .set(...admin()),
         404,
       );
-      expect((await userOf(826)).session_limit.source).toBe('default');
-      await record(signIn(826)).expect(201);
+      expect(body.type).toBe('/problems/user-not-found');
+      expect(body.detail).toBe('User 82999 does not exist');
     });
 
     it('400 for a bad limit, 403 for a non-admin', async () => {

@@ -340,7 +340,7 @@ export interface paths {
     post?: never;
     /**
      * Clear a user's own concurrent-session limit (admin)
-     * @description The user is held to their tenant's or the service's limit again.
+     * @description The user is held to their tenant's or the service's limit again. Also 204 when the user had no limit of their own: there is nothing to clear.
      */
     delete: operations['AdminUsersController_removeSessionLimit'];
     options?: never;
@@ -7151,7 +7151,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Cleared */
+      /** @description Cleared, or there was no limit of their own */
       204: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7254,7 +7254,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /** @description The user has no limit of their own */
+      /** @description User not found */
       404: {
         headers: {
           RateLimit: components['headers']['RateLimit'];

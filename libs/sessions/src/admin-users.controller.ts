@@ -132,13 +132,14 @@ export class AdminUsersController {
   @AdminOnly()
   @ApiOperation({
     summary: "Clear a user's own concurrent-session limit (admin)",
-    description: "The user is held to their tenant's or the service's limit again.",
+    description:
+      "The user is held to their tenant's or the service's limit again. Also 204 when the user had no limit of their own: there is nothing to clear.",
   })
   @ApiParam(USER_ID)
-  @ApiNoContentResponse({ description: 'Cleared' })
+  @ApiNoContentResponse({ description: 'Cleared, or there was no limit of their own' })
   @ApiProblemResponses(
     [400, 404],
-    { 404: 'The user has no limit of their own' },
+    { 404: 'User not found' },
     { 400: BAD_USER_ID, 404: USER_NOT_FOUND },
   )
   async removeSessionLimit(@Param('user_id', UserIdPipe) userId: string): Promise<void> {

@@ -201,6 +201,7 @@ describe('SessionsService.recordSignIn', () => {
         field: 'ttl_seconds',
         code: 'range',
         description: 'ttl_seconds must be between 60 and 2592000',
+        value: ttl,
       },
     ]);
     expect(repository.inserted).toHaveLength(0);
@@ -219,6 +220,7 @@ describe('SessionsService.recordSignIn', () => {
         field: 'idle_timeout_seconds',
         code: 'range',
         description: 'idle_timeout_seconds must be between 60 and 86400',
+        value: idle,
       },
     ]);
     expect(repository.inserted).toHaveLength(0);

@@ -516,6 +516,7 @@ export function lifetimeViolations(
         field,
         code: 'range',
         description: `${field} must be between ${min} and ${max}`,
+        value,
       });
     }
   };

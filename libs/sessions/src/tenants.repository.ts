@@ -77,7 +77,9 @@ export class TenantsRepository {
                        SET max_sessions = EXCLUDED.max_sessions, limit_policy = EXCLUDED.limit_policy,
                            updated_at = now()
                      RETURNING max_sessions, limit_policy`,
-      removeUserLimit: `DELETE FROM ${t.userSessionLimits} WHERE user_id = $1`,
+      removeUserLimit: `WITH removed AS (DELETE FROM ${t.userSessionLimits} WHERE user_id = $1 RETURNING 1)
+        SELECT EXISTS (SELECT 1 FROM removed) AS removed,
+               EXISTS (SELECT 1 FROM ${t.users} WHERE id = $1) AS user_exists`,
     };
   }
 
@@ -162,11 +164,12 @@ export class TenantsRepository {
     return row;
   }
 
-  /** Whether the user had a limit of their own. */
-  async removeUserLimit(userId: string): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.dataSource.query(this.sql.removeUserLimit, [
-      userId,
-    ]);
-    return count > 0;
+  /** Clears the user's own limit: whether they had one, and whether they are a recorded user. */
+  async removeUserLimit(userId: string): Promise<{ removed: boolean; userExists: boolean }> {
+    const [row]: { removed: boolean; user_exists: boolean }[] = await this.dataSource.query(
+      this.sql.removeUserLimit,
+      [userId],
+    );
+    return { removed: row.removed, userExists: row.user_exists };
   }
 }

@@ -150,9 +150,15 @@ export class TenantsService {
     return { ...row, source: 'user' };
   }
 
-  /** Clears a user's own limit; 404 when they had none. */
+  /**
+   * Clears a user's own limit, if they have one (clearing none changes nothing);
+   * 404 when the user does not exist (in the host's directory, if any).
+   */
   async removeUserLimit(userId: string): Promise<void> {
-    if (!(await this.repository.removeUserLimit(userId))) throw new UserNotFoundError(userId);
+    const { removed, userExists } = await this.repository.removeUserLimit(userId);
+    if (removed || userExists) return;
+    const directory = this.options.userDirectory;
+    if (!directory || !(await directory.exists(userId))) throw new UserNotFoundError(userId);
   }
 
   /** The limit a user is held to at their next sign-in of `tenantId`. */
