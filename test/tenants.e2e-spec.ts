@@ -218,6 +218,25 @@ describe('tenants', () => {
       expect(fieldsOf(expectProblem(await get('x'.repeat(129)), 400))).toEqual(['tenant_id']);
     });
 
+    it.each(['   ', ' tnt_a', 'tnt_a ', '\ttnt_a', 'tnt_a\n'])(
+      '400 names a blank tenant_id, or one with white space around it: %j',
+      async (tenantId) => {
+        const body = expectProblem(await create({ tenant_id: tenantId }), 400);
+        expect(body.errors).toEqual([
+          {
+            field: 'tenant_id',
+            code: 'format',
+            description: 'tenant_id must not be blank or begin or end with white space',
+            value: tenantId,
+          },
+        ]);
+      },
+    );
+
+    it('keeps white space inside a tenant_id', async () => {
+      await create({ tenant_id: 'tnt a b' }).expect(201);
+    });
+
     it('400 naming limit_policy when it is null, at creation and in a PATCH', async () => {
       const created = expectProblem(await create({ tenant_id: 'tnt_n', limit_policy: null }), 400);
       expect(fieldsOf(created)).toEqual(['limit_policy']);

@@ -895,7 +895,7 @@ export interface components {
        */
       min_idle_timeout_seconds?: number;
       /**
-       * @description The `tenant_id` sign-ins carry
+       * @description The `tenant_id` sign-ins carry: not blank, no white space at either end
        * @example tnt_xyz789
        */
       tenant_id: string;

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { MAX_SESSIONS_LIMIT, type TenantRow } from '../session-policy';
 import { SESSION_LIMIT_POLICIES, type SessionLimitPolicy } from '../sessions.options';
 import { COLUMN_LENGTH, ISO_DATE_TIME_MAX_LENGTH, LIST_CURSOR_MAX_LENGTH } from './doc-bounds';
@@ -93,16 +102,23 @@ export class TenantSettingsRequest {
   limit_policy?: SessionLimitPolicy;
 }
 
+/** A new tenant's id: not blank, and no white space at either end (white space inside is kept). */
+const TENANT_ID_PATTERN = String.raw`^\S([\s\S]*\S)?$`;
+
 /** `POST /api/tenants`: the id sign-ins carry, and the settings (the service's own where left out). */
 @ApiSchema({ name: 'dto.CreateTenantRequest' })
 export class CreateTenantRequest extends TenantSettingsRequest {
   @ApiProperty({
-    description: 'The `tenant_id` sign-ins carry',
+    description: 'The `tenant_id` sign-ins carry: not blank, no white space at either end',
     minLength: 1,
+    pattern: TENANT_ID_PATTERN,
     maxLength: COLUMN_LENGTH.tenantId,
     example: 'tnt_xyz789',
   })
   @IsNotEmpty({ message: 'tenant_id must not be empty' })
+  @Matches(new RegExp(TENANT_ID_PATTERN, 'u'), {
+    message: 'tenant_id must not be blank or begin or end with white space',
+  })
   @BoundedText(COLUMN_LENGTH.tenantId)
   tenant_id: string;
 }
