@@ -71,7 +71,10 @@ describe('RolesGuard', () => {
       expect(caught).toBeInstanceOf(RoleRequiredError);
       const error = caught as RoleRequiredError;
       expect(error.getStatus()).toBe(403);
-      expect(error.detail).toBe('This operation requires the admin role or the service role');
+      expect(error.detail).toBe(
+        'This operation requires the admin role or the session-writer role',
+      );
+      expect(error.i18nArgs).toEqual({ role: 'admin', other_role: 'session-writer' });
     });
 
     it('maps the symbolic service role to the default claim value session-writer', () => {
@@ -137,9 +140,12 @@ describe('RolesGuard', () => {
       );
     });
 
-    it('keeps the error in symbolic terms', () => {
+    it('names the configured claim values in the error', () => {
       expect(() => run(Routes.prototype.adminOnly, withRoles('gateway'))).toThrow(
-        'This operation requires the admin role',
+        'This operation requires the platform-admin role',
+      );
+      expect(() => run(Routes.prototype.adminOrService, withRoles())).toThrow(
+        'This operation requires the platform-admin role or the gateway role',
       );
     });
   });

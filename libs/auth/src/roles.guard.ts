@@ -33,8 +33,10 @@ export class RolesGuard implements CanActivate {
     const user = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>().user;
     const held = new Set(user?.roles ?? []);
     if (required.some((role) => held.has(this.claimValue[role]))) return true;
+    // The roles by the values a token must carry (JWT_ADMIN_ROLE, JWT_SERVICE_ROLE, ...),
+    // which is what a client can act on.
     throw new RoleRequiredError(
-      `This operation requires the ${required.map((r) => `${r} role`).join(' or the ')}`,
+      `This operation requires the ${required.map((r) => `${this.claimValue[r]} role`).join(' or the ')}`,
     );
   }
 }

@@ -152,6 +152,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
   it.each([
     ['0', 'page_size must be between 1 and 100'],
     ['101', 'page_size must be between 1 and 100'],
+    ['-1', 'page_size must be between 1 and 100'],
   ])('rejects the out-of-range page_size=%j with one range violation', async (value, message) => {
     const error = await rejection({ page_size: value });
     expect(error.getStatus()).toBe(400);
@@ -162,7 +163,7 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
 
   // Only the field and the count are pinned for non-integers: with stopAtFirstError the
   // Max rule (declared last, so registered first) reports before IsInt, see the report.
-  it.each(['1.5', '1e1', ' 2', '2 ', 'abc', '-1', '0x10', '', '１'])(
+  it.each(['1.5', '1e1', ' 2', '2 ', 'abc', '-0', '0x10', '', '１'])(
     'rejects the non-integer page_size=%j with exactly one violation',
     async (value) => {
       const error = await rejection({ page_size: value });
