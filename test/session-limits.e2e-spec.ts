@@ -323,6 +323,25 @@ describe('concurrent-session limits', () => {
       await record(signIn(826)).expect(201);
     });
 
+    it.each(['[3]', '[{"max_sessions":3}]', '3', '"3"', 'true', 'null'])(
+      'refuses a body that is not a JSON object (%s), naming body',
+      async (text) => {
+        await record(signIn(828)).expect(201);
+        const body = expectProblem(
+          await request(http)
+            .put('/api/users/828/session-limit')
+            .set(...admin())
+            .set('content-type', 'application/json')
+            .send(text),
+          400,
+        );
+        expect(body.type).toBe('/problems/invalid-request');
+        expect(body.errors).toEqual([
+          { field: 'body', code: 'type', description: 'The body must be a JSON object' },
+        ]);
+      },
+    );
+
     it('clearing the limit of a user who does not exist is 404 user-not-found', async () => {
       const body = expectProblem(
         await request(http)

@@ -49,11 +49,26 @@ function malformedJson(message: string): Error {
 }
 
 /**
+ * The error for a body that is not an object or an array: a JSON string,
+ * number, boolean or null is valid JSON but no object (400 `type` naming
+ * `body`, as for an array where an object is due); anything else is malformed.
+ */
+function scalarBodyError(text: string): Error {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return malformedJson((error as Error).message);
+  }
+  return ValidationFailedError.forField('body', 'type', 'The body must be a JSON object');
+}
+
+/**
  * How request bodies are read, the rules the API has always had (body-parser's
  * `json()` defaults):
  *
  * - `application/json`: an empty body is `{}`; otherwise the text must be a
- *   JSON object or array (a bare string, number or literal is a malformed body)
+ *   JSON object or array (a bare string, number or literal is refused as a
+ *   body that is not an object; text that is not JSON is a malformed body)
  *   nesting at most `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
  * - Any other media type is not read: the body is absent, and validation
  *   names the missing fields. Fastify would parse `text/plain` as a string and
@@ -74,7 +89,7 @@ export function acceptBodies(fastify: FastifyInstance): void {
       }
       const first = FIRST_TOKEN.exec(text)?.[1];
       if (first !== '{' && first !== '[') {
-        done(malformedJson('A JSON body must be an object or an array'), undefined);
+        done(scalarBodyError(text), undefined);
         return;
       }
       if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {

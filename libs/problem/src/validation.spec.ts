@@ -309,3 +309,36 @@ describe('MemoizedValidation', () => {
     expect(validations).toBe(1);
   });
 });
+
+describe('createProblemValidationPipe with a DTO body', () => {
+  class NamedBody {
+    @IsString()
+    name!: string;
+  }
+  const pipe = createProblemValidationPipe();
+  const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
+    type: 'body',
+    metatype,
+  });
+
+  it.each([[[{ name: 'a' }]], ['a'], [3], [true]])(
+    'refuses %j as a body that is not a JSON object, naming body',
+    async (value) => {
+      const error = (await pipe.transform(value, body(NamedBody)).catch((e: unknown) => e)) as
+        ValidationFailedError | undefined;
+      expect(error).toBeInstanceOf(ValidationFailedError);
+      expect(error!.violations).toEqual([
+        { field: 'body', code: 'type', description: 'The body must be a JSON object' },
+      ]);
+    },
+  );
+
+  it('validates an object body as before', async () => {
+    await expect(pipe.transform({ name: 'a' }, body(NamedBody))).resolves.toEqual({ name: 'a' });
+  });
+
+  it('leaves a body declared as a plain type alone', async () => {
+    await expect(pipe.transform([1, 2], body(Object))).resolves.toEqual([1, 2]);
+    await expect(pipe.transform('a', body(String))).resolves.toBe('a');
+  });
+});

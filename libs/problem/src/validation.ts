@@ -139,6 +139,23 @@ function copyOf<T extends object>(instance: T): T {
  * `ProblemModule.forRoot({ global: true })` and again on a library
  * controller), the second run passes the first one's result through.
  */
+/** Types Nest's ValidationPipe does not validate: a body declared as one of them is not a DTO. */
+const NOT_DTO_TYPES: unknown[] = [String, Boolean, Number, Array, Object];
+
+/**
+ * Refuses a body that is not a JSON object (an array, a string, a number or a
+ * boolean): a 400 naming `body` (`type`). Undefined and null pass, as a missing
+ * body does.
+ */
+export function requireObjectBody(value: unknown): void {
+  if (
+    Array.isArray(value) ||
+    (value !== undefined && value !== null && typeof value !== 'object')
+  ) {
+    throw ValidationFailedError.forField('body', 'type', 'The body must be a JSON object');
+  }
+}
+
 export class ProblemValidationPipe extends ValidationPipe {
   constructor() {
     super(PROBLEM_VALIDATION_OPTIONS);
@@ -146,6 +163,14 @@ export class ProblemValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof value === 'object' && value !== null && validated.has(value)) return value;
+    // A DTO body is one object: an array would be validated item by item, as if each were the body.
+    if (
+      metadata.type === 'body' &&
+      typeof metadata.metatype === 'function' &&
+      !NOT_DTO_TYPES.includes(metadata.metatype)
+    ) {
+      requireObjectBody(value);
+    }
     const remembered = metadata.type === 'query' ? rememberedQueries(metadata.metatype) : undefined;
     const key = remembered && queryKey(value);
     if (key !== undefined) {

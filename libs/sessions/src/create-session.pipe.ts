@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import {
   PROBLEM_VALIDATION_OPTIONS,
+  requireObjectBody,
   toFieldViolations,
   ValidationFailedError,
 } from '@session-service/problem';
@@ -38,12 +39,7 @@ export class CreateSessionPipe implements PipeTransform<unknown, Promise<CreateS
   }
 
   private validate(value: unknown): CreateSessionRequest {
-    if (
-      Array.isArray(value) ||
-      (value !== undefined && value !== null && typeof value !== 'object')
-    ) {
-      throw ValidationFailedError.forField('body', 'type', 'The body must be a JSON object');
-    }
+    requireObjectBody(value);
     const body = plainToInstance(CreateSessionRequest, value ?? {});
     // Every rule of the body is synchronous: no promise per rule and field.
     const errors = validateSync(body, {
