@@ -99,6 +99,59 @@ describe('field errors: documented codes only', () => {
     expect(byField.surprise).toBeUndefined();
   });
 
+  describe('a body of another media type than JSON', () => {
+    const signIn = JSON.stringify({
+      user_id: 1002,
+      username: 'bea',
+      amr: ['pwd'],
+      ip: '203.0.113.7',
+      user_agent: 'curl/8',
+    });
+    const post = (contentType: string | undefined, body: string) => {
+      const req = request(http)
+        .post('/api/sessions')
+        .set(...bearer(serviceToken()));
+      return contentType === undefined
+        ? req.send(Buffer.from(body))
+        : req.type(contentType).send(body);
+    };
+
+    it.each([
+      ['text/plain', 'text/plain'],
+      ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
+      ['application/json; charset=latin1', 'application/json; charset=latin1'],
+      ['application/merge-patch+json', 'application/merge-patch+json'],
+    ])('%s is 415 unsupported-media-type, naming it', async (contentType, shown) => {
+      const body = expectProblem(await post(contentType, signIn), 415);
+      expect(body).toMatchObject({
+        type: '/problems/unsupported-media-type',
+        code: 30241501,
+        detail: `Request bodies are read as application/json only (this one: ${shown})`,
+        i18n_key: 'error.unsupported_media_type',
+        i18n_args: { media_type: shown },
+      });
+    });
+
+    it('a body without a Content-Type is 415 too', async () => {
+      const res = await post(undefined, signIn);
+      expect(res.request.getHeader('content-type')).toBeUndefined();
+      expect(expectProblem(res, 415).detail).toBe(
+        'Request bodies are read as application/json only (this one: none)',
+      );
+    });
+
+    it('an empty body of any type is no body: the fields are missing', async () => {
+      const body = expectProblem(await post('text/plain', ''), 400);
+      expect(body.type).toBe('/problems/invalid-request');
+      expect((body.errors as Error[]).map((e) => e.field)).toContain('user_id');
+    });
+
+    it('application/json with charset UTF-8 is read', async () => {
+      await post('application/json; charset=UTF-8', signIn).expect(201);
+      await post('application/json; charset=utf-8', signIn).expect(201);
+    });
+  });
+
   it('sign-in body: a lifetime out of bounds is range, with the refused value', async () => {
     const res = await request(http)
       .post('/api/sessions')

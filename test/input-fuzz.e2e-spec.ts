@@ -643,11 +643,17 @@ describe('input fuzz: POST /api/sessions', () => {
         ),
         fc.constantFrom('application/json', 'text/plain'),
         async (text, contentType) => {
-          if (contentType === 'text/plain' || text === '') {
-            // No parser reads it (or there is nothing to read): the body is an empty object.
+          if (text === '') {
+            // Nothing to read, whatever the type: the body is an empty object.
             const problem = expectProblem(await postText(text, contentType), 400);
             expect(problem).toMatchObject({ type: '/problems/invalid-request', code: 30240001 });
             expect(errorFields(problem)).toEqual(ALL_REQUIRED);
+            return;
+          }
+          if (contentType === 'text/plain') {
+            // A body of a type the service does not read.
+            const problem = expectProblem(await postText(text, contentType), 415);
+            expect(problem).toMatchObject({ type: '/problems/unsupported-media-type' });
             return;
           }
           let parsed: unknown;

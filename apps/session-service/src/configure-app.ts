@@ -27,7 +27,7 @@ import {
 } from '@session-service/problem';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
-import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
+import { acceptBodies } from './http-bodies';
 import { forbidCaching } from './no-store';
 import { separateManagement } from './ops/management';
 import { closeGracefully } from './ops/graceful-close';
@@ -150,7 +150,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // Request metrics and the request log are Fastify hooks that MetricsModule and
   // RequestLoggingModule (@session-service/ops) add when the app initialises.
   acceptBodies(fastify);
-  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   const problemOptions = app.get<ProblemModuleOptions>(PROBLEM_MODULE_OPTIONS);
   const filter = new ProblemExceptionFilter(problemOptions, app.get(HttpAdapterHost));
   frameworkErrorHandlers.set(fastify, (_error, request, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ValidationFailedError } from '@session-service/problem';
+import { ProblemError, ValidationFailedError } from '@session-service/problem';
 
 /** body-parser's default limit, which the API has always had: a larger body is a 413. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -30,6 +30,18 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }
   return false;
+}
+
+/** Characters of a refused `Content-Type` the 415 Problem repeats. */
+const MEDIA_TYPE_SHOWN = 100;
+
+/** The `charset` parameter of a `Content-Type`. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/** The 415 Problem for a body this service does not read, naming its `Content-Type`. */
+function unsupportedMediaType(contentType: string | undefined): ProblemError {
+  const mediaType = contentType?.trim().slice(0, MEDIA_TYPE_SHOWN) || 'none';
+  return ProblemError.fromTemplate('unsupportedMediaType', 'media_type', { media_type: mediaType });
 }
 
 /** JSON whitespace (RFC 8259 section 2) before the first token. */
@@ -63,25 +75,31 @@ function scalarBodyError(text: string): Error {
 }
 
 /**
- * How request bodies are read, the rules the API has always had (body-parser's
- * `json()` defaults):
+ * How request bodies are read:
  *
  * - `application/json`: an empty body is `{}`; otherwise the text must be a
  *   JSON object or array (a bare string, number or literal is refused as a
  *   body that is not an object; text that is not JSON is a malformed body)
  *   nesting at most `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
- * - Any other media type is not read: the body is absent, and validation
- *   names the missing fields. Fastify would parse `text/plain` as a string and
- *   refuse the rest with 415.
+ * - A body of any other media type (or of none; `application/json` with a
+ *   charset other than UTF-8 included) is refused: 415 naming the
+ *   `Content-Type` it came with. An empty body of any type is no body.
  *
  * Fastify reads a body only for methods that carry one, never for GET or HEAD.
  */
 export function acceptBodies(fastify: FastifyInstance): void {
-  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  for (const type of ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) {
+    if (fastify.hasContentTypeParser(type)) fastify.removeContentTypeParser(type);
+  }
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-    (_request, body, done) => {
+    (request, body, done) => {
+      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1].toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        done(unsupportedMediaType(request.headers['content-type']), undefined);
+        return;
+      }
       const text = body as string;
       if (text.length === 0) {
         done(null, {});
@@ -110,5 +128,15 @@ export function acceptBodies(fastify: FastifyInstance): void {
       }
     },
   );
-  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const { headers } = request;
+    const empty =
+      headers['content-length'] === '0' ||
+      (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined);
+    if (empty) {
+      done(null, undefined);
+      return;
+    }
+    done(unsupportedMediaType(headers['content-type']), undefined);
+  });
 }

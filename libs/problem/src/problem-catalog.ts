@@ -359,14 +359,20 @@ export const PROBLEM_CATALOG = {
   unsupportedMediaType: define(415, 1, 'unsupported-media-type', {
     title: t('Unsupported Media Type', '不支持的媒体类型'),
     when: t(
-      'The body uses a charset or content encoding the service cannot read.',
-      '请求体使用了服务无法读取的字符集或内容编码。',
+      'The body is not `application/json`, or uses a charset or content encoding the service cannot read.',
+      '请求体不是 `application/json`，或使用了服务无法读取的字符集或内容编码。',
     ),
     action: t(
-      'Send UTF-8 JSON without an unsupported `Content-Encoding`.',
-      '发送 UTF-8 编码的 JSON，且不要使用不支持的 `Content-Encoding`。',
+      'Send UTF-8 JSON with `Content-Type: application/json`, without an unsupported `Content-Encoding`.',
+      '以 `Content-Type: application/json` 发送 UTF-8 编码的 JSON，且不要使用不支持的 `Content-Encoding`。',
     ),
-    details: { default: t('The request body could not be read', '无法读取请求体') },
+    details: {
+      default: t('The request body could not be read', '无法读取请求体'),
+      media_type: t(
+        'Request bodies are read as application/json only (this one: {media_type})',
+        '请求体只按 application/json 读取（此请求：{media_type}）',
+      ),
+    },
   }),
   tooManyRequests: define(429, 1, 'too-many-requests', {
     title: t('Too Many Requests', '请求过多'),
