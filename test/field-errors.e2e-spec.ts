@@ -152,6 +152,40 @@ describe('field errors: documented codes only', () => {
     });
   });
 
+  it('a missing member is required, a member of the wrong type is type', async () => {
+    const signIn = await request(http)
+      .post('/api/sessions')
+      .set(...bearer(serviceToken()))
+      .send({});
+    expect(errorsOf(signIn)).toEqual(
+      ['user_id', 'username', 'amr', 'ip', 'user_agent'].map((field) => ({
+        field,
+        code: 'required',
+        description: `${field} is required`,
+      })),
+    );
+    const limit = (body: Record<string, unknown>) =>
+      request(http)
+        .put('/api/users/1001/session-limit')
+        .set(...bearer(adminToken()))
+        .send(body);
+    expect(errorsOf(await limit({ limit_policy: 'deny' }))).toEqual([
+      {
+        field: 'max_sessions',
+        code: 'required',
+        description: 'max_sessions is required (null: no limit of their own)',
+      },
+    ]);
+    expect(errorsOf(await limit({ max_sessions: 'x' }))).toEqual([
+      {
+        field: 'max_sessions',
+        code: 'type',
+        description: 'max_sessions must be an integer or null',
+        value: 'x',
+      },
+    ]);
+  });
+
   it('sign-in body: a lifetime out of bounds is range, with the refused value', async () => {
     const res = await request(http)
       .post('/api/sessions')

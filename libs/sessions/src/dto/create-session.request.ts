@@ -4,6 +4,7 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsIP,
@@ -28,6 +29,7 @@ export class CreateSessionRequest {
   @Min(1, { message: 'user_id must be a positive integer' })
   @Max(Number.MAX_SAFE_INTEGER, { message: `user_id must be at most ${Number.MAX_SAFE_INTEGER}` })
   @IsInt({ message: 'user_id must be an integer' })
+  @IsDefined({ message: 'user_id is required' })
   user_id: number;
 
   @ApiProperty({
@@ -37,6 +39,7 @@ export class CreateSessionRequest {
   })
   @IsNotEmpty({ message: 'username must not be empty' })
   @BoundedText(COLUMN_LENGTH.username)
+  @IsDefined({ message: 'username is required' })
   username: string;
 
   @ApiProperty({
@@ -55,6 +58,7 @@ export class CreateSessionRequest {
   @ArrayMaxSize(MAX_AMR_METHODS, { message: `amr must name at most ${MAX_AMR_METHODS} methods` })
   @ArrayNotEmpty({ message: 'amr must name at least one method' })
   @IsArray({ message: 'amr must be an array of method names' })
+  @IsDefined({ message: 'amr is required' })
   amr: string[];
 
   @ApiProperty({
@@ -64,6 +68,7 @@ export class CreateSessionRequest {
   })
   @Matches(/^[^%]*$/, { message: 'ip must not carry an IPv6 zone id' })
   @IsIP(undefined, { message: 'ip must be an IPv4 or IPv6 address' })
+  @IsDefined({ message: 'ip is required' })
   ip: string;
 
   @ApiProperty({
@@ -71,6 +76,7 @@ export class CreateSessionRequest {
     maxLength: 1024,
   })
   @BoundedText(COLUMN_LENGTH.userAgent)
+  @IsDefined({ message: 'user_agent is required' })
   user_agent: string;
 
   @ApiPropertyOptional({ example: 'tnt_xyz789', maxLength: 128 })

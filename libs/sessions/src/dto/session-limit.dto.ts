@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_SESSIONS_LIMIT, type SessionLimit } from '../session-policy';
 import { SESSION_LIMIT_POLICIES, type SessionLimitPolicy } from '../sessions.options';
 
@@ -21,6 +21,7 @@ export class SessionLimitRequest {
   @Max(MAX_SESSIONS_LIMIT, { message: `max_sessions must be between 1 and ${MAX_SESSIONS_LIMIT}` })
   @Min(1, { message: `max_sessions must be between 1 and ${MAX_SESSIONS_LIMIT}` })
   @IsInt({ message: 'max_sessions must be an integer or null' })
+  @IsDefined({ message: 'max_sessions is required (null: no limit of their own)' })
   max_sessions: number | null;
 
   @ApiPropertyOptional({
