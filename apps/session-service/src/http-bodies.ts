@@ -95,14 +95,14 @@ export function acceptBodies(fastify: FastifyInstance): void {
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
-      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1].toLowerCase();
-      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-        done(unsupportedMediaType(request.headers['content-type']), undefined);
-        return;
-      }
       const text = body as string;
       if (text.length === 0) {
         done(null, {});
+        return;
+      }
+      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1].toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        done(unsupportedMediaType(request.headers['content-type']), undefined);
         return;
       }
       const first = FIRST_TOKEN.exec(text)?.[1];

@@ -133,12 +133,6 @@ function copyOf<T extends object>(instance: T): T {
   return copy;
 }
 
-/**
- * A ValidationPipe whose failures become `invalid-request` Problems naming
- * each field. When it runs twice on one argument (globally with
- * `ProblemModule.forRoot({ global: true })` and again on a library
- * controller), the second run passes the first one's result through.
- */
 /** Types Nest's ValidationPipe does not validate: a body declared as one of them is not a DTO. */
 const NOT_DTO_TYPES: unknown[] = [String, Boolean, Number, Array, Object];
 
@@ -156,6 +150,12 @@ export function requireObjectBody(value: unknown): void {
   }
 }
 
+/**
+ * A ValidationPipe whose failures become `invalid-request` Problems naming
+ * each field. When it runs twice on one argument (globally with
+ * `ProblemModule.forRoot({ global: true })` and again on a library
+ * controller), the second run passes the first one's result through.
+ */
 export class ProblemValidationPipe extends ValidationPipe {
   constructor() {
     super(PROBLEM_VALIDATION_OPTIONS);
