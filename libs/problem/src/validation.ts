@@ -133,9 +133,6 @@ function copyOf<T extends object>(instance: T): T {
   return copy;
 }
 
-/** Types Nest's ValidationPipe does not validate: a body declared as one of them is not a DTO. */
-const NOT_DTO_TYPES: unknown[] = [String, Boolean, Number, Array, Object];
-
 /**
  * Refuses a body that is not a JSON object (an array, a string, a number or a
  * boolean): a 400 naming `body` (`type`). Undefined and null pass, as a missing
@@ -163,14 +160,9 @@ export class ProblemValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof value === 'object' && value !== null && validated.has(value)) return value;
-    // A DTO body is one object: an array would be validated item by item, as if each were the body.
-    if (
-      metadata.type === 'body' &&
-      typeof metadata.metatype === 'function' &&
-      !NOT_DTO_TYPES.includes(metadata.metatype)
-    ) {
-      requireObjectBody(value);
-    }
+    // A DTO body (one Nest's pipe validates, `toValidate`) is one object: an array would be
+    // validated item by item, as if each were the body.
+    if (metadata.type === 'body' && this.toValidate(metadata)) requireObjectBody(value);
     const remembered = metadata.type === 'query' ? rememberedQueries(metadata.metatype) : undefined;
     const key = remembered && queryKey(value);
     if (key !== undefined) {
