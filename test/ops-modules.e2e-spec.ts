@@ -7,11 +7,19 @@
  */
 import { createSecretKey } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Controller, Get, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import {
+  Controller,
+  type ExecutionContext,
+  Get,
+  type DynamicModule,
+  type ModuleMetadata,
+  type Type,
+} from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { ApplicationConfig } from '@nestjs/core';
+import { SkipThrottle, Throttle } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { type Counter, Registry } from 'prom-client';
@@ -75,13 +83,34 @@ const hostBasics = (): NonNullable<ModuleMetadata['imports']> => [
 
 class HostModule {}
 
+/** Host routes with limits of their own, as `@nestjs/throttler`'s decorators set them. */
+@Controller('host/limited')
+class LimitedController {
+  @Get('free')
+  @SkipThrottle({ ip: true })
+  free(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('computed')
+  @Throttle({ ip: { limit: (context: ExecutionContext) => context.getHandler().name.length } })
+  computed(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('strict')
+  @Throttle({ ip: { limit: 2, ttl: 30_000 } })
+  strict(): { ok: true } {
+    return { ok: true };
+  }
+}
+
 async function startHost(
   ops: (DynamicModule | Promise<DynamicModule>)[],
+  controllers: Type<unknown>[] = [HostController],
 ): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      { module: HostModule, imports: [...hostBasics(), ...ops], controllers: [HostController] },
-    ],
+    imports: [{ module: HostModule, imports: [...hostBasics(), ...ops], controllers }],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
     logger: ['fatal'],
@@ -354,6 +383,41 @@ describe('a host with global rate limits and the default metrics path', () => {
     expect(scrape.text).toMatch(/^process_cpu_user_seconds_total /m);
     // No dataSource given: no pool gauges.
     expect(scrape.text).not.toContain('db_pool_connections_idle');
+  });
+});
+
+describe('a host whose routes carry limits of their own', () => {
+  let app: NestFastifyApplication;
+  let http: App;
+
+  beforeAll(async () => {
+    app = await startHost(
+      [RateLimitModule.forRoot({ global: true, ipLimit: 100, userLimit: false })],
+      [LimitedController],
+    );
+    http = app.getHttpServer();
+  });
+
+  afterAll(() => app.close());
+
+  it('honours @SkipThrottle(), a computed limit and a route’s own limit and window, on every request', async () => {
+    for (let i = 0; i < 3; i++) {
+      expectNoRateLimitFields((await request(http).get('/host/limited/free').expect(200)).headers);
+    }
+    // The limit is a function of the request's context: 'computed'.length is 8.
+    for (const remaining of [7, 6]) {
+      const computed = await request(http).get('/host/limited/computed').expect(200);
+      expect(computed.headers['ratelimit-policy']).toBe('"ip";q=8;w=60');
+      expect(computed.headers.ratelimit).toMatch(new RegExp(`^"ip";r=${remaining};t=\\d+$`));
+    }
+    // One budget per client address across routes: two hits so far, a third is past 2.
+    const strict = await request(http).get('/host/limited/strict');
+    expectProblem(strict, 429);
+    expect(strict.headers['ratelimit-policy']).toBe('"ip";q=2;w=30');
+    expect(Number(strict.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(strict.headers['retry-after'])).toBeLessThanOrEqual(30);
+    // Still not counted, not limited.
+    expectNoRateLimitFields((await request(http).get('/host/limited/free').expect(200)).headers);
   });
 });
 

@@ -7,12 +7,25 @@ import {
   type OnModuleInit,
   type Type,
 } from '@nestjs/common';
-import { ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import {
+  type Resolvable,
+  type ThrottlerGenerateKeyFunction,
+  type ThrottlerGetTrackerFunction,
   ThrottlerGuard,
   type ThrottlerLimitDetail,
+  type ThrottlerOptions,
   type ThrottlerRequest,
 } from '@nestjs/throttler';
+// The metadata keys of `@Throttle()` and `@SkipThrottle()` (the package exports no constants).
+import {
+  THROTTLER_BLOCK_DURATION,
+  THROTTLER_KEY_GENERATOR,
+  THROTTLER_LIMIT,
+  THROTTLER_SKIP,
+  THROTTLER_TRACKER,
+  THROTTLER_TTL,
+} from '@nestjs/throttler/dist/throttler.constants';
 import { ProblemError } from '@session-service/problem';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
@@ -77,28 +90,68 @@ function tooManyRequests(
   );
 }
 
+/** The numbers a throttler applies to a request. */
+interface Quota {
+  limit: number;
+  ttl: number;
+  blockDuration: number;
+}
+
+/** What one throttler applies to one route, read from its decorators once. */
+interface RouteLimit {
+  /** Outside the module's scope, or `@SkipThrottle()` for this throttler. */
+  skip: boolean;
+  /** The numbers when none of them is a function of the request (the usual case). */
+  quota?: Quota;
+  limit: Resolvable<number>;
+  ttl: Resolvable<number>;
+  blockDuration?: Resolvable<number>;
+  getTracker: ThrottlerGetTrackerFunction;
+  generateKey: ThrottlerGenerateKeyFunction;
+}
+
+/** A number option as the library accepts it: a number, or a numeric string. */
+function optionNumber(value: unknown, option: string, throttler: string): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || Number.isNaN(number)) {
+    throw new Error(
+      `Invalid "${option}" for the "${throttler}" throttler: expected a number, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return number;
+}
+
 /**
- * A `Reflector` whose `getAllAndOverride` remembers its answer per key and
- * route (handler and class): decorators do not change once the application
- * runs. Every other method is the reflector's own.
+ * A route's numbers, its options resolved for `context` as the library does;
+ * without a context, `undefined` when one of them is a function of the request.
  */
-function rememberingReflector(reflector: Reflector): Reflector {
-  const answers = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
-  const remembering = Object.create(reflector) as Reflector;
-  remembering.getAllAndOverride = ((key: unknown, targets: [object, object]) => {
-    const [handler, classRef] = targets;
-    if (targets.length !== 2 || !handler || !classRef) {
-      return reflector.getAllAndOverride(key as string, targets as never);
-    }
-    let byClass = answers.get(handler);
-    if (!byClass) answers.set(handler, (byClass = new WeakMap()));
-    let byKey = byClass.get(classRef);
-    if (!byKey) byClass.set(classRef, (byKey = new Map()));
-    if (!byKey.has(key))
-      byKey.set(key, reflector.getAllAndOverride(key as string, targets as never));
-    return byKey.get(key);
-  }) as Reflector['getAllAndOverride'];
-  return remembering;
+function quotaOf(route: RouteLimit, throttler: string): Quota | undefined;
+function quotaOf(route: RouteLimit, throttler: string, context: ExecutionContext): Promise<Quota>;
+function quotaOf(
+  route: RouteLimit,
+  throttler: string,
+  context?: ExecutionContext,
+): Quota | undefined | Promise<Quota> {
+  const { limit, ttl, blockDuration = ttl } = route;
+  if (context) {
+    const resolve = async (option: Resolvable<number>) =>
+      typeof option === 'function' ? option(context) : option;
+    return Promise.all([resolve(limit), resolve(ttl), resolve(blockDuration)]).then((values) =>
+      numbers(values, throttler),
+    );
+  }
+  const values = [limit, ttl, blockDuration];
+  return values.some((value) => typeof value === 'function')
+    ? undefined
+    : numbers(values, throttler);
+}
+
+function numbers([limit, ttl, blockDuration]: unknown[], throttler: string): Quota {
+  return {
+    limit: optionNumber(limit, 'limit', throttler),
+    ttl: optionNumber(ttl, 'ttl', throttler),
+    blockDuration: optionNumber(blockDuration, 'blockDuration', throttler),
+  };
 }
 
 /** The rate-limit fields of draft-ietf-httpapi-ratelimit-headers (10): Structured Fields Lists. */
@@ -118,32 +171,93 @@ function appendListMember(reply: FastifyReply, name: string, member: string): vo
  * (`"ip";q=1200;w=60` and `"ip";r=1199;t=60`: quota, window, remaining,
  * seconds until the quota resets), and answers with the 429 Problem of its
  * scope.
+ *
+ * The library's `canActivate` reads six decorator keys and awaits three
+ * values on every request; here a route's options are read once (decorators
+ * do not change once the application runs), and only options given as
+ * functions (`@Throttle({ user: { limit: (context) => ... } })`) are
+ * evaluated per request.
  */
 abstract class ScopedThrottlerGuard extends ThrottlerGuard {
   protected abstract readonly throttlerName: string;
   protected abstract readonly scope: 'client_address' | 'user';
-  @Inject(RateLimitScope) private readonly routes!: RateLimitScope;
+  @Inject(RateLimitScope) private readonly scopeOfRoutes!: RateLimitScope;
+  /** This guard's own throttler; the other's options are never looked at. */
+  private throttler?: ThrottlerOptions;
+  /** The throttler's name as a Structured Fields String (`"ip"`). */
+  private quotedName = '';
+  /** Each route's options, by handler and then class. */
+  private readonly routeLimits = new Map<unknown, Map<unknown, RouteLimit>>();
 
-  /**
-   * Only this guard's own throttler: the other's route options are never
-   * looked up here. Those of its own are read once per route: the library
-   * looks up six decorator keys per throttler on every request.
-   */
   async onModuleInit(): Promise<void> {
     await super.onModuleInit();
-    this.throttlers = this.throttlers.filter(({ name }) => name === this.throttlerName);
-    (this as unknown as { reflector: Reflector }).reflector = rememberingReflector(this.reflector);
+    this.throttler = this.throttlers.find(({ name }) => name === this.throttlerName);
+    this.quotedName = JSON.stringify(this.throttlerName);
   }
 
-  /** Routes outside the module's scope are neither counted nor given the fields. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const throttler = this.throttler;
+    if (!throttler || this.skipsRequest(context)) return true;
+    const route = this.routeLimit(context, throttler);
+    if (route.skip) return true;
+    const skipIf = throttler.skipIf ?? this.commonOptions.skipIf;
+    if (skipIf?.(context)) return true;
+    const quota = route.quota ?? (await quotaOf(route, this.throttlerName, context));
+    return this.handleRequest({
+      context,
+      ...quota,
+      throttler,
+      getTracker: route.getTracker,
+      generateKey: route.generateKey,
+    });
+  }
 
-  protected shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(!this.routes.covers(context.getClass()));
+  /** Whether this request is left alone whatever its route (the per-user limit: no user). */
+  protected skipsRequest(_context: ExecutionContext): boolean {
+    return false;
+  }
+
+  private routeLimit(context: ExecutionContext, throttler: ThrottlerOptions): RouteLimit {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let byClass = this.routeLimits.get(handler);
+    if (!byClass) this.routeLimits.set(handler, (byClass = new Map<unknown, RouteLimit>()));
+    const known = byClass.get(classRef);
+    if (known) return known;
+    const read = <T>(key: string): T | undefined =>
+      this.reflector.getAllAndOverride<T | undefined>(key + this.throttlerName, [
+        handler,
+        classRef,
+      ]);
+    const route: RouteLimit = {
+      skip: !this.scopeOfRoutes.covers(classRef) || Boolean(read<boolean>(THROTTLER_SKIP)),
+      limit: read<Resolvable<number>>(THROTTLER_LIMIT) ?? throttler.limit,
+      ttl: read<Resolvable<number>>(THROTTLER_TTL) ?? throttler.ttl,
+      blockDuration: read<Resolvable<number>>(THROTTLER_BLOCK_DURATION) ?? throttler.blockDuration,
+      getTracker:
+        read<ThrottlerGetTrackerFunction>(THROTTLER_TRACKER) ??
+        throttler.getTracker ??
+        this.commonOptions.getTracker!,
+      generateKey:
+        read<ThrottlerGenerateKeyFunction>(THROTTLER_KEY_GENERATOR) ??
+        throttler.generateKey ??
+        this.commonOptions.generateKey!,
+    };
+    route.quota = quotaOf(route, this.throttlerName);
+    byClass.set(classRef, route);
+    return route;
+  }
+
+  /** The request and reply of the HTTP context, without a `switchToHttp()` object per call. */
+  protected override getRequestResponse(context: ExecutionContext): {
+    req: Record<string, unknown>;
+    res: Record<string, unknown>;
+  } {
+    return { req: context.getArgByIndex(0), res: context.getArgByIndex(1) };
   }
 
   protected async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = props;
-    if (throttler.name !== this.throttlerName) return true;
+    const { context, limit, ttl, blockDuration, getTracker, generateKey } = props;
     const { req, res } = this.getRequestResponse(context);
     const tracker = await getTracker(req, context);
     const key = generateKey(context, tracker, this.throttlerName);
@@ -155,7 +269,7 @@ abstract class ScopedThrottlerGuard extends ThrottlerGuard {
       this.throttlerName,
     );
     const reply = res as unknown as FastifyReply;
-    const name = JSON.stringify(this.throttlerName);
+    const name = this.quotedName;
     appendListMember(
       reply,
       RATELIMIT_POLICY_HEADER,
@@ -204,9 +318,8 @@ export class UserThrottlerGuard extends ScopedThrottlerGuard {
   protected readonly throttlerName = USER_THROTTLER;
   protected readonly scope = 'user';
 
-  protected async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: RequestUser }>();
-    return !req.user || (await super.shouldSkip(context));
+  protected override skipsRequest(context: ExecutionContext): boolean {
+    return !context.getArgByIndex<{ user?: RequestUser }>(0).user;
   }
 
   protected getTracker(req: Record<string, unknown>): Promise<string> {

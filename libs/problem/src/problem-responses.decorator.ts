@@ -35,6 +35,14 @@ interface RouteArgument {
   pipes?: (Type<PipeTransform> | PipeTransform)[];
 }
 
+/** One argument of a route that the input check covers, and the pipes it runs. */
+interface CheckedArgument {
+  type: ArgumentMetadata['type'];
+  data?: string;
+  metadata: ArgumentMetadata;
+  pipes: (Type<PipeTransform> | PipeTransform)[];
+}
+
 interface InputRequest {
   body?: Record<string, unknown>;
   query?: Record<string, unknown>;
@@ -53,6 +61,8 @@ interface InputRequest {
 @Injectable()
 export class ProblemInputsInterceptor implements NestInterceptor {
   private readonly validation = new ProblemValidationPipe();
+  /** The checked arguments of each route, by handler and then class. */
+  private readonly routes = new Map<unknown, Map<unknown, readonly CheckedArgument[]>>();
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -62,26 +72,57 @@ export class ProblemInputsInterceptor implements NestInterceptor {
   }
 
   /** Checks the route's DTO arguments of this request (see the class). */
-  async check(context: ExecutionContext): Promise<void> {
+  async check(context: ExecutionContext, route = this.checkedArguments(context)): Promise<void> {
+    const req = context.getArgByIndex<InputRequest>(0);
+    for (const { type, data, metadata, pipes } of route) {
+      const source = type === 'body' ? req.body : type === 'query' ? req.query : req.params;
+      let value: unknown = data === undefined ? source : source?.[data];
+      for (const pipe of pipes) value = await this.instance(pipe).transform(value, metadata);
+    }
+  }
+
+  /**
+   * The arguments of the route that the check covers, read from its metadata
+   * once per route (handler and class): decorators do not change once the
+   * application runs.
+   */
+  checkedArguments(context: ExecutionContext): readonly CheckedArgument[] {
+    const handler = context.getHandler();
     const controller = context.getClass();
-    const method = context.getHandler().name;
+    let byClass = this.routes.get(handler);
+    if (!byClass)
+      this.routes.set(handler, (byClass = new Map<unknown, readonly CheckedArgument[]>()));
+    let route = byClass.get(controller);
+    if (!route) {
+      route = this.readCheckedArguments(controller, handler.name);
+      byClass.set(controller, route);
+    }
+    return route;
+  }
+
+  private readCheckedArguments(controller: Type, method: string): CheckedArgument[] {
     const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
       string,
       RouteArgument
     >;
-    const prototype = controller.prototype as object;
-    const types = (Reflect.getMetadata(PARAMTYPES_METADATA, prototype, method) ?? []) as unknown[];
-    const req = context.switchToHttp().getRequest<InputRequest>();
+    const types = (Reflect.getMetadata(
+      PARAMTYPES_METADATA,
+      controller.prototype as object,
+      method,
+    ) ?? []) as unknown[];
+    const checked: CheckedArgument[] = [];
     for (const [key, argument] of Object.entries(args)) {
       const type = CHECKED[Number(key.split(':')[0]) as RouteParamtypes];
       const metatype = types[argument.index] as Type | undefined;
       if (!type || !metatype || PLAIN_TYPES.includes(metatype)) continue;
-      const source = type === 'body' ? req.body : type === 'query' ? req.query : req.params;
-      let value: unknown = argument.data === undefined ? source : source?.[argument.data];
-      const metadata: ArgumentMetadata = { type, metatype, data: argument.data };
-      const pipes = argument.pipes?.length ? argument.pipes : [this.validation];
-      for (const pipe of pipes) value = await this.instance(pipe).transform(value, metadata);
+      checked.push({
+        type,
+        data: argument.data,
+        metadata: { type, metatype, data: argument.data },
+        pipes: argument.pipes?.length ? argument.pipes : [this.validation],
+      });
     }
+    return checked;
   }
 
   private instance(pipe: Type<PipeTransform> | PipeTransform): PipeTransform {
@@ -123,10 +164,12 @@ export class ProblemRouteInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<HttpRequest>();
+    const req = context.getArgByIndex<HttpRequest>(0);
+    const route = this.inputs.checkedArguments(context);
+    // `handle()` binds the handler's async scope where it is called: inside the run.
+    if (route.length === 0) return runInRequestContext(requestContext(req), () => next.handle());
     return runInRequestContext(requestContext(req), async () => {
-      await this.inputs.check(context);
-      // `handle()` binds the handler's async scope where it is called: inside the run.
+      await this.inputs.check(context, route);
       return next.handle();
     });
   }
