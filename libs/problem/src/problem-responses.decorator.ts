@@ -77,6 +77,11 @@ export class ProblemInputsInterceptor implements NestInterceptor {
     for (const { type, data, metadata, pipes } of route) {
       const source = type === 'body' ? req.body : type === 'query' ? req.query : req.params;
       let value: unknown = data === undefined ? source : source?.[data];
+      // The library's own rules only refuse here: the value the route receives is the pipes' own.
+      if (pipes.length === 1 && pipes[0] === this.validation) {
+        await this.validation.check(value, metadata);
+        continue;
+      }
       for (const pipe of pipes) value = await this.instance(pipe).transform(value, metadata);
     }
   }

@@ -158,6 +158,18 @@ export class ProblemValidationPipe extends ValidationPipe {
     super(PROBLEM_VALIDATION_OPTIONS);
   }
 
+  /**
+   * Refuses `value` exactly as `transform` would, without making the value a
+   * route receives: a remembered query string is valid as it is.
+   */
+  async check(value: unknown, metadata: ArgumentMetadata): Promise<void> {
+    if (metadata.type === 'query') {
+      const key = queryKey(value);
+      if (key !== undefined && rememberedQueries(metadata.metatype)?.has(key)) return;
+    }
+    await this.transform(value, metadata);
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof value === 'object' && value !== null && validated.has(value)) return value;
     // A DTO body (one Nest's pipe validates, `toValidate`) is one object: an array would be
