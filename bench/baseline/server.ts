@@ -29,6 +29,7 @@ import { Pool, type PoolClient } from 'pg';
 // The service's own input rules, pure functions without dependencies on the framework.
 import { AMR_VALUES, canonicalAmrList, MAX_AMR_METHODS } from '../../libs/sessions/src/amr';
 import { deriveDeviceType } from '../../libs/sessions/src/device-type';
+import { ACTIVE, ADMIN_ITEM, SESSION_ITEM, SESSION_JSON, T, USER_COUNT, USER_PAGE } from './sql';
 
 const env = process.env;
 const secret = env.JWT_SECRET ?? '';
@@ -56,68 +57,7 @@ const pool = new Pool({
 });
 pool.on('error', () => undefined);
 
-// ---- SQL, in step with libs/sessions/src/sessions.repository.ts ------------------------
-
-const T = {
-  users: 'session_service.users',
-  sessions: 'session_service.sessions',
-  revocations: 'session_service.session_revocations',
-  limits: 'session_service.user_session_limits',
-  events: 'session_service.session_events',
-};
-
-const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()`;
-const STATUS = `CASE
-    WHEN s.revoked_at IS NOT NULL THEN 'revoked'
-    WHEN s.expires_at <= now() OR s.idle_expires_at <= now() THEN 'expired'
-    ELSE 'active' END`;
-const ISO = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * `dto.SessionResponse` of the session `s`, members in the contract's order; the null
- * ones (tenant_id, device_id, geoip: the only nullable columns) are left out.
- */
-const SESSION_JSON = `json_strip_nulls(row_to_json(item))::text`;
-const SESSION_ITEM = `LATERAL (
-    SELECT s.id, s.user_id::text AS user_id, s.tenant_id, s.device_id, s.device_type,
-           host(s.ip) AS ip, s.geoip, s.user_agent, array_to_string(s.amr, ',') AS amr,
-           ${STATUS} AS status, ${ISO('s.created_at')} AS created_at,
-           ${ISO('s.authenticated_at')} AS authenticated_at,
-           ${ISO('s.last_active_at')} AS last_active_at,
-           ${ISO('s.idle_expires_at')} AS idle_expires_at, ${ISO('s.expires_at')} AS expires_at
-  ) item`;
-
-/** The admin list's item (seed 000), the user's name included. */
-const ADMIN_ITEM = `LATERAL (
-    SELECT s.id AS session_id, s.user_id, ${ISO('s.created_at')} AS created_at,
-           ${ISO('s.expires_at')} AS expires_at, ${ISO('s.last_active_at')} AS last_activity,
-           host(s.ip) AS ip_address, s.user_agent, s.amr[1] AS auth_method,
-           ${ACTIVE} AS is_active, u.username
-  ) item`;
-
-const USER_PAGE = {
-  name: 'user_page',
-  text: `WITH page AS (
-       SELECT s.id, s.last_active_at, count(*) OVER ()::int AS total
-         FROM ${T.sessions} s
-        WHERE s.user_id = $1 AND ${ACTIVE}
-        ORDER BY s.last_active_at DESC, s.id DESC
-        LIMIT $2 OFFSET $3
-     )
-     SELECT u.id IS NOT NULL AS user_exists, page.total,
-            CASE WHEN s.id IS NOT NULL THEN ${SESSION_JSON} END AS item
-       FROM (VALUES (1)) AS one (x)
-       LEFT JOIN ${T.users} u ON u.id = $1
-       LEFT JOIN (page JOIN ${T.sessions} s ON s.id = page.id) ON true
-       CROSS JOIN ${SESSION_ITEM}
-      ORDER BY page.last_active_at DESC, page.id DESC`,
-};
-
-const USER_COUNT = {
-  name: 'user_count',
-  text: `SELECT count(*)::int AS total FROM ${T.sessions} s WHERE s.user_id = $1 AND ${ACTIVE}`,
-};
+// ---- SQL, in step with libs/sessions/src/sessions.repository.ts (the user page's in ./sql.ts)
 
 const ADMIN_FROM = `${T.sessions} s JOIN ${T.users} u ON u.id = s.user_id CROSS JOIN ${ADMIN_ITEM}`;
 
