@@ -14,10 +14,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import {
   envNumber,
+  freePort,
   hasTaskset,
   installCleanup,
   killAllChildren,
@@ -26,9 +26,9 @@ import {
   serverEnv,
   serviceStartArgs,
   signToken,
-  sleep,
   startChild,
   stopChild,
+  waitReady,
 } from './lib/common';
 import { ensureSeeded } from './lib/seed';
 
@@ -60,30 +60,6 @@ function cpuMicros(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(server: Server, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${server.base}/health/ready`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${server.name} not ready after ${timeoutMs / 1000} s`);
 }
 
 const users = Array.from({ length: USERS }, (_, i) => 12 + ((i * 33_331) % 99_989));
@@ -138,7 +114,7 @@ async function main(): Promise<void> {
     children.push(child);
     const server = { name, base: `http://127.0.0.1:${port}`, pid: child.pid! };
     servers.push(server);
-    await waitReady(server);
+    await waitReady(name, server.base);
   };
   const tsNode = { TS_NODE_TRANSPILE_ONLY: 'true' };
   await start('service', serviceStartArgs());

@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -37,6 +36,7 @@ import {
   stopChild,
   envNumber,
   signInBody,
+  freePort,
 } from './lib/common';
 import { explainTimes, section } from './lib/db-time';
 import { ensureSeeded } from './lib/seed';
@@ -351,17 +351,6 @@ function jwtVerification() {
 }
 
 // ---- processes ------------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Reply {
   status: number;

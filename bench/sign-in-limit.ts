@@ -7,7 +7,6 @@
  * round and reports each p50 and the median of the per-round ratios
  * (limited / unlimited) against the target. Uses a small database of its own.
  */
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import {
@@ -18,12 +17,13 @@ import {
   serverEnv,
   serviceStartArgs,
   signToken,
-  sleep,
   startChild,
   stopChild,
   envNumber,
   databaseUrl,
   signInBody,
+  freePort,
+  waitReady,
 } from './lib/common';
 
 const env = process.env;
@@ -98,30 +98,6 @@ async function load(
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(base: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error('service not ready after 90 s');
-}
-
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -151,7 +127,7 @@ async function main(): Promise<void> {
     DATABASE_URL: DB_URL,
   });
   try {
-    await waitReady(base);
+    await waitReady('service', base);
     const tenant = JSON.stringify({ tenant_id: LIMITED_TENANT, max_sessions: LIMIT });
     if ((await post(base, '/api/tenants', tenant, admin)) !== 201) {
       throw new Error('could not create the limited tenant');
