@@ -15,3 +15,4 @@ export * from './problem.options';
 export * from './request-id.middleware';
 export * from './validation';
 export * from './problem-responses.decorator';
+export * from './route-inputs';

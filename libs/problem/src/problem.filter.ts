@@ -7,7 +7,7 @@ import {
   Logger,
   Optional,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import { allowedMethods } from './allowed-methods';
 import { FieldViolation, Problem, PROBLEM_CONTENT_TYPE } from './problem.dto';
@@ -34,6 +34,7 @@ import {
 } from './problem.options';
 import { type HttpRequest, type RequestContext, requestContext } from './request-id.middleware';
 import { isDatabaseUnavailable, isStatementTimeout } from './database-errors';
+import { RouteInputs, routeRefusedByPipes } from './route-inputs';
 
 interface Resolved {
   definition: ProblemDefinition;
@@ -127,15 +128,38 @@ function isBodyParserError(e: unknown): e is BodyParserError {
 export class ProblemExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
   private readonly options: ProblemModuleOptions;
+  private readonly inputs: RouteInputs;
 
   constructor(
     @Optional() @Inject(PROBLEM_MODULE_OPTIONS) options: ProblemModuleOptions | undefined,
     private readonly adapterHost: HttpAdapterHost,
+    @Optional() moduleRef?: ModuleRef,
   ) {
     this.options = options ?? DEFAULT_PROBLEM_OPTIONS;
+    this.inputs = new RouteInputs(moduleRef);
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const route =
+      exception instanceof HttpException && !(exception instanceof ProblemError)
+        ? routeRefusedByPipes(host.switchToHttp().getRequest())
+        : undefined;
+    if (!route) return this.answer(exception, host);
+    // A pipe ahead of the route's own (an application's global one) refused the
+    // input: when the library's rules refuse it too, their 400 names each field.
+    this.inputs
+      .check(route)
+      .then(
+        () => this.answer(exception, host),
+        (refusal: unknown) =>
+          this.answer(refusal instanceof ProblemError ? refusal : exception, host),
+      )
+      .catch((error: unknown) =>
+        this.logger.error('No answer to a refused request', (error as Error)?.stack ?? error),
+      );
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();

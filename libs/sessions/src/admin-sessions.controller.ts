@@ -31,6 +31,8 @@ import {
 import {
   ApiProblemResponses,
   ProblemResponses,
+  type RequestContext,
+  RequestIds,
   ValidationFailedError,
 } from '@session-service/problem';
 import { AdminSessionDetail } from './dto/admin-session-detail.response';
@@ -147,8 +149,9 @@ export class AdminSessionsController {
   @ApiBody({ type: CreateSessionRequest })
   async create(
     @Body(CreateSessionPipe) body: Readonly<CreateSessionRequest>,
+    @RequestIds() ids: RequestContext,
   ): Promise<SessionResponse> {
-    return toSessionResponse(await this.sessions.recordSignIn(body));
+    return toSessionResponse(await this.sessions.recordSignIn(body, ids));
   }
 
   @Get(':session_id')
@@ -183,11 +186,12 @@ export class AdminSessionsController {
     @Param('session_id', SessionIdPipe) sessionId: string,
     @Query() query: RevokeReasonQuery,
     @CurrentUser() caller: AuthenticatedUser,
+    @RequestIds() ids: RequestContext,
   ): Promise<void> {
     await this.sessions.revoke(
       sessionId,
       null,
-      revocationActor('admin', caller, query.reason ?? null),
+      revocationActor('admin', caller, query.reason ?? null, ids),
     );
   }
 
@@ -209,8 +213,11 @@ export class AdminSessionsController {
     },
     { 400: BAD_SESSION_ID, 404: SESSION_NOT_FOUND },
   )
-  async touch(@Param('session_id', SessionIdPipe) sessionId: string): Promise<SessionResponse> {
-    return toSessionResponse(await this.sessions.touch(sessionId));
+  async touch(
+    @Param('session_id', SessionIdPipe) sessionId: string,
+    @RequestIds() ids: RequestContext,
+  ): Promise<SessionResponse> {
+    return toSessionResponse(await this.sessions.touch(sessionId, ids));
   }
 
   @Get(':session_id/status')

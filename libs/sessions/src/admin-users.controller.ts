@@ -24,7 +24,12 @@ import {
   USER_ID_PARAM_SCHEMA,
   USER_ID_RULE,
 } from '@session-service/auth';
-import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
+import {
+  ApiProblemResponses,
+  ProblemResponses,
+  type RequestContext,
+  RequestIds,
+} from '@session-service/problem';
 import { BAD_USER_ID, USER_NOT_FOUND } from './api-examples';
 import { AdminUser, toAdminUser } from './dto/admin-user.response';
 import { RevokeReasonQuery } from './dto/revoke.query';
@@ -91,12 +96,13 @@ export class AdminUsersController {
     @Param('user_id', UserIdPipe) userId: string,
     @Query() query: RevokeReasonQuery,
     @CurrentUser() caller: AuthenticatedUser,
+    @RequestIds() ids: RequestContext,
   ): Promise<RevokeSessionsResponse | Response> {
     return bulkRevocationAnswer(
       await this.sessions.revokeAllOfUser(
         userId,
         null,
-        revocationActor('admin', caller, query.reason ?? null),
+        revocationActor('admin', caller, query.reason ?? null, ids),
       ),
     );
   }

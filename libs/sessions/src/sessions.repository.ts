@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { currentRequestContext } from '@session-service/problem';
+import { currentRequestContext, type RequestContext } from '@session-service/problem';
 import { canonicalAmr } from './amr';
 import type { ListPosition } from './keyset-cursor';
 import type { RevocationRow, SessionDetailRow, SessionRow } from './session.row';
@@ -77,6 +77,8 @@ export interface NewSession {
   idleTimeoutSeconds: number;
   /** The identity provider's subject to map to the user, recorded with the session. */
   subject?: { issuer: string; subject: string } | null;
+  /** The request recording it: its audit events carry the request's ids. */
+  request?: RequestContext;
 }
 
 /** Subjects `GET /api/users/{user_id}` lists at most (the oldest). */
@@ -216,6 +218,8 @@ export interface RevocationActor {
   /** e.g. `user:1001`, `admin:1` */
   by: string;
   reason: string | null;
+  /** The request ending them: its audit events carry the request's ids. */
+  request?: RequestContext;
 }
 
 export interface RevocationResult {
@@ -743,7 +747,7 @@ export class SessionsRepository {
     const { unlimited } = this.signIn;
     const { rows } = await this.pools().master.query<SessionRow>({
       ...(subject ? unlimited.withSubject : unlimited.plain),
-      values: this.audited(signInParams(session)),
+      values: this.audited(signInParams(session), session.request),
     });
     return rows[0];
   }
@@ -781,27 +785,22 @@ export class SessionsRepository {
         replacing
           ? {
               ...this.signIn.replaceDevice,
-              values: this.audited([
-                POLICY_REVOKER,
-                'device-replaced',
-                session.userId,
-                session.deviceId,
-              ]),
+              values: this.audited(
+                [POLICY_REVOKER, 'device-replaced', session.userId, session.deviceId],
+                session.request,
+              ),
             }
           : { text: 'SELECT 0 AS revoked' },
         {
           ...this.signIn.evict,
-          values: this.audited([
-            POLICY_REVOKER,
-            'limit',
-            session.userId,
-            limit.max_sessions,
-            limit.limit_policy,
-          ]),
+          values: this.audited(
+            [POLICY_REVOKER, 'limit', session.userId, limit.max_sessions, limit.limit_policy],
+            session.request,
+          ),
         },
         {
           ...(session.subject ? checked.withSubject : checked.plain),
-          values: this.audited(signInParams(session)),
+          values: this.audited(signInParams(session), session.request),
         },
       ]);
       const eviction = evicted[0] as RevocationResult & {
@@ -885,7 +884,7 @@ export class SessionsRepository {
   ): Promise<RevocationResult> {
     const [row]: RevocationResult[] = await this.dataSource.query(
       this.sql.revokeOne,
-      this.audited([actor.by, actor.reason, sessionId, ownerId]),
+      this.audited([actor.by, actor.reason, sessionId, ownerId], actor.request),
     );
     return row;
   }
@@ -918,7 +917,10 @@ export class SessionsRepository {
   ): Promise<RevocationResult> {
     const [row]: RevocationResult[] = await this.dataSource.query(
       this.sql.revokeBatchOfUser,
-      this.audited([actor.by, actor.reason, userId, keepSessionId, createdBy, limit]),
+      this.audited(
+        [actor.by, actor.reason, userId, keepSessionId, createdBy, limit],
+        actor.request,
+      ),
     );
     return row;
   }
@@ -941,23 +943,24 @@ export class SessionsRepository {
    * past the absolute expiry. Only an active session is touched,
    * so a touch racing a revocation can never bring the session back.
    */
-  async touch(sessionId: string): Promise<SessionRow | undefined> {
+  async touch(sessionId: string, request?: RequestContext): Promise<SessionRow | undefined> {
     const [row]: SessionRow[] = await this.dataSource.query(
       this.sql.touch,
-      this.audited([sessionId]),
+      this.audited([sessionId], request),
     );
     return row;
   }
 
   /**
    * A writing statement's parameters, followed (when the audit trail is on)
-   * by the request id and trace id of the request being served, which its
-   * events record: from the request context the library's controllers
-   * establish (`currentRequestContext`); none outside a request.
+   * by the request id and trace id its events record: those of `request`,
+   * which the library's writing routes hand down, else of the current request
+   * context (`currentRequestContext`, which a host may establish); none
+   * outside a request.
    */
-  private audited(params: unknown[]): unknown[] {
+  private audited(params: unknown[], request?: RequestContext): unknown[] {
     if (!this.audit) return params;
-    const context = currentRequestContext();
+    const context = request ?? currentRequestContext();
     return [...params, context?.requestId ?? null, context?.traceId ?? null];
   }
 

@@ -14,6 +14,7 @@ import {
   FieldViolation,
   isStatementTimeout,
   ProblemError,
+  type RequestContext,
   SessionNotFoundError,
   UserNotFoundError,
   ValidationFailedError,
@@ -84,8 +85,9 @@ export function revocationActor(
   role: RevokerRole,
   caller: AuthenticatedUser,
   reason: string | null,
+  request?: RequestContext,
 ): RevocationActor {
-  return { by: `${role}:${caller.userId}`, reason };
+  return { by: `${role}:${caller.userId}`, reason, request };
 }
 
 /** A user as `GET /api/users/{user_id}` shows them, with the limit they are held to. */
@@ -197,9 +199,13 @@ export class SessionsService implements BeforeApplicationShutdown {
   /**
    * Records a sign-in, creating or renaming its user in the same statement,
    * and with a `subject` its mapping to the user; 409 (nothing written) when
-   * that subject is mapped to another user.
+   * that subject is mapped to another user. `ids`: the request recording it,
+   * whose ids its audit events carry.
    */
-  async recordSignIn(request: Readonly<CreateSessionRequest>): Promise<SessionRow> {
+  async recordSignIn(
+    request: Readonly<CreateSessionRequest>,
+    ids?: RequestContext,
+  ): Promise<SessionRow> {
     const tenant = await this.tenants?.forSignIn(request.tenant_id);
     const { ttlSeconds, idleTimeoutSeconds } = this.lifetimes(request, tenant);
     const subject = this.subjectOf(request);
@@ -216,6 +222,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       ttlSeconds,
       idleTimeoutSeconds,
       subject,
+      request: ids,
     };
     // No limit from the tenant or the service and no device rule: one
     // statement, which records nothing when the user has a limit of their own;
@@ -401,9 +408,12 @@ export class SessionsService implements BeforeApplicationShutdown {
     notify(this.observer, 'revocationsRead', { lagSeconds });
   }
 
-  /** Records activity on an active session; 404 if unknown, 409 if revoked or expired. */
-  async touch(sessionId: string): Promise<SessionRow> {
-    const row = await this.repository.touch(sessionId);
+  /**
+   * Records activity on an active session; 404 if unknown, 409 if revoked or
+   * expired. `ids`: the request touching it, whose ids its audit event carries.
+   */
+  async touch(sessionId: string, ids?: RequestContext): Promise<SessionRow> {
+    const row = await this.repository.touch(sessionId, ids);
     if (row) return row;
     const existing = await this.repository.findDetail(sessionId);
     if (!existing) throw new SessionNotFoundError(sessionId);

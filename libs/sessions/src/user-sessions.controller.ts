@@ -20,6 +20,8 @@ import { type AuthenticatedUser, CurrentUser, OwnerOnly } from '@session-service
 import {
   ApiProblemResponses,
   ProblemResponses,
+  type RequestContext,
+  RequestIds,
   ValidationFailedError,
 } from '@session-service/problem';
 import { ListUserSessionsQuery, MAX_PAGE_SIZE } from './dto/list-user-sessions.query';
@@ -76,8 +78,13 @@ export class UserSessionsController {
     @Param('user_id') userId: string,
     @Param('session_id', SessionIdPipe) sessionId: string,
     @CurrentUser() caller: AuthenticatedUser,
+    @RequestIds() ids: RequestContext,
   ): Promise<void> {
-    await this.sessions.revoke(sessionId, userId, revocationActor('user', caller, 'signed out'));
+    await this.sessions.revoke(
+      sessionId,
+      userId,
+      revocationActor('user', caller, 'signed out', ids),
+    );
   }
 
   @Delete()
@@ -98,6 +105,7 @@ export class UserSessionsController {
     @Param('user_id') userId: string,
     @Query() query: RevokeOwnSessionsQuery,
     @CurrentUser() caller: AuthenticatedUser,
+    @RequestIds() ids: RequestContext,
   ): Promise<RevokeSessionsResponse | Response> {
     const keepCurrent = query.keep_current === 'true';
     if (keepCurrent && !caller.sessionId) {
@@ -114,7 +122,7 @@ export class UserSessionsController {
       await this.sessions.revokeAllOfUser(
         userId,
         keepCurrent ? (caller.sessionId ?? null) : null,
-        revocationActor('user', caller, reason),
+        revocationActor('user', caller, reason, ids),
       ),
     );
   }
