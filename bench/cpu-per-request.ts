@@ -9,10 +9,13 @@
  *   npm run bench:cpu
  *
  * Environment: BENCH_CPU_ROUNDS (6), BENCH_CPU_SECONDS per run (5), BENCH_SERVER_CPU (1),
- * BENCH_LOADGEN_CPU (0), BENCH_NODE_FLAGS (both to every server), and the database
- * variables of bench/README.md. Seeds the benchmark's database if it is not seeded yet.
+ * BENCH_LOADGEN_CPU (0), BENCH_NODE_FLAGS (both to every server), BENCH_CPU_COMPARE (the
+ * root of another checkout of the project, built: its service is measured beside this one,
+ * as `compared`), and the database variables of bench/README.md. Seeds the benchmark's
+ * database if it is not seeded yet.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
@@ -37,6 +40,7 @@ const SECONDS = envNumber('BENCH_CPU_SECONDS', 5);
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '1';
 const LOADGEN_CPU = process.env.BENCH_LOADGEN_CPU ?? '0';
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const COMPARE = process.env.BENCH_CPU_COMPARE;
 const CONNECTIONS = 10;
 const USERS = 3_000;
 
@@ -118,6 +122,11 @@ async function main(): Promise<void> {
   };
   const tsNode = { TS_NODE_TRANSPILE_ONLY: 'true' };
   await start('service', serviceStartArgs());
+  if (COMPARE) {
+    // The same start command; its script (the last argument) from the other checkout's build.
+    const args = serviceStartArgs();
+    await start('compared', [...args.slice(0, -1), resolve(COMPARE, args[args.length - 1])]);
+  }
   await start('baseline', ['-r', 'ts-node/register', 'bench/baseline/server.ts'], tsNode);
   await start('nest route', ['-r', 'ts-node/register', 'bench/floor/nest-route.ts'], tsNode);
   console.log(
