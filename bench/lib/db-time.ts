@@ -4,7 +4,7 @@ import { BENCH_DB_URL, ROOT } from './common';
 
 /**
  * Runs `bench/explain.sql` (the service's hot queries under `EXPLAIN (ANALYZE,
- * BUFFERS)`, each once silently and then again) `runs` times with psql, and
+ * BUFFERS)`, each three times silently and then again) `runs` times with psql, and
  * returns the steady-state execution times in ms, per section (`== <title>`).
  */
 export function explainTimes(runs: number): Map<string, number[]> {
