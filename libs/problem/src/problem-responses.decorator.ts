@@ -26,7 +26,8 @@ import { ProblemValidationPipe } from './validation';
  * rules before any pipe runs, for a host that wants them checked ahead of
  * its global pipes on routes of its own. The library's routes do not need
  * it: `@ProblemResponses()` answers the same 400 when a global pipe refuses
- * their input first (see `ProblemRouteGuard`), and costs nothing otherwise.
+ * their input first (see `ProblemRouteGuard`), and otherwise costs one property
+ * set per request.
  */
 @Injectable()
 export class ProblemInputsInterceptor implements NestInterceptor {
