@@ -8,6 +8,7 @@ import type { App } from 'supertest/types';
 import type { DataSource } from 'typeorm';
 import { insertUser } from './support/factories';
 import { expectProblem, expectSchema } from './support/schemas';
+import { SessionsRepository } from '../libs/sessions/src/sessions.repository';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, bearer, SERVICE_ROLE, serviceToken, tokenFor } from './support/tokens';
@@ -210,6 +211,18 @@ describe('GET /api/sessions/all (admin list)', () => {
         auth_method: 'pwd',
         username: `bulk-${streamed.sessions[0].user_id}`,
       });
+    });
+
+    it('reads the list from its cursor 100 rows first, then 1,000 at a time', async () => {
+      // A smaller first FETCH sends the first bytes sooner; the later ones keep the rate.
+      const { batches, release } = await t.app.get(SessionsRepository).streamActive();
+      const sizes: number[] = [];
+      try {
+        for await (const batch of batches) sizes.push(batch.length);
+      } finally {
+        release();
+      }
+      expect(sizes).toEqual([100, 1000, 1000, ACTIVE + TIE_BLOCK - 2100]);
     });
 
     it('pages with limit=97 to exactly the streamed list, stable across a 300-session tie', async () => {

@@ -60,4 +60,25 @@ describe('jsonListBody', () => {
     await new Promise((resolve) => body.once('close', resolve));
     expect(released).toBe(1);
   });
+
+  it('cuts a long batch into chunks of about 32 KiB, sent as strings', async () => {
+    // A thousand items of 400 characters: one string of them all would be 400 KB.
+    const items = Array.from({ length: 1000 }, (_, n) =>
+      JSON.stringify({ n, pad: 'x'.repeat(380) }),
+    );
+    const source = slowSecondBatch(items);
+    const body = await jsonListBody(source.batches, 'sessions', () => undefined);
+    const chunks: unknown[] = [];
+    body.on('data', (chunk: unknown) => chunks.push(chunk));
+    await tick();
+    source.answer({ done: true, value: undefined });
+    await new Promise((resolve) => body.once('close', resolve));
+    expect(chunks.every((chunk) => typeof chunk === 'string')).toBe(true);
+    const lengths = (chunks as string[]).map((chunk) => chunk.length);
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(32 * 1024 + items[0].length + 1);
+    expect(chunks.length).toBeGreaterThanOrEqual(12);
+    const list = JSON.parse((chunks as string[]).join('')) as { sessions: { n: number }[] };
+    expect(list.sessions.map((item) => item.n)).toEqual(items.map((_, n) => n));
+    expect(list).toMatchObject({ total: 1000 });
+  });
 });
