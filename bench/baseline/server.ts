@@ -157,6 +157,8 @@ const STREAM = {
   // As the service: no JIT for the full list's plan (docs/performance.md).
   jitOff: { name: 'stream_jit_off', text: 'SET LOCAL jit = off' },
   declare: { name: 'stream_declare', text: `DECLARE admin_all NO SCROLL CURSOR FOR ${ADMIN_ALL}` },
+  // As the service: 100 rows first, for the first byte, then 1,000 at a time.
+  fetchFirst: { name: 'stream_fetch_first', text: 'FETCH 100 FROM admin_all' },
   fetch: { name: 'stream_fetch', text: 'FETCH 1000 FROM admin_all' },
   commit: { name: 'stream_commit', text: 'COMMIT' },
   rollback: { name: 'stream_rollback', text: 'ROLLBACK' },
@@ -336,7 +338,7 @@ app.get<{ Params: { user_id: string }; Querystring: Record<string, string> }>(
   },
 );
 
-/** The full list, read through a server-side cursor 1000 rows at a time, sent as it comes. */
+/** The full list, read through a server-side cursor (100 rows, then 1000 at a time), sent as it comes. */
 async function* streamAll(client: PoolClient): AsyncGenerator<string> {
   let done = false;
   try {
@@ -344,18 +346,23 @@ async function* streamAll(client: PoolClient): AsyncGenerator<string> {
     await client.query(STREAM.jitOff);
     await client.query(STREAM.declare);
     let total = 0;
-    for (;;) {
-      const { rows } = await client.query<{ item: string }>(STREAM.fetch);
-      if (!rows.length) break;
-      let chunk = total === 0 ? '{"sessions":[' : ',';
-      for (let i = 0; i < rows.length; i++) chunk += (i ? ',' : '') + rows[i].item;
-      total += rows.length;
-      yield chunk;
-      if (rows.length < 1000) break;
+    // As the service: chunks of about 32 KiB, never a whole batch joined into one string (a
+    // string of hundreds of KB is allocated in V8's old generation).
+    let chunk = '{"sessions":[';
+    for (let fetch = STREAM.fetchFirst; ; fetch = STREAM.fetch) {
+      const { rows } = await client.query<{ item: string }>(fetch);
+      for (let i = 0; i < rows.length; i++) {
+        chunk += (total++ === 0 ? '' : ',') + rows[i].item;
+        if (chunk.length >= 32 * 1024) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (rows.length < (fetch === STREAM.fetchFirst ? 100 : 1000)) break;
     }
     await client.query(STREAM.commit);
     done = true;
-    yield `${total === 0 ? '{"sessions":[' : ''}],"total":${total}}`;
+    yield `${chunk}],"total":${total}}`;
   } finally {
     if (!done) await client.query(STREAM.rollback).catch(() => undefined);
     client.release();
