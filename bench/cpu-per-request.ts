@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
+  cpuMicros,
   envNumber,
   freePort,
   hasTaskset,
@@ -54,16 +55,6 @@ interface Run {
   rps: number;
   cpuMicros: number;
   non2xx: number;
-}
-
-/** Clock ticks per second of /proc's times. */
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** User and system CPU time of `pid`, in µs. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
 }
 
 const users = Array.from({ length: USERS }, (_, i) => 12 + ((i * 33_331) % 99_989));

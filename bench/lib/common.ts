@@ -256,6 +256,16 @@ export function installCleanup(): void {
   }
 }
 
+/** Clock ticks per second of /proc's times. */
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** User and system CPU time of `pid`, in µs, from /proc. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
+}
+
 /** Resident set size (current and peak) of a process, in MiB, from /proc. */
 export function readRss(pid: number): { rss: number; hwm: number } | undefined {
   try {
