@@ -152,14 +152,19 @@ const REVOKE_ONE = {
      SELECT (SELECT count(*)::int FROM target) AS found, (SELECT count(*)::int FROM revoked) AS revoked`,
 };
 
+/** A FETCH of the full list's cursor, and how many rows it asks for. */
+function fetchStatement(name: string, rows: number) {
+  return { name, text: `FETCH ${rows} FROM admin_all`, rows };
+}
+
 const STREAM = {
   begin: { name: 'stream_begin', text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
   // As the service: no JIT for the full list's plan (docs/performance.md).
   jitOff: { name: 'stream_jit_off', text: 'SET LOCAL jit = off' },
   declare: { name: 'stream_declare', text: `DECLARE admin_all NO SCROLL CURSOR FOR ${ADMIN_ALL}` },
   // As the service: 100 rows first, for the first byte, then 1,000 at a time.
-  fetchFirst: { name: 'stream_fetch_first', text: 'FETCH 100 FROM admin_all' },
-  fetch: { name: 'stream_fetch', text: 'FETCH 1000 FROM admin_all' },
+  fetchFirst: fetchStatement('stream_fetch_first', 100),
+  fetch: fetchStatement('stream_fetch', 1000),
   commit: { name: 'stream_commit', text: 'COMMIT' },
   rollback: { name: 'stream_rollback', text: 'ROLLBACK' },
 };
@@ -350,7 +355,7 @@ async function* streamAll(client: PoolClient): AsyncGenerator<string> {
     // string of hundreds of KB is allocated in V8's old generation).
     let chunk = '{"sessions":[';
     for (let fetch = STREAM.fetchFirst; ; fetch = STREAM.fetch) {
-      const { rows } = await client.query<{ item: string }>(fetch);
+      const { rows } = await client.query<{ item: string }>({ name: fetch.name, text: fetch.text });
       for (let i = 0; i < rows.length; i++) {
         chunk += (total++ === 0 ? '' : ',') + rows[i].item;
         if (chunk.length >= 32 * 1024) {
@@ -358,7 +363,7 @@ async function* streamAll(client: PoolClient): AsyncGenerator<string> {
           chunk = '';
         }
       }
-      if (rows.length < (fetch === STREAM.fetchFirst ? 100 : 1000)) break;
+      if (rows.length < fetch.rows) break;
     }
     await client.query(STREAM.commit);
     done = true;
