@@ -141,7 +141,7 @@ describe('operations: routing, headers, metrics, tracing', () => {
       );
       const res = parseRaw(raw);
       expect(res.statusLine).toMatch(/^HTTP\/1\.1 431 /);
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       const body = expectProblem(res, 431);
       expect(body).toMatchObject({
         code: 30243101,
@@ -152,6 +152,7 @@ describe('operations: routing, headers, metrics, tracing', () => {
     it('answers a garbage request line with a 400 malformed-request Problem', async () => {
       const res = parseRaw(await rawExchange(port, 'GARBAGE\r\n\r\n'));
       expect(res.statusLine).toMatch(/^HTTP\/1\.1 400 /);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       const body = expectProblem(res, 400);
       expect(body).toMatchObject({ type: '/problems/malformed-request', code: 30240003 });
     });

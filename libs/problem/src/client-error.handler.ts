@@ -38,7 +38,8 @@ export function answerClientErrorsWithProblems(
     socket.end(
       [
         `HTTP/1.1 ${definition.status} ${definition.title}`,
-        `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+        // The same media type and charset as every other Problem (ProblemFilter).
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
         `Content-Length: ${Buffer.byteLength(body)}`,
         // The request could not be read, so neither could its Accept-Language.
         'Content-Language: en',
