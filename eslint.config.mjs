@@ -9,6 +9,7 @@ export default tseslint.config(
     ignores: [
       '**/dist/**',
       '.packs/**',
+      'bench/.build/**',
       'coverage/**',
       'node_modules/**',
       '.data/**',

@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
+  compiledServer,
   cpuMicros,
   envNumber,
   freePort,
@@ -111,15 +112,14 @@ async function main(): Promise<void> {
     servers.push(server);
     await waitReady(name, server.base);
   };
-  const tsNode = { TS_NODE_TRANSPILE_ONLY: 'true' };
   await start('service', serviceStartArgs());
   if (COMPARE) {
     // The same start command; its script (the last argument) from the other checkout's build.
     const args = serviceStartArgs();
     await start('compared', [...args.slice(0, -1), resolve(COMPARE, args[args.length - 1])]);
   }
-  await start('baseline', ['-r', 'ts-node/register', 'bench/baseline/server.ts'], tsNode);
-  await start('nest route', ['-r', 'ts-node/register', 'bench/floor/nest-route.ts'], tsNode);
+  await start('baseline', compiledServer('baseline/server.ts'));
+  await start('nest route', compiledServer('floor/nest-route.ts'));
   console.log(
     `bench:cpu: S1's user page, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per server; ` +
       `servers ${pin ? `pinned to CPU ${SERVER_CPU}` : 'not pinned'}`,

@@ -15,6 +15,7 @@ import { Client } from 'pg';
 import prettier from 'prettier';
 import {
   BENCH_DB_URL,
+  compiledServer,
   cpuMicros,
   cpuCount,
   createMemoryGroup,
@@ -1222,8 +1223,8 @@ async function main() {
   const baseline = startChild(
     'baseline',
     process.execPath,
-    [...NODE_FLAGS, '-r', 'ts-node/register', 'bench/baseline/server.ts'],
-    { ...serverEnv(baselinePort), TS_NODE_TRANSPILE_ONLY: 'true' },
+    [...NODE_FLAGS, ...compiledServer('baseline/server.ts')],
+    serverEnv(baselinePort),
     cpu,
     groups?.[1],
   );

@@ -119,6 +119,26 @@ export function median(values: number[]): number {
  * Runs a command to completion; its output is shown only when it fails (or with
  * `verbose`). Throws on a non-zero exit.
  */
+/**
+ * The benchmark's own servers (bench/baseline/server.ts, bench/floor/nest-route.ts)
+ * compiled to JavaScript in bench/.build, as the service is compiled to its dist: a
+ * server run through ts-node would carry the TypeScript compiler in its memory and its
+ * start-up. Returns the arguments that start the compiled `entry` (a path under bench/).
+ */
+export function compiledServer(entry: string): string[] {
+  if (!compiledServers) {
+    run(process.execPath, [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'bench', 'tsconfig.servers.json'),
+    ]);
+    compiledServers = true;
+  }
+  return [join(ROOT, 'bench', '.build', 'bench', entry.replace(/\.ts$/, '.js'))];
+}
+
+let compiledServers = false;
+
 export function run(
   cmd: string,
   args: string[],
