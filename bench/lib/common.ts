@@ -116,10 +116,6 @@ export function median(values: number[]): number {
 }
 
 /**
- * Runs a command to completion; its output is shown only when it fails (or with
- * `verbose`). Throws on a non-zero exit.
- */
-/**
  * The benchmark's own servers (bench/baseline/server.ts, bench/floor/nest-route.ts)
  * compiled to JavaScript in bench/.build, as the service is compiled to its dist: a
  * server run through ts-node would carry the TypeScript compiler in its memory and its
@@ -139,6 +135,10 @@ export function compiledServer(entry: string): string[] {
 
 let compiledServers = false;
 
+/**
+ * Runs a command to completion; its output is shown only when it fails (or with
+ * `verbose`). Throws on a non-zero exit.
+ */
 export function run(
   cmd: string,
   args: string[],

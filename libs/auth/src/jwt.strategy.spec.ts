@@ -1,4 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
+import jwt from 'jsonwebtoken';
 import { createSecretKey } from 'node:crypto';
 import type { AuthModuleOptions } from './auth.options';
 import { InvalidTokenClaimsError, JwtStrategy, readRoles } from './jwt.strategy';
@@ -65,6 +66,27 @@ describe('readRoles', () => {
     ['empty string', { roles: '' }, ['roles']],
   ])('returns no roles for a %s', (_label, claims: Record<string, unknown>, path) => {
     expect(readRoles(claims, path)).toEqual([]);
+  });
+});
+
+describe('JwtStrategy.verifyToken', () => {
+  const strategy = new JwtStrategy(options, moduleRefWithout().moduleRef);
+  const sign = (key: Buffer) => jwt.sign({ sub: '1001', exp }, key, { algorithm: 'HS256' });
+
+  it('returns the claims of a token signed with the key', async () => {
+    await expect(strategy.verifyToken(sign(Buffer.alloc(32, 1)))).resolves.toMatchObject({
+      sub: '1001',
+      exp,
+    });
+  });
+
+  it('refuses a wrongly signed token with an error that carries no stack trace', async () => {
+    const limit = Error.stackTraceLimit;
+    const refused = await strategy.verifyToken(sign(Buffer.alloc(32, 2))).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(jwt.JsonWebTokenError);
+    expect((refused as Error).message).toBe('invalid signature');
+    expect((refused as Error).stack).not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
 

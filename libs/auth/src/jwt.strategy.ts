@@ -4,6 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import passport from 'passport';
+import { withoutStackTraces } from '@session-service/problem';
 import { Strategy } from 'passport-jwt';
 import { AUTH_OBSERVER, type AuthObserver } from './auth-observer';
 import { AUTH_MODULE_OPTIONS } from './auth.module-definition';
@@ -120,7 +121,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, SESSIONS_JWT_STRATEG
    */
   async verifyToken(token: string): Promise<TokenClaims> {
     const key = await this.keyFor(token);
-    return jwt.verify(token, key, this.verifyOptions) as TokenClaims;
+    // A refused token is an answer (the guard's 401), not a fault: jsonwebtoken's error
+    // for it goes unlogged, so it is made without a stack trace.
+    return withoutStackTraces(() => jwt.verify(token, key, this.verifyOptions) as TokenClaims);
   }
 
   async validate(claims: TokenClaims): Promise<AuthenticatedUser> {

@@ -9,6 +9,7 @@ import {
   SessionNotFoundError,
   UserNotFoundError,
   ValidationFailedError,
+  withoutStackTraces,
 } from './problem.errors';
 import { resolveProblemOptions } from './problem.options';
 
@@ -59,6 +60,37 @@ describe('library errors are HttpExceptions carrying their Problem', () => {
       true,
     );
     expect(new AuthenticationError().getStatus()).toBe(HttpStatus.UNAUTHORIZED);
+  });
+
+  it('makes a refusal without a stack trace, and leaves other errors theirs', () => {
+    const limit = Error.stackTraceLimit;
+    const refused = AuthenticationError.refuse('The bearer token was not accepted', true);
+    expect(refused.stack).not.toMatch(/\n\s+at /);
+    expect(refused).toMatchObject({
+      tokenPresented: true,
+      detail: 'The bearer token was not accepted',
+    });
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new AuthenticationError().stack).toMatch(/\n\s+at /);
+  });
+});
+
+describe('withoutStackTraces', () => {
+  it("returns run's result, and restores the stack trace limit after a throw", () => {
+    const limit = Error.stackTraceLimit;
+    expect(withoutStackTraces(() => Error.stackTraceLimit)).toBe(0);
+    let thrown: unknown;
+    try {
+      withoutStackTraces(() => {
+        throw new Error('refused');
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).stack).toBe('Error: refused');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('fault').stack).toMatch(/\n\s+at /);
   });
 });
 
