@@ -3,7 +3,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import jwt from 'jsonwebtoken';
 
 /** The repository root (bench/lib/../..). */
@@ -162,9 +162,12 @@ export function hasTaskset(): boolean {
   return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * The machine's CPUs, whatever this process is pinned to (`nproc` counts only the CPUs
+ * of the caller's affinity, and the runner pins itself to the load generator's CPU).
+ */
 export function cpuCount(): number {
-  const r = spawnSync('nproc', [], { encoding: 'utf8' });
-  return Number(r.stdout?.trim()) || 1;
+  return cpus().length || 1;
 }
 
 /**
