@@ -80,3 +80,17 @@ describe('docs/errors.md', () => {
     expect(documented).toEqual(expected);
   });
 });
+
+describe("README.md's table of Problem codes", () => {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+
+  it('lists every kind of the catalog with its code, status and type, nothing extra', () => {
+    const documented = [...readme.matchAll(/^\| (\d{8}) +\| (\d{3}) +\| `\/problems\/([^`]+)`/gm)]
+      .map(([, code, status, slug]) => `${code} ${status} ${slug}`)
+      .sort();
+    const expected = Object.values(PROBLEM_CATALOG)
+      .map((d) => `${d.code} ${d.status} ${d.slug}`)
+      .sort();
+    expect(documented).toEqual(expected);
+  });
+});
