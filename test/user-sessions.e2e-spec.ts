@@ -220,6 +220,14 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       expect(body.code).toBe(30240001);
     });
 
+    it('answers an integer too long for a number as out of range, echoing no value', async () => {
+      const res = await list(ALICE, tokenFor(ALICE), '?page=99999999999999999999');
+      const body = expectProblem(res, 400);
+      expect(body.errors).toEqual([
+        { field: 'page', code: 'range', description: 'page must be at most 1000000' },
+      ]);
+    });
+
     it('names every bad field at once', async () => {
       const res = await list(ALICE, tokenFor(ALICE), '?page=0&page_size=500');
       const body = expectProblem(res, 400);

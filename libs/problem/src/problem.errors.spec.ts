@@ -3,6 +3,7 @@ import { checkProblemTypes, defineProblemType, PROBLEM_CATALOG } from './problem
 import {
   AmbiguousCredentialsError,
   AuthenticationError,
+  echoedValue,
   NotResourceOwnerError,
   ProblemError,
   RoleRequiredError,
@@ -143,5 +144,24 @@ describe('ProblemModule settings', () => {
       resolveProblemOptions({ pagesPath: 'auth/problems', typeBaseUri: 'https://e.example/' })
         .typeBaseUri,
     ).toBe('https://e.example/');
+  });
+});
+
+describe('echoedValue', () => {
+  it.each([
+    ['a safe integer', Number.MAX_SAFE_INTEGER],
+    ['a negative one', -Number.MAX_SAFE_INTEGER],
+    ['a fraction', 1.5],
+    ['a string of digits', '99999999999999999999'],
+  ])('echoes %s', (_label, value) => {
+    expect(echoedValue(value)).toEqual({ value });
+  });
+
+  it.each([
+    ['past MAX_SAFE_INTEGER', Number.MAX_SAFE_INTEGER + 1],
+    ['as 99999999999999999999 reads (1e20)', 1e20],
+    ['at MAX_VALUE', -Number.MAX_VALUE],
+  ])('leaves out an integer %s, which is not the number sent', (_label, value) => {
+    expect(echoedValue(value)).toEqual({});
   });
 });

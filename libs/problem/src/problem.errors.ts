@@ -91,9 +91,16 @@ export class ProblemError extends HttpException {
 /** The longest refused value echoed in a violation, as JSON text. */
 export const MAX_ECHOED_VALUE_LENGTH = 256;
 
-/** `value` as a violation carries it: only a value that was sent, and not a long one. */
+/**
+ * `value` as a violation carries it: only a value that was sent, and not a long one.
+ * An integer past `Number.MAX_SAFE_INTEGER` is left out: it is not the number that was
+ * sent (`99999999999999999999` reads as `100000000000000000000`).
+ */
 export function echoedValue(value: unknown): { value?: unknown } {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return {};
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return {};
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

@@ -204,6 +204,18 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
     expect(error.violations.map((v) => v.field)).toEqual(['page_size']);
   });
 
+  it.each([
+    ['99999999999999999999', 'page must be at most 1000000'],
+    ['1'.repeat(400), 'page must be at most 1000000'],
+    ['-99999999999999999999', 'page must be at least 1'],
+  ])(
+    'rejects the integer page=%s, too long for a number, as out of range, echoing no value',
+    async (value, description) => {
+      const error = await rejection({ page: value });
+      expect(error.violations).toEqual([{ field: 'page', code: 'range', description }]);
+    },
+  );
+
   it('rejects a page beyond the maximum', async () => {
     const error = await rejection({ page: '1000001' });
     expect(error.violations).toEqual([
