@@ -38,7 +38,12 @@ describe('production: metrics and probes on the management port, API docs off', 
   });
 
   it('answers /docs and /docs-json with 404 (API_DOCS_ENABLED defaults to false)', async () => {
-    for (const path of DOCS_PATHS) expectProblem(await request(api).get(path), 404);
+    for (const path of DOCS_PATHS) {
+      const res = await request(api).get(path);
+      expectProblem(res, 404);
+      // A Problem, not the public document: no cache keeps it.
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
   });
 
   it('still serves the API on the API port', async () => {
@@ -62,6 +67,7 @@ describe('production: metrics and probes on the management port, API docs off', 
         .get(path)
         .set(...bearer(adminToken()));
       expectProblem(res, 404);
+      expect(res.headers['cache-control'], path).toBe('no-store');
     }
   });
 });
@@ -85,6 +91,16 @@ describe('production with API_DOCS_ENABLED=true', () => {
     await request(http).get('/docs').expect(200);
     const doc = await request(http).get('/docs-json').expect(200);
     expect((doc.body as { openapi: string }).openapi).toMatch(/^3\./);
+  });
+
+  it('answers the documents on the management port with a 404 Problem no cache keeps', async () => {
+    const address = await listenManagement(t.app);
+    if (!address) throw new Error('no management listener');
+    for (const path of DOCS_PATHS) {
+      const res = await request(`http://127.0.0.1:${address.port}`).get(path);
+      expectProblem(res, 404);
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
   });
 });
 

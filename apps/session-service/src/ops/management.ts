@@ -49,6 +49,8 @@ export function separateManagement(
     const viaManagement = (request.raw as { [VIA_MANAGEMENT]?: true })[VIA_MANAGEMENT] === true;
     const managementRoute = MANAGEMENT_ROUTES.has(request.routeOptions.url ?? '');
     if (viaManagement !== managementRoute) {
+      // A 404 Problem, even for a document's path (`/docs` on the management listener).
+      void reply.header('Cache-Control', 'no-store');
       reply.callNotFound();
       return;
     }
