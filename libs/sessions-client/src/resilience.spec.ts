@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   createSessionsClient,
   type CreateSessionRequest,
@@ -79,7 +81,28 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** V8's full collection, as `node --expose-gc` gives it. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
 describe('time limit', () => {
+  // Node's fetch holds a cloned request's link to the signal it follows only weakly
+  // (nodejs/undici#4068): a collection during the call used to leave it hanging.
+  it('holds when memory is collected during the call, and closes the connection', async () => {
+    answers = ['hang'];
+    const closed = new Promise<void>((resolve) =>
+      server.once('request', (req: IncomingMessage) => req.socket.once('close', resolve)),
+    );
+    const pending = rejection(client({ timeoutMs: 300 }).listUserSessions(1001));
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    collectGarbage();
+    expect(await pending).toBeInstanceOf(SessionsClientTimeoutError);
+    // The request itself was aborted, not only the call given up on.
+    await closed;
+  });
+
   it('rejects a call the service does not answer with SessionsClientTimeoutError', async () => {
     answers = ['hang'];
     const started = performance.now();
@@ -94,6 +117,14 @@ describe('time limit', () => {
       url: `${base}/sessions/user/1001/sessions`,
     });
     expect(seen).toHaveLength(1);
+  });
+
+  it('holds with a fetch that ignores the abort', async () => {
+    const neverAnswers = () => new Promise<Response>(() => undefined);
+    const error = await rejection(
+      client({ timeoutMs: 200, fetch: neverAnswers }).listUserSessions(1001),
+    );
+    expect(error).toMatchObject({ name: 'SessionsClientTimeoutError', timeoutMs: 200 });
   });
 
   it('takes a per-call time limit over the client one', async () => {

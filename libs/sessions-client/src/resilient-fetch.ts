@@ -52,7 +52,7 @@ export function resilientFetch(fetch: Fetch, policy: RetryPolicy): Fetch {
     const retries = RETRIED_METHODS.has(request.method) ? Math.max(0, policy.retries) : 0;
     for (let attempt = 0; ; attempt++) {
       // Every attempt but the last sends a copy, so the request (and its body) stays unread.
-      const response = await fetchOnce(fetch, attempt < retries ? request.clone() : request);
+      const response = await fetchOnce(fetch, attempt < retries ? copyOf(request) : request);
       if (attempt >= retries || !RETRIED_STATUSES.has(response.status)) return response;
       const delayMs = retryDelay(response, attempt, policy);
       if (policy.deadline !== undefined && Date.now() + delayMs >= policy.deadline) return response;
@@ -69,13 +69,45 @@ export function resilientFetch(fetch: Fetch, policy: RetryPolicy): Fetch {
   };
 }
 
+/**
+ * A copy of `request` to send, whose signal follows the request's own. Not
+ * `request.clone()` alone: Node's fetch (undici) holds a clone's link to the
+ * signal it follows only weakly, so a garbage collection during the call can
+ * cut it, and the abort then never reaches the copy (nodejs/undici#4068). A
+ * request made with a signal holds that link for as long as it lives.
+ */
+function copyOf(request: Request): Request {
+  return new Request(request.clone(), { signal: request.signal });
+}
+
+/**
+ * Rejects with the signal's reason once it aborts, whether or not `fetch`
+ * heeds it: a time limit holds with any `fetch` the client is given.
+ */
+function untilAborted(signal: AbortSignal): { promise: Promise<never>; release: () => void } {
+  let release = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    release = () => signal.removeEventListener('abort', abort);
+  });
+  return { promise, release };
+}
+
 async function fetchOnce(fetch: Fetch, request: Request): Promise<Response> {
+  const aborted = untilAborted(request.signal);
+  const sent = fetch(request);
+  // Once the abort has answered, the fetch's own rejection is nobody's to handle.
+  sent.catch(() => undefined);
   try {
-    return await fetch(request);
+    return await Promise.race([sent, aborted.promise]);
   } catch (error) {
     // An abort (the caller's, or the time limit) rejects with the signal's reason, as fetch does.
     if (request.signal.aborted) throw request.signal.reason;
     throw new SessionsClientNetworkError(request.method, request.url, error);
+  } finally {
+    aborted.release();
   }
 }
 
