@@ -220,6 +220,18 @@ describe('GET /sessions/user/{user_id}/sessions', () => {
       expect(body.code).toBe(30240001);
     });
 
+    it('answers a repeated parameter as given more than once', async () => {
+      const res = await list(ALICE, tokenFor(ALICE), '?page=1&page=2');
+      const body = expectProblem(res, 400);
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          field: 'page',
+          code: 'type',
+          description: 'page must be given once',
+        }),
+      ]);
+    });
+
     it('answers an integer too long for a number as out of range, echoing no value', async () => {
       const res = await list(ALICE, tokenFor(ALICE), '?page=99999999999999999999');
       const body = expectProblem(res, 400);

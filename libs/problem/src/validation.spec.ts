@@ -193,15 +193,33 @@ describe('createProblemValidationPipe with ListUserSessionsQuery', () => {
     ]);
   });
 
-  it('rejects a repeated parameter (an array)', async () => {
+  it('rejects a repeated parameter (an array) as given more than once', async () => {
     const error = await rejection({ page: ['1', '2'] });
-    expect(error.violations).toHaveLength(1);
-    expect(error.violations[0].field).toBe('page');
+    expect(error.violations).toEqual([
+      { field: 'page', code: 'type', description: 'page must be given once', value: ['1', '2'] },
+    ]);
   });
 
   it('rejects a repeated parameter even when each value is valid on its own', async () => {
     const error = await rejection({ page_size: ['10', '10'] });
-    expect(error.violations.map((v) => v.field)).toEqual(['page_size']);
+    expect(error.violations).toEqual([
+      expect.objectContaining({ field: 'page_size', description: 'page_size must be given once' }),
+    ]);
+  });
+
+  it('names the other bad parameters beside a repeated one', async () => {
+    const error = await rejection({ page: ['1', '2'], page_size: '0' });
+    expect(error.violations.map(({ field, code }) => [field, code])).toEqual([
+      ['page', 'type'],
+      ['page_size', 'range'],
+    ]);
+    expect(error.message).toContain('page must be given once');
+  });
+
+  it('drops a repeated parameter the query does not declare, as any unknown one', async () => {
+    await expect(transform({ page: '2', other: ['a', 'b'] })).resolves.toEqual(
+      Object.assign(new ListUserSessionsQuery(), { page: 2 }),
+    );
   });
 
   it.each([
@@ -319,6 +337,34 @@ describe('MemoizedValidation', () => {
     expect(validations).toBe(0);
     await query(CountedQuery, { tag: 't0' });
     expect(validations).toBe(1);
+  });
+});
+
+describe('createProblemValidationPipe with a query that takes a list', () => {
+  class TaggedQuery {
+    @IsString({ each: true })
+    tag!: string[];
+
+    @IsString()
+    sort!: string;
+  }
+  const pipe = createProblemValidationPipe();
+  const metadata: ArgumentMetadata = { type: 'query', metatype: TaggedQuery };
+
+  it('accepts a repeated parameter its class declares as a list', async () => {
+    await expect(pipe.transform({ tag: ['a', 'b'], sort: 'x' }, metadata)).resolves.toEqual(
+      Object.assign(new TaggedQuery(), { tag: ['a', 'b'], sort: 'x' }),
+    );
+  });
+
+  it('refuses a repeated parameter its class declares as one value', async () => {
+    const error = (await pipe
+      .transform({ tag: ['a'], sort: ['x', 'y'] }, metadata)
+      .catch((e: unknown) => e)) as ValidationFailedError;
+    expect(error).toBeInstanceOf(ValidationFailedError);
+    expect(error.violations).toEqual([
+      { field: 'sort', code: 'type', description: 'sort must be given once', value: ['x', 'y'] },
+    ]);
   });
 });
 

@@ -148,6 +148,22 @@ export function requireObjectBody(value: unknown): void {
 }
 
 /**
+ * The parameters of a query given more than once (`?page=1&page=2`, which the
+ * query parser makes a list) for a property of the query's class that takes
+ * one value, by its declared type. A property the class does not declare is
+ * left to the whitelist, and one of undeclared type to its own rules.
+ */
+function repeatedParameters(value: object, metatype: unknown): string[] {
+  if (typeof metatype !== 'function') return [];
+  const prototype = (metatype as { prototype: object }).prototype;
+  return Object.keys(value).filter((key) => {
+    if (!Array.isArray((value as Record<string, unknown>)[key])) return false;
+    const type: unknown = Reflect.getMetadata('design:type', prototype, key);
+    return type !== undefined && type !== Array;
+  });
+}
+
+/**
  * A ValidationPipe whose failures become `invalid-request` Problems naming
  * each field. When it runs twice on one argument (globally with
  * `ProblemModule.forRoot({ global: true })` and again on a library
@@ -181,6 +197,10 @@ export class ProblemValidationPipe extends ValidationPipe {
       const instance = remembered!.get(key);
       if (instance) return copyOf(instance);
     }
+    if (metadata.type === 'query' && typeof value === 'object' && value !== null) {
+      const repeated = repeatedParameters(value, metadata.metatype);
+      if (repeated.length > 0) await this.refuseRepeated(value, repeated, metadata);
+    }
     const result: unknown = await super.transform(value, metadata);
     if (typeof result !== 'object' || result === null) return result;
     validated.add(result);
@@ -188,6 +208,39 @@ export class ProblemValidationPipe extends ValidationPipe {
     if (remembered!.size >= MAX_REMEMBERED_QUERIES) remembered!.clear();
     remembered!.set(key, copyOf(result));
     return result;
+  }
+
+  /**
+   * Refuses a query with repeated parameters: `type`, "page must be given
+   * once", for each; the other parameters are still checked, so every bad
+   * one is named at once (a violation is a top-level parameter: a query
+   * string has no nested fields).
+   */
+  private async refuseRepeated(
+    value: object,
+    repeated: string[],
+    metadata: ArgumentMetadata,
+  ): Promise<never> {
+    const entries = Object.entries(value);
+    const violations: FieldViolation[] = entries
+      .filter(([key]) => repeated.includes(key))
+      .map(([field, given]) => ({
+        field,
+        code: 'type',
+        description: `${field} must be given once`,
+        ...echoedValue(given),
+      }));
+    const rest = Object.fromEntries(entries.filter(([key]) => !repeated.includes(key)));
+    try {
+      await super.transform(rest, metadata);
+    } catch (error) {
+      if (!(error instanceof ValidationFailedError)) throw error;
+      // A repeated parameter left out here is not also missing.
+      violations.push(
+        ...error.violations.filter(({ field }) => field === undefined || !repeated.includes(field)),
+      );
+    }
+    throw new ValidationFailedError(violations);
   }
 }
 
