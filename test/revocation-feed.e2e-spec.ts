@@ -217,6 +217,38 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
     expect(all.cursor).toBe(cursor);
   });
 
+  it('orders by transaction id as a number, across powers of ten, on the first page and after', async () => {
+    // Rows as transactions 9, 10, 11 and 100 would have written them (long finished, so
+    // readable): as text, '10' < '100' < '11' < '9'.
+    const xids = ['100', '9', '11', '10'];
+    const inserted: { xid: string; session_id: string }[] = [];
+    for (const xid of xids) {
+      const [row] = (await a.dataSource.query(
+        `INSERT INTO session_service.session_revocations
+           (xid, session_id, user_id, revoked_at, revoked_by, reason)
+         VALUES ($1::xid8, gen_random_uuid(), 3099, now(), 'admin:order', 'order')
+         RETURNING session_id`,
+        [xid],
+      )) as { session_id: string }[];
+      inserted.push({ xid, session_id: row.session_id });
+    }
+    const expected = [...inserted]
+      .sort((x, y) => Number(x.xid) - Number(y.xid))
+      .map((r) => r.session_id);
+    const ours = (rows: FeedRevocation[]) =>
+      rows.map((r) => r.session_id).filter((id) => expected.includes(id));
+
+    // From the start of the feed, one page of all and pages of one, each row once.
+    const whole = await readToEnd(http, '');
+    expect(ours(whole.rows)).toEqual(expected);
+    const single = await readToEnd(http, '', 1);
+    expect(ours(single.rows)).toEqual(expected);
+    expect(single.rows.map((r) => r.cursor)).toEqual(whole.rows.map((r) => r.cursor));
+    expect(single.cursor).toBe(whole.cursor);
+    // The first rows of the feed are these, the oldest transactions.
+    expect(whole.rows.slice(0, 4).map((r) => r.session_id)).toEqual(expected);
+  });
+
   it('lists every concurrently revoked session exactly once while a reader pages the feed', async () => {
     const singleUsers = [3101, 3102, 3103, 3104];
     const adminUser = 3105;

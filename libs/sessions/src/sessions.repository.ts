@@ -523,13 +523,15 @@ export class SessionsRepository {
           RETURNING s.*, prior.last_active_at AS prior_active_at
        )${events(userEventRows('touched', 's', `x.prior_active_at < now() - interval '60 seconds'`), 2)}
        SELECT ${SESSION_COLUMNS} FROM s`,
-      readRevocations: `SELECT id::text, xid::text, session_id, user_id::text, ${ISO('revoked_at')} AS revoked_at,
-              revoked_by, reason
-         FROM ${t.revocations}
-        WHERE (xid, id) > ($1::xid8, $2::bigint)
-          AND xid < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($4::timestamptz IS NULL OR revoked_at >= $4::timestamptz)
-        ORDER BY xid, id
+      // Ordered by the table's columns (`r.`): a bare `xid` or `id` in ORDER BY would name the
+      // output's text columns, and '1003' sorts before '999' as text.
+      readRevocations: `SELECT r.id::text AS id, r.xid::text AS xid, r.session_id, r.user_id::text AS user_id,
+              ${ISO('r.revoked_at')} AS revoked_at, r.revoked_by, r.reason
+         FROM ${t.revocations} r
+        WHERE (r.xid, r.id) > ($1::xid8, $2::bigint)
+          AND r.xid < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($4::timestamptz IS NULL OR r.revoked_at >= $4::timestamptz)
+        ORDER BY r.xid, r.id
         LIMIT $3`,
     };
     const { insert, insertWithSubject } = this.sql;
