@@ -285,8 +285,8 @@ export class SignalsRepository {
 
   streamEvents(streamId: string, limit: number): Promise<StreamEventRow[]> {
     return this.q<StreamEventRow>(
-      `SELECT id, event_type, payload, ${ISO('created_at')} AS created_at
-         FROM ${this.t.events} WHERE stream_id = $1 ORDER BY created_at, id LIMIT $2`,
+      `SELECT e.id, e.event_type, e.payload, ${ISO('e.created_at')} AS created_at
+         FROM ${this.t.events} e WHERE e.stream_id = $1 ORDER BY e.created_at, e.id LIMIT $2`,
       [streamId, limit],
     );
   }
@@ -600,7 +600,8 @@ export class SignalsRepository {
 
   listRelyingParties(): Promise<RelyingPartyRow[]> {
     return this.q<RelyingPartyRow>(
-      `SELECT ${RP_COLUMNS} FROM ${this.t.relyingParties} ORDER BY created_at, client_id`,
+      // The table's timestamp (`rp.`), not the output's text of the same name.
+      `SELECT ${RP_COLUMNS} FROM ${this.t.relyingParties} rp ORDER BY rp.created_at, rp.client_id`,
     );
   }
 
