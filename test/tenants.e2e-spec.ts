@@ -218,6 +218,27 @@ describe('tenants', () => {
       expect(fieldsOf(expectProblem(await get('x'.repeat(129)), 400))).toEqual(['tenant_id']);
     });
 
+    it.each([
+      ['absolute_ttl_seconds', '3600'],
+      ['min_absolute_ttl_seconds', true],
+      ['max_absolute_ttl_seconds', [60]],
+      ['idle_timeout_seconds', '900'],
+      ['min_idle_timeout_seconds', {}],
+      ['max_idle_timeout_seconds', 1.5],
+    ])(
+      '400 names %s of the wrong type (%j) as not an integer, not as out of range',
+      async (field, value) => {
+        const body = expectProblem(await create({ tenant_id: 'tnt_types', [field]: value }), 400);
+        expect(body.errors).toEqual([
+          expect.objectContaining({
+            field,
+            code: 'type',
+            description: `${field} must be an integer`,
+          }),
+        ]);
+      },
+    );
+
     it.each(['   ', ' tnt_a', 'tnt_a ', '\ttnt_a', 'tnt_a\n'])(
       '400 names a blank tenant_id, or one with white space around it: %j',
       async (tenantId) => {

@@ -32,10 +32,12 @@ const seconds = (description: string, example: number) =>
 function Seconds(): PropertyDecorator {
   return (target, key) => {
     const field = String(key);
+    // class-validator checks in the order the rules are registered and reports the first
+    // failure: the type before the bounds, so "900" or true is named as not an integer.
     IsOptional()(target, key);
-    Max(SECONDS_MAX, { message: `${field} must be at most ${SECONDS_MAX}` })(target, key);
-    Min(1, { message: `${field} must be a positive integer` })(target, key);
     IsInt({ message: `${field} must be an integer` })(target, key);
+    Min(1, { message: `${field} must be a positive integer` })(target, key);
+    Max(SECONDS_MAX, { message: `${field} must be at most ${SECONDS_MAX}` })(target, key);
   };
 }
 
