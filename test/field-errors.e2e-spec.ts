@@ -149,6 +149,40 @@ describe('field errors: documented codes only', () => {
       },
     );
 
+    it.each([
+      ['a lone continuation byte', Buffer.from([0x80])],
+      ['bytes of no character', Buffer.from([0xff, 0xfe])],
+      ['an overlong encoding', Buffer.from([0xc0, 0xaf])],
+      ['a surrogate encoded', Buffer.from([0xed, 0xa0, 0x80])],
+      ['a sequence cut short', Buffer.from([0xe2, 0x82])],
+    ])(
+      'JSON whose bytes are not UTF-8 (%s) is a malformed body; nothing is recorded',
+      async (_, bad) => {
+        const userId = 1100 + (bad[0] % 50);
+        const body = Buffer.concat([
+          Buffer.from(`{"user_id":${userId},"username":"b`),
+          bad,
+          Buffer.from(`b","amr":["pwd"],"ip":"203.0.113.7","user_agent":"curl/8"}`),
+        ]);
+        const res = await request(http)
+          .post('/api/sessions')
+          .set(...bearer(serviceToken()))
+          .type('application/json')
+          // The bytes as they are: superagent would otherwise serialise the Buffer as JSON.
+          .serialize((raw: Buffer) => raw as unknown as string)
+          .send(body);
+        expect(expectProblem(res, 400)).toMatchObject({
+          type: '/problems/malformed-body',
+          code: 30240002,
+        });
+        const stored = (await t.dataSource.query(
+          'SELECT 1 FROM session_service.users WHERE id = $1',
+          [userId],
+        )) as unknown[];
+        expect(stored).toHaveLength(0);
+      },
+    );
+
     it('application/json with charset UTF-8 is read', async () => {
       await post('application/json; charset=UTF-8', signIn).expect(201);
       await post('application/json; charset=utf-8', signIn).expect(201);

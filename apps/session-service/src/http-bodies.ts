@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { ProblemError, ValidationFailedError } from '@session-service/problem';
 
@@ -77,8 +78,8 @@ function scalarBodyError(text: string): Error {
 /**
  * How request bodies are read:
  *
- * - `application/json`: an empty body is `{}`; otherwise the text must be a
- *   JSON object or array (a bare string, number or literal is refused as a
+ * - `application/json`: an empty body is `{}`; otherwise the bytes must be
+ *   UTF-8 (else a malformed body), and the text a JSON object or array (a bare string, number or literal is refused as a
  *   body that is not an object; text that is not JSON is a malformed body)
  *   nesting at most `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
  * - A body of any other media type (or of none; `application/json` with a
@@ -93,10 +94,10 @@ export function acceptBodies(fastify: FastifyInstance): void {
   }
   fastify.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (request, body, done) => {
-      const text = body as string;
-      if (text.length === 0) {
+      const bytes = body as Buffer;
+      if (bytes.length === 0) {
         done(null, {});
         return;
       }
@@ -105,6 +106,13 @@ export function acceptBodies(fastify: FastifyInstance): void {
         done(unsupportedMediaType(request.headers['content-type']), undefined);
         return;
       }
+      // JSON is UTF-8 (RFC 8259 section 8.1): bytes that are not are refused, never stored
+      // with replacement characters in their place.
+      if (!isUtf8(bytes)) {
+        done(malformedJson('The body is not valid UTF-8'), undefined);
+        return;
+      }
+      const text = bytes.toString('utf8');
       const first = FIRST_TOKEN.exec(text)?.[1];
       if (first !== '{' && first !== '[') {
         done(scalarBodyError(text), undefined);
