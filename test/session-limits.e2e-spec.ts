@@ -232,6 +232,7 @@ describe('concurrent-session limits', () => {
       expect(body.type).toMatch(/\/problems\/session-limit-reached$/);
       expect(body.code).toBe(30240905);
       expect(body.i18n_args).toEqual({ user_id: '811', max_sessions: 2 });
+      expect(body.detail).toBe('User 811 has reached their limit of active sessions (2)');
       expect(await sessionsOf(t.dataSource, 811)).toEqual(before);
       expect(await revocationsOf(t.dataSource, 811)).toBe(0);
       const [user] = await t.dataSource.query(

@@ -328,7 +328,7 @@ export const PROBLEM_CATALOG = {
     ),
     details: {
       default: t(
-        'User {user_id} is at their limit of {max_sessions} active sessions',
+        'User {user_id} has reached their limit of active sessions ({max_sessions})',
         '用户 {user_id} 的活动会话数已达上限 {max_sessions}',
       ),
     },
