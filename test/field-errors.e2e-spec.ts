@@ -175,10 +175,10 @@ describe('field errors: documented codes only', () => {
           type: '/problems/malformed-body',
           code: 30240002,
         });
-        const stored = (await t.dataSource.query(
+        const stored = await t.dataSource.query<unknown[]>(
           'SELECT 1 FROM session_service.users WHERE id = $1',
           [userId],
-        )) as unknown[];
+        );
         expect(stored).toHaveLength(0);
       },
     );

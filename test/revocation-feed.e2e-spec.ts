@@ -223,13 +223,13 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
     const xids = ['100', '9', '11', '10'];
     const inserted: { xid: string; session_id: string }[] = [];
     for (const xid of xids) {
-      const [row] = (await a.dataSource.query(
+      const [row] = await a.dataSource.query<{ session_id: string }[]>(
         `INSERT INTO session_service.session_revocations
            (xid, session_id, user_id, revoked_at, revoked_by, reason)
          VALUES ($1::xid8, gen_random_uuid(), 3099, now(), 'admin:order', 'order')
          RETURNING session_id`,
         [xid],
-      )) as { session_id: string }[];
+      );
       inserted.push({ xid, session_id: row.session_id });
     }
     const expected = [...inserted]

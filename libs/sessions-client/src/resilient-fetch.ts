@@ -87,8 +87,9 @@ function copyOf(request: Request): Request {
 function untilAborted(signal: AbortSignal): { promise: Promise<never>; release: () => void } {
   let release = () => {};
   const promise = new Promise<never>((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const abort = () => reject(signal.reason);
+    // The reason exactly as the caller (or the time limit) gave it, as fetch itself rejects.
+    const abort = () => reject(signal.reason as Error);
+    if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     release = () => signal.removeEventListener('abort', abort);
   });
