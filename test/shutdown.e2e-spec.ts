@@ -225,6 +225,44 @@ describe('graceful shutdown of the real process', () => {
       }
     }, 90_000);
 
+    it('with an SSF poll waiting for SETs: the poll answers, empty, before the listener closes', async () => {
+      const service = await startService(
+        env({ SIGNALS_ISSUER: 'http://127.0.0.1', SIGNALS_POLL_TIMEOUT_MS: '30000' }),
+      );
+      try {
+        const receiver = tokenFor(7, { roles: ['ssf-receiver'] });
+        const created = await request(service.url)
+          .post('/ssf/streams')
+          .set(...bearer(receiver))
+          .send({ delivery: { method: 'urn:ietf:rfc:8936' }, description: 'shutdown poll' });
+        expect(created.status).toBe(201);
+        const pollPath = new URL(
+          (created.body as { delivery: { endpoint_url: string } }).delivery.endpoint_url,
+        ).pathname;
+        const startedAt = Date.now();
+        // Nothing waits for the stream: without returnImmediately the poll holds.
+        const held = request(service.url)
+          .post(pollPath)
+          .set(...bearer(receiver))
+          .send({})
+          .then(
+            (res) => ({ status: res.status, body: res.body as unknown, at: Date.now() }),
+            (error: Error) => ({ status: 0, body: error.message, at: Date.now() }),
+          );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+
+        const { code, ms } = await terminate(service);
+        expect(code).toBe(0);
+        expect(ms).toBeLessThan(BOUND_MS);
+        const answer = await held;
+        expect(answer).toMatchObject({ status: 200, body: { sets: {}, moreAvailable: false } });
+        // Answered at the shutdown, long before the poll timeout.
+        expect(answer.at - startedAt).toBeLessThan(10_000);
+      } finally {
+        service.child.kill('SIGKILL');
+      }
+    }, 90_000);
+
     it('with a half-sent body, and a 503 Problem with Connection: close on a kept-alive connection during the close', async () => {
       const service = await startService(
         env({ DATABASE_STATEMENT_TIMEOUT_MS: '9000', DATABASE_QUERY_TIMEOUT_MS: '10000' }),

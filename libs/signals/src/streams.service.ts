@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   epochSeconds,
@@ -87,7 +87,7 @@ export interface PollRequest {
  * moves past every row it has acknowledged (or that it does not receive) in order.
  */
 @Injectable()
-export class StreamsService implements OnApplicationShutdown {
+export class StreamsService implements BeforeApplicationShutdown {
   readonly options: ResolvedSignalsOptions;
   private closing = false;
 
@@ -100,7 +100,12 @@ export class StreamsService implements OnApplicationShutdown {
     this.options = resolveSignalsOptions(options);
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Shutdown begins: a poll waiting for SETs answers now with what it has (an
+   * empty `sets`), before the listener closes, rather than have its connection
+   * cut with no answer; later polls answer at once.
+   */
+  beforeApplicationShutdown(): void {
     this.closing = true;
     this.signal.wake();
   }
