@@ -194,6 +194,21 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
     expect((await call('GET', '/api/relying-parties/nul-check', adminToken())).status).toBe(404);
   });
 
+  it('400 names the rule a client_id with a space breaks', async () => {
+    const answer = await call('POST', '/api/relying-parties', adminToken(), {
+      client_id: 'rp x',
+      backchannel_logout_uri: 'https://crm.example.com/logout',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({
+        field: 'client_id',
+        code: 'format',
+        description: 'client_id must be 1 to 255 printable ASCII characters, without spaces',
+      }),
+    ]);
+  });
+
   it('admin routes: list, get, 409 on a second registration, delete, 404; other callers 403', async () => {
     const body = { client_id: 'crm-web', backchannel_logout_uri: 'https://crm.example.com/logout' };
     expect((await call('POST', '/api/relying-parties', adminToken(), body)).status).toBe(201);

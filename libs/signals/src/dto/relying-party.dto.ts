@@ -3,6 +3,8 @@ import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 
 import { StorableText } from '@session-service/sessions';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,255}$/;
+/** The refusal of a client id: the rule as its description in the OpenAPI document states it. */
+const CLIENT_ID_RULE = 'client_id must be 1 to 255 printable ASCII characters, without spaces';
 
 /** A relying party to send Back-Channel Logout tokens to (OpenID Connect Back-Channel Logout 1.0 section 2.2). */
 @ApiSchema({ name: 'dto.CreateRelyingPartyRequest' })
@@ -13,7 +15,7 @@ export class CreateRelyingPartyRequest {
     pattern: CLIENT_ID.source,
     example: 'crm-web',
   })
-  @Matches(CLIENT_ID, { message: 'client_id must be 1 to 255 printable ASCII characters' })
+  @Matches(CLIENT_ID, { message: CLIENT_ID_RULE })
   @MaxLength(255)
   @StorableText()
   @IsString()
@@ -96,6 +98,6 @@ export class RelyingPartyList {
 
 export class ClientIdParam {
   @ApiProperty({ maxLength: 255, pattern: CLIENT_ID.source, example: 'crm-web' })
-  @Matches(CLIENT_ID, { message: 'client_id must be 1 to 255 printable ASCII characters' })
+  @Matches(CLIENT_ID, { message: CLIENT_ID_RULE })
   client_id: string;
 }
