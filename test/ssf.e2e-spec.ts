@@ -204,10 +204,18 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     const again = await poll(stream, { returnImmediately: true });
     expect(Object.keys(again.json.sets)).toEqual(jtis);
 
-    // Acknowledged: gone.
+    const statusOf = async () =>
+      (await call('GET', `${metadata.status_endpoint}?stream_id=${stream.stream_id}`, receiver))
+        .json as { last_delivered_at: string | null };
+    expect((await statusOf()).last_delivered_at).toBeNull();
+
+    // Acknowledged: gone, and delivered as the stream's status says.
+    const ackedAt = Date.now();
     const acked = await poll(stream, { returnImmediately: true, ack: jtis });
     expect(acked.status).toBe(200);
     expect(acked.json.sets).toEqual({});
+    const { last_delivered_at } = await statusOf();
+    expect(Math.abs(Date.parse(last_delivered_at ?? '') - ackedAt)).toBeLessThan(5000);
   });
 
   it('a waiting poll answers as soon as a revocation commits', async () => {

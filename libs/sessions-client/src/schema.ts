@@ -1664,7 +1664,10 @@ export interface components {
        * @example 0
        */
       backlog: number;
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description The last SET delivered: pushed and accepted, or (poll delivery) acknowledged by a poll
+       */
       last_delivered_at: string | null;
       /**
        * @description The last push failure or refusal

@@ -408,6 +408,13 @@ export class SignalsRepository {
     );
   }
 
+  /** A poll acknowledged SETs of the stream: its `last_delivered_at` is now. */
+  async recordAcknowledged(streamId: string): Promise<void> {
+    await this.q(`UPDATE ${this.t.streams} SET last_delivered_at = now() WHERE id = $1`, [
+      streamId,
+    ]);
+  }
+
   /** Moves a stream's position forward to `to` (never back) and forgets the acknowledgements behind it. */
   async advanceStream(streamId: string, to: FeedPosition): Promise<void> {
     await this.q(

@@ -330,6 +330,10 @@ export class StreamsService implements BeforeApplicationShutdown {
     await this.repository.acknowledge(row.id, positions);
     await this.repository.acknowledge(row.id, signIns, 1);
     await this.repository.deleteStreamEvents(row.id, eventIds);
+    // A poll stream's SETs are delivered when the receiver acknowledges them.
+    if (positions.length || signIns.length || eventIds.length) {
+      await this.repository.recordAcknowledged(row.id);
+    }
     const max = request.maxEvents ?? 100;
     if (max === 0) return { sets: {}, moreAvailable: false };
     const deadline = Date.now() + (request.returnImmediately ? 0 : this.options.pollTimeoutMs);

@@ -319,7 +319,14 @@ export class StreamStatusResponse {
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, maxLength: 24 })
   last_error_at: string | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, maxLength: 24 })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    maxLength: 24,
+    description:
+      'The last SET delivered: pushed and accepted, or (poll delivery) acknowledged by a poll',
+  })
   last_delivered_at: string | null;
 
   @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24 })
