@@ -79,9 +79,10 @@ function scalarBodyError(text: string): Error {
  * How request bodies are read:
  *
  * - `application/json`: an empty body is `{}`; otherwise the bytes must be
- *   UTF-8 (else a malformed body), and the text a JSON object or array (a bare string, number or literal is refused as a
- *   body that is not an object; text that is not JSON is a malformed body)
- *   nesting at most `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
+ *   UTF-8 (else a malformed body), and the text a JSON object or array (a
+ *   bare string, number or literal is refused as a body that is not an
+ *   object; text that is not JSON is a malformed body) nesting at most
+ *   `MAX_JSON_DEPTH` levels (deeper: a 400 naming `body`).
  * - A body of any other media type (or of none; `application/json` with a
  *   charset other than UTF-8 included) is refused: 415 naming the
  *   `Content-Type` it came with. An empty body of any type is no body.
