@@ -524,6 +524,8 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
       const revocation = await stream.waitFor((e) => e.data.includes(before));
 
       const expired = await stream.waitFor((e) => e.event === 'token-expired', 5000);
+      // Its id keeps the client's last event id at the position (not a number Nest made up).
+      expect(expired.id).toBe(revocation.id);
       expect(Date.now()).toBeGreaterThanOrEqual(expiresAt * 1000 - 50);
       expect(JSON.parse(expired.data)).toEqual({
         reason: 'token_expired',
@@ -541,6 +543,39 @@ describe('Revocation feed (GET /api/sessions/revocations)', () => {
       await sleep(4 * Number(POLL_MS));
       expect(stream.events.map((e) => e.event)).toEqual(['revocation', 'token-expired']);
       expect(stream.events.some((e) => e.data.includes(after))).toBe(false);
+    });
+
+    it('ends with a shutdown event whose id is the position, and Last-Event-ID resumes there', async () => {
+      const userId = 3405;
+      const [first, second] = await seedSessions(a, userId, 2);
+      const head = await feedHead();
+      const closing = await createTestApp({ REVOCATION_FEED_POLL_MS: POLL_MS });
+      let closed = false;
+      try {
+        await closing.app.listen(0, '127.0.0.1');
+        const { port } = (closing.app.getHttpServer() as { address(): AddressInfo }).address();
+        const stream = openStream(
+          `http://127.0.0.1:${port}`,
+          `${STREAM}?after=${encodeURIComponent(head)}`,
+          { Authorization: `Bearer ${serviceToken()}`, Accept: 'text/event-stream' },
+        );
+        streams.push(stream);
+        await revokeAsAdmin(first, 'shutdown id').expect(204);
+        const revocation = await stream.waitFor((e) => e.data.includes(first));
+        await closing.close();
+        closed = true;
+        const shutdown = await stream.waitFor((e) => e.event === 'shutdown');
+        expect(shutdown.id).toBe(revocation.id);
+
+        // The reconnection an EventSource makes (to another instance) resumes after it.
+        await revokeAsAdmin(second, 'shutdown id').expect(204);
+        const resumed = open(STREAM, { 'Last-Event-ID': shutdown.id ?? '' });
+        expect((await resumed.response).status).toBe(200);
+        const next = await resumed.waitFor((e) => e.event === 'revocation');
+        expect((JSON.parse(next.data) as FeedRevocation).session_id).toBe(second);
+      } finally {
+        if (!closed) await closing.close();
+      }
     });
 
     it('keeps the stream of a long-lived token open past a short-lived one', async () => {

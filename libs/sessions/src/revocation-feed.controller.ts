@@ -2,7 +2,7 @@ import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
 import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
-import { endWith, map, merge, type Observable, takeWhile, timer } from 'rxjs';
+import { concat, defer, map, merge, type Observable, of, takeWhile, timer } from 'rxjs';
 import { badField } from './api-examples';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
@@ -12,13 +12,26 @@ import { SessionsService } from './sessions.service';
 
 /**
  * The last event of a stream ended by the instance shutting down: reconnect
- * (to another instance) with `Last-Event-ID` after `retry` ms.
+ * (to another instance) with `Last-Event-ID` after `retry` ms. Its `id` is
+ * the stream's position (see `positionId`).
  */
-const SHUTDOWN_EVENT: MessageEvent = {
+const shutdownEvent = (cursor: string | undefined): MessageEvent => ({
   type: 'shutdown',
+  id: positionId(cursor),
   data: { reason: 'the instance is shutting down; reconnect with Last-Event-ID' },
   retry: 1000,
-};
+});
+
+/**
+ * The `id` of an event that is not a revocation: the cursor of the stream's
+ * position, so a client's last event id (`Last-Event-ID` on its reconnection)
+ * stays that position. Without one Nest would number the event (`id: 1`), and
+ * the reconnection would send a cursor this feed never issued. An empty `id`
+ * (no cursor yet) clears it: the reconnection starts at the beginning again.
+ */
+function positionId(cursor: string | undefined): string {
+  return cursor ?? '';
+}
 
 /**
  * The last event of a stream whose token has expired: `event: token-expired`,
@@ -95,7 +108,12 @@ export class RevocationFeedController {
         cursor = data.cursor;
         return { id: data.cursor, type: 'revocation', data };
       }),
-      endWith(SHUTDOWN_EVENT),
+      // Deferred: the position once the last revocation has been sent.
+      (events) =>
+        concat(
+          events,
+          defer(() => of(shutdownEvent(cursor))),
+        ),
     );
     // A token without `exp` (a host strategy's) keeps the stream for as long as the client does.
     if (caller.expiresAt === undefined) return revocations;
@@ -103,6 +121,7 @@ export class RevocationFeedController {
     const expired = timer(expiresAt).pipe(
       map((): MessageEvent => ({
         type: TOKEN_EXPIRED_EVENT,
+        id: positionId(cursor),
         data: {
           reason: 'token_expired',
           expired_at: expiresAt.toISOString(),
