@@ -2,7 +2,7 @@ import { Controller, Get, Headers, type MessageEvent, Query, Sse } from '@nestjs
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
 import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
-import { concat, defer, map, merge, type Observable, of, takeWhile, timer } from 'rxjs';
+import { concatWith, defer, map, merge, type Observable, of, takeWhile, timer } from 'rxjs';
 import { badField } from './api-examples';
 import { RevocationFeedQuery, RevocationFeedResponse } from './dto/revocation-feed.response';
 import { FEED_CURSOR_MAX_LENGTH } from './dto/doc-bounds';
@@ -109,11 +109,7 @@ export class RevocationFeedController {
         return { id: data.cursor, type: 'revocation', data };
       }),
       // Deferred: the position once the last revocation has been sent.
-      (events) =>
-        concat(
-          events,
-          defer(() => of(shutdownEvent(cursor))),
-        ),
+      concatWith(defer(() => of(shutdownEvent(cursor)))),
     );
     // A token without `exp` (a host strategy's) keeps the stream for as long as the client does.
     if (caller.expiresAt === undefined) return revocations;

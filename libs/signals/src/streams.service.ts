@@ -101,9 +101,10 @@ export class StreamsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Shutdown, before the listener closes (in the service: once the drain is over): a poll
-   * waiting for SETs answers now with what it has (an empty `sets`) rather
-   * than have its connection cut with no answer; later polls answer at once.
+   * Shutdown, before the listener closes (in the service: once the drain is
+   * over): a poll waiting for SETs answers now with what it has (an empty
+   * `sets`) rather than have its connection cut with no answer; later polls
+   * answer at once.
    */
   beforeApplicationShutdown(): void {
     this.closing = true;
