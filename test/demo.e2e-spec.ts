@@ -33,6 +33,8 @@ describe('demo mode (embedded PostgreSQL, printed tokens)', () => {
   };
 
   it('prints an admin token, a user token and the docs URL', () => {
+    // HOST=127.0.0.1: the address printed is the one the service is bound to.
+    expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(printed).toContain(`${service.url}/docs`);
     expect(printedToken('ADMIN_TOKEN')).toBe(service.demo?.adminToken);
     expect(printedToken('USER_TOKEN')).toBe(service.demo?.userToken);

@@ -48,7 +48,7 @@ function spawnService(dataDir: string): Instance {
 async function untilListening(instance: Instance): Promise<void> {
   const deadline = Date.now() + STARTUP_MS;
   while (Date.now() < deadline) {
-    if (/Listening on http:\/\/localhost:\d+/.test(instance.output())) return;
+    if (/Listening on http:\/\/\S+:\d+/.test(instance.output())) return;
     if (instance.child.exitCode !== null) {
       throw new Error(`service exited early:\n${instance.output()}`);
     }

@@ -27,7 +27,7 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<Servi
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const match = /Listening on (http:\/\/localhost:\d+)/.exec(output);
+    const match = /Listening on (http:\/\/\S+:\d+)/.exec(output);
     if (match) return { child, url: match[1], output: () => output };
     if (child.exitCode !== null) throw new Error(`service exited early:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

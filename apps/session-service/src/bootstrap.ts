@@ -31,7 +31,7 @@ export async function startService(
   );
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as AddressInfo;
-  const url = `http://localhost:${address.port}`;
+  const url = `http://${displayHost(config.host)}:${address.port}`;
   Logger.log(
     `Listening on ${url}${config.apiDocsEnabled ? ` (docs at ${url}/docs)` : ' (API docs off)'}`,
     'Bootstrap',
@@ -40,10 +40,19 @@ export async function startService(
   const management = await listenManagement(app);
   if (management) {
     Logger.log(
-      `Metrics and health probes on http://localhost:${management.port}/metrics, /health/live, /health/ready`,
+      `Metrics and health probes on http://${displayHost(config.host)}:${management.port}/metrics, /health/live, /health/ready`,
       'Bootstrap',
     );
   }
   const demo = config.ephemeralSigningKey ? await announceDemo(app, config, url, print) : undefined;
   return { app, config, url, demo };
+}
+
+/**
+ * The host of the address printed at start-up: the address the service is
+ * bound to, or localhost when it listens on every interface.
+ */
+export function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
