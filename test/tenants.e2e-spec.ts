@@ -225,6 +225,8 @@ describe('tenants', () => {
       ['idle_timeout_seconds', '900'],
       ['min_idle_timeout_seconds', {}],
       ['max_idle_timeout_seconds', 1.5],
+      ['absolute_ttl_seconds', null],
+      ['max_idle_timeout_seconds', null],
     ])(
       '400 names %s of the wrong type (%j) as not an integer, not as out of range',
       async (field, value) => {
@@ -266,6 +268,15 @@ describe('tenants', () => {
       const patched = expectProblem(await patch('tnt_p', { limit_policy: null }), 400);
       expect(fieldsOf(patched)).toEqual(['limit_policy']);
       expect((await get('tnt_p')).body.limit_policy).toBe('deny');
+    });
+
+    it('400 naming a lifetime that is null in a PATCH as not an integer, changing nothing', async () => {
+      await create({ tenant_id: 'tnt_null', idle_timeout_seconds: 900 }).expect(201);
+      const body = expectProblem(await patch('tnt_null', { idle_timeout_seconds: null }), 400);
+      expect(body.errors).toEqual([
+        expect.objectContaining({ field: 'idle_timeout_seconds', code: 'type' }),
+      ]);
+      expect((await get('tnt_null')).body.idle_timeout_seconds).toBe(900);
     });
 
     it('400 for a PATCH that would leave the settings inconsistent, changing nothing', async () => {

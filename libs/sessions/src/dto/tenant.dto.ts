@@ -33,8 +33,9 @@ function Seconds(): PropertyDecorator {
   return (target, key) => {
     const field = String(key);
     // class-validator checks in the order the rules are registered and reports the first
-    // failure: the type before the bounds, so "900" or true is named as not an integer.
-    IsOptional()(target, key);
+    // failure: the type before the bounds, so "900", true or null is named as not an integer.
+    // Absent keeps the setting; null is no number of seconds, so refused as any other value.
+    ValidateIf((_object, value) => value !== undefined)(target, key);
     IsInt({ message: `${field} must be an integer` })(target, key);
     Min(1, { message: `${field} must be a positive integer` })(target, key);
     Max(SECONDS_MAX, { message: `${field} must be at most ${SECONDS_MAX}` })(target, key);
