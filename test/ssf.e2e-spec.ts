@@ -206,8 +206,9 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
 
     const statusOf = async () =>
       (await call('GET', `${metadata.status_endpoint}?stream_id=${stream.stream_id}`, receiver))
-        .json as { last_delivered_at: string | null };
-    expect((await statusOf()).last_delivered_at).toBeNull();
+        .json as { last_delivered_at: string | null; next_attempt_at: string | null };
+    // A poll stream pushes nothing: no attempt is ever due.
+    expect(await statusOf()).toMatchObject({ last_delivered_at: null, next_attempt_at: null });
 
     // Acknowledged: gone, and delivered as the stream's status says.
     const ackedAt = Date.now();
@@ -540,6 +541,10 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
         'failed attempts',
       );
       expect(failing.json).toMatchObject({ status: 'enabled', last_error: 'HTTP 503', backlog: 3 });
+      // The next push is due after the back-off, not already past.
+      expect(Date.parse(failing.json.next_attempt_at)).toBeGreaterThan(
+        Date.parse(failing.json.last_error_at),
+      );
       down = false;
       await pollUntil(
         () => Promise.resolve(pushed.requests.filter((r) => r.status === 202).length),

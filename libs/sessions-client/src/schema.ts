@@ -1676,8 +1676,11 @@ export interface components {
       last_error: string | null;
       /** Format: date-time */
       last_error_at: string | null;
-      /** Format: date-time */
-      next_attempt_at: string;
+      /**
+       * Format: date-time
+       * @description When the next push is due (push delivery); null for poll delivery
+       */
+      next_attempt_at: string | null;
       /** @example maintenance window */
       reason?: string;
       /**

@@ -2,7 +2,7 @@ import { ValidationFailedError } from '@session-service/problem';
 import { isStorableText } from '@session-service/sessions';
 import type { RelyingParty } from './dto/relying-party.dto';
 import type { StreamConfiguration, StreamStatusResponse } from './dto/ssf.dto';
-import { POLL_DELIVERY, type SubjectIdentifier } from './events';
+import { POLL_DELIVERY, PUSH_DELIVERY, type SubjectIdentifier } from './events';
 import type { RelyingPartyRow, StreamRow } from './signals.repository';
 import type { StreamsService } from './streams.service';
 
@@ -39,7 +39,7 @@ export function toStreamStatus(row: StreamRow, backlog: number): StreamStatusRes
     last_error: row.last_error,
     last_error_at: row.last_error_at,
     last_delivered_at: row.last_delivered_at,
-    next_attempt_at: row.next_attempt_at,
+    next_attempt_at: row.delivery_method === PUSH_DELIVERY ? row.next_attempt_at : null,
   };
 }
 

@@ -329,8 +329,14 @@ export class StreamStatusResponse {
   })
   last_delivered_at: string | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', maxLength: 24 })
-  next_attempt_at: string;
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    maxLength: 24,
+    description: 'When the next push is due (push delivery); null for poll delivery',
+  })
+  next_attempt_at: string | null;
 }
 
 /** RFC 9493 subject identifier (opaque, iss_sub or complex with user and session). */
