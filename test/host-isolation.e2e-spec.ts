@@ -324,6 +324,23 @@ class HostAdminController {
   async end(@Param('id') id: string): Promise<void> {
     await this.sessions.revoke(id, null, { by: 'host', reason: null });
   }
+
+  /** Each of the service's calls that take an id, with whatever the host was given. */
+  @Post('call/:method/:id')
+  async call(@Param('method') method: string, @Param('id') id: string): Promise<void> {
+    const actor = { by: 'host', reason: null };
+    const calls: Record<string, () => Promise<unknown>> = {
+      revoke: () => this.sessions.revoke(id, null, actor),
+      revokeOwned: () => this.sessions.revoke(randomUUID(), id, actor),
+      touch: () => this.sessions.touch(id),
+      getDetail: () => this.sessions.getDetail(id),
+      getUser: () => this.sessions.getUser(id),
+      listForUser: () => this.sessions.listForUser(id, 1, 20),
+      revokeAllOfUser: () => this.sessions.revokeAllOfUser(id, null, actor),
+      revokeAllButKeep: () => this.sessions.revokeAllOfUser('711', id, actor),
+    };
+    await calls[method]();
+  }
 }
 
 /** A host with no exception filter, no pipe and no ProblemModule. */
@@ -391,6 +408,25 @@ describe('a host with no filter, no pipe and no ProblemModule', () => {
       i18n_key: 'error.session_not_found',
     });
   });
+
+  it.each([
+    ['revoke', 'not-a-uuid', 'session-not-found'],
+    ['revokeOwned', 'abc', 'session-not-found'],
+    ['touch', "1' OR '1'='1", 'session-not-found'],
+    ['getDetail', '123', 'session-not-found'],
+    ['revokeAllButKeep', 'zzz', 'session-not-found'],
+    ['getUser', 'abc', 'user-not-found'],
+    ['listForUser', '99999999999999999999', 'user-not-found'],
+    ['revokeAllOfUser', '-1', 'user-not-found'],
+  ])(
+    'answers 404 when a host route calls %s with an id that names nothing (%j), never 500',
+    async (method, id, slug) => {
+      const res = await request(http)
+        .post(`/host-admin/call/${method}/${encodeURIComponent(id)}`)
+        .expect(404);
+      expect(res.body).toMatchObject({ type: `/problems/${slug}`, status: 404 });
+    },
+  );
 
   it('serves no problem pages and leaves unknown routes to Nest', async () => {
     const res = await request(http).get('/problems').expect(404);

@@ -19,7 +19,7 @@ import {
   UserNotFoundError,
   ValidationFailedError,
 } from '@session-service/problem';
-import { type AuthenticatedUser, notify } from '@session-service/auth';
+import { type AuthenticatedUser, isUuid, notify, parseUserId } from '@session-service/auth';
 import { canonicalAmrList } from './amr';
 import { deriveDeviceType } from './device-type';
 import type { CreateSessionRequest } from './dto/create-session.request';
@@ -129,6 +129,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    * a host's directory is asked alongside it.
    */
   async listForUser(userId: string, page: number, pageSize: number): Promise<UserSessionsResult> {
+    assertUserId(userId);
     const directory = this.options.userDirectory;
     const [result, exists] = await Promise.all([
       this.repository.findUserSessionsPage(userId, pageSize, pageOffset(page, pageSize)),
@@ -274,6 +275,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    * and no sessions.
    */
   async getUser(userId: string): Promise<UserSummary> {
+    assertUserId(userId);
     const directory = this.options.userDirectory;
     const [row, exists, names] = await Promise.all([
       this.repository.findUserSummary(userId),
@@ -298,6 +300,7 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   /** One session of any status; 404 when there is none. */
   async getDetail(sessionId: string): Promise<SessionDetailRow> {
+    assertSessionId(sessionId);
     const row = await this.repository.findDetail(sessionId);
     if (!row) throw new SessionNotFoundError(sessionId);
     return row;
@@ -309,6 +312,11 @@ export class SessionsService implements BeforeApplicationShutdown {
    * Revoking a revoked session succeeds again without changing the record.
    */
   async revoke(sessionId: string, ownerId: string | null, actor: RevocationActor): Promise<void> {
+    assertSessionId(sessionId);
+    // Nobody's session belongs to an id that names no user.
+    if (ownerId !== null && parseUserId(ownerId) === undefined) {
+      throw new SessionNotFoundError(sessionId);
+    }
     const result = await this.repository.revokeOne(sessionId, ownerId, actor);
     if (result.found === 0) throw new SessionNotFoundError(sessionId);
     this.state.forget(sessionId);
@@ -330,6 +338,8 @@ export class SessionsService implements BeforeApplicationShutdown {
     keepSessionId: string | null,
     actor: RevocationActor,
   ): Promise<BulkRevocation> {
+    assertUserId(userId);
+    if (keepSessionId !== null) assertSessionId(keepSessionId);
     const { userExists, startedAt } = await this.repository.startBulkRevocation(userId);
     if (!userExists) throw new UserNotFoundError(userId);
     const progress = { revoked: 0 };
@@ -413,6 +423,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    * expired. `ids`: the request touching it, whose ids its audit event carries.
    */
   async touch(sessionId: string, ids?: RequestContext): Promise<SessionRow> {
+    assertSessionId(sessionId);
     const row = await this.repository.touch(sessionId, ids);
     if (row) return row;
     const existing = await this.repository.findDetail(sessionId);
@@ -569,4 +580,17 @@ async function* serialised(
   directory?: UserDirectory,
 ): AsyncGenerator<string[]> {
   for await (const batch of batches) yield adminItems(batch, directory);
+}
+
+/**
+ * A host's route may hand any string to the service: an id that cannot name a
+ * user (not a canonical positive integer) or a session (not a UUID) names
+ * none, so it is a 404 like an unknown one, never the database's type error.
+ */
+function assertUserId(userId: string): void {
+  if (parseUserId(userId) === undefined) throw new UserNotFoundError(String(userId));
+}
+
+function assertSessionId(sessionId: string): void {
+  if (!isUuid(sessionId)) throw new SessionNotFoundError(String(sessionId));
 }
