@@ -138,6 +138,16 @@ describe('SessionsSweeper', () => {
     }
     for (const id of [...active, ...revoked]) expect(byId.get(id)?.expired_at).toBeNull();
 
+    // Each expiry is in the feed as of when the session ran out, not when the sweep ran.
+    const feed = await a.dataSource.query<{ session_id: string; at_expiry: boolean }[]>(
+      `SELECT r.session_id, r.revoked_at = LEAST(s.expires_at, s.idle_expires_at) AS at_expiry
+         FROM session_service.session_revocations r
+         JOIN session_service.sessions s ON s.id = r.session_id
+        WHERE r.reason = 'expired'`,
+    );
+    expect(feed.map((r) => r.session_id).sort()).toEqual([...absolute, ...idle].sort());
+    expect(feed.every((r) => r.at_expiry)).toBe(true);
+
     const markedAt = (
       await a.dataSource.query<{ id: string; expired_at: Date }[]>(
         `SELECT id, expired_at FROM session_service.sessions WHERE expired_at IS NOT NULL ORDER BY id`,

@@ -82,13 +82,16 @@ export class SessionsSweeper implements OnApplicationBootstrap {
               LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING id, user_id, tenant_id, expires_at, idle_expires_at, expired_at`,
       // In the same statement: each session it ends gets a revocation feed row (by `system`,
-      // reason `expired`), so feed readers (gateways, signal streams) learn of expiries too;
-      // and, with the audit trail, one `expired` event (`absolute` or `idle` says which expiry
-      // ran out, `details.expired_at` when).
+      // reason `expired`), so feed readers (gateways, signal streams) learn of expiries too.
+      // Its `revoked_at` is when the session ran out, not when the sweep found it: a SET's
+      // `event_timestamp` is when the event occurred (CAEP). And, with the audit trail, one
+      // `expired` event (`absolute` or `idle` says which expiry ran out, `details.expired_at`
+      // when).
       expireAlso: [
         `expired_logged AS (
            INSERT INTO ${t.revocations} (session_id, user_id, revoked_at, revoked_by, reason)
-           SELECT id, user_id, expired_at, 'system', 'expired' FROM affected)`,
+           SELECT id, user_id, LEAST(expires_at, idle_expires_at), 'system', 'expired'
+             FROM affected)`,
         ...(this.options.audit
           ? [
               sessionEventsCte(
