@@ -2,6 +2,7 @@ import {
   BACKCHANNEL_LOGOUT_EVENT,
   eventsSupported,
   feedJti,
+  feedTxn,
   initiatingEntity,
   logoutJti,
   logoutTokenClaims,
@@ -14,8 +15,11 @@ import {
   sessionRevokedClaims,
   type SignInEvent,
   signInJti,
+  signInTxn,
   verificationClaims,
   VERIFICATION_EVENT,
+  verificationJti,
+  verificationTxn,
 } from './events';
 
 const STREAM = 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41';
@@ -77,11 +81,12 @@ describe('sessionRevokedClaims', () => {
       event: e,
     });
 
-  it('carries iss, jti, iat, aud, sub_id and the CAEP event with its timestamp in seconds', () => {
+  it('carries iss, jti, iat, txn, aud, sub_id and the CAEP event with its timestamp in seconds', () => {
     expect(claims(event())).toEqual({
       iss: 'https://sessions.example.com',
       jti: 'j-1',
       iat: 1_800_000_000,
+      txn: '812:17',
       aud: '7',
       sub_id: revocationSubject(event()),
       events: {
@@ -116,6 +121,48 @@ describe('verificationClaims (SSF 1.0 section 8.1.4.2)', () => {
     });
     expect(built.sub_id).toEqual({ format: 'opaque', id: STREAM });
     expect(built.events).toEqual({ [VERIFICATION_EVENT]: { state: 'abc' } });
+    expect(built).not.toHaveProperty('txn');
+  });
+
+  it('carries the txn it is given', () => {
+    const txn = verificationTxn('0b6f3a52-6a1e-4c7e-9d59-1f0c2b3a4d5e');
+    const built = verificationClaims({
+      issuer: 'https://s',
+      audience: '7',
+      jti: verificationJti(STREAM, '0b6f3a52-6a1e-4c7e-9d59-1f0c2b3a4d5e'),
+      issuedAt: 1,
+      txn,
+      streamId: STREAM,
+    });
+    expect(built.txn).toBe('v:0b6f3a52-6a1e-4c7e-9d59-1f0c2b3a4d5e');
+  });
+});
+
+describe('txn (RFC 8417 section 2.2, SSF 1.0 section 4.1.9)', () => {
+  const other = '00000000-0000-4000-8000-000000000000';
+
+  it("of a revocation is its feed position: the same on every stream, the part of the stream's jti after the stream", () => {
+    expect(feedTxn(event())).toBe('812:17');
+    expect(feedJti(STREAM, event())).toBe(`${STREAM}:${feedTxn(event())}`);
+    expect(feedJti(other, event())).toBe(`${other}:${feedTxn(event())}`);
+    const on = (audience: string, jti: string) =>
+      sessionRevokedClaims({ issuer: 'https://s', audience, jti, issuedAt: 1, event: event() });
+    expect(on('7', feedJti(STREAM, event())).txn).toBe(on('8', feedJti(other, event())).txn);
+    expect(feedTxn(event({ feed_id: '18' }))).not.toBe(feedTxn(event()));
+  });
+
+  it('of a sign-in, a revocation and a verification event never coincide', () => {
+    const position = { feed_xid: '812', feed_id: '17' };
+    const txns = [feedTxn(position), signInTxn(position), verificationTxn(STREAM)];
+    expect(new Set(txns).size).toBe(3);
+    const established = sessionEstablishedClaims({
+      issuer: 'https://s',
+      audience: '7',
+      jti: signInJti(STREAM, signIn(position)),
+      issuedAt: 1,
+      event: signIn(position),
+    });
+    expect(established.txn).toBe('s:812:17');
   });
 });
 

@@ -121,6 +121,7 @@ export function sessionRevokedClaims(input: {
     iss: input.issuer,
     jti: input.jti,
     iat: input.issuedAt,
+    txn: feedTxn(event),
     aud: input.audience,
     sub_id: revocationSubject(event),
     events: { [SESSION_REVOKED]: body },
@@ -148,18 +149,23 @@ export function sessionEstablishedClaims(input: {
     iss: input.issuer,
     jti: input.jti,
     iat: input.issuedAt,
+    txn: signInTxn(event),
     aud: input.audience,
     sub_id: revocationSubject(event),
     events: { [SESSION_ESTABLISHED]: body },
   };
 }
 
-/** The claims of an SSF verification SET (SSF 1.0 section 8.1.4.2): the stream as its subject. */
+/**
+ * The claims of an SSF verification SET (SSF 1.0 section 8.1.4.2): the stream
+ * as its subject; `txn`, when given, that of the request (`verificationTxn`).
+ */
 export function verificationClaims(input: {
   issuer: string;
   audience: string;
   jti: string;
   issuedAt: number;
+  txn?: string;
   streamId: string;
   state?: string;
 }): Record<string, unknown> {
@@ -167,6 +173,7 @@ export function verificationClaims(input: {
     iss: input.issuer,
     jti: input.jti,
     iat: input.issuedAt,
+    ...(input.txn === undefined ? {} : { txn: input.txn }),
     aud: input.audience,
     sub_id: { format: 'opaque', id: input.streamId },
     events: { [VERIFICATION_EVENT]: input.state === undefined ? {} : { state: input.state } },
@@ -198,14 +205,36 @@ export function logoutTokenClaims(input: {
 }
 
 /**
+ * The `txn` of a feed row's SETs (RFC 8417 section 2.2, SSF 1.0 section
+ * 4.1.9): the row's position in the revocation feed, which names the
+ * revocation itself. It is the same in the SET of every stream and on every
+ * delivery, so a receiver with several streams can tell that their SETs
+ * report one revocation.
+ */
+export function feedTxn(event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>): string {
+  return `${event.feed_xid}:${event.feed_id}`;
+}
+
+/** The `txn` of a sign-in's SETs: its position among the sign-ins, distinct from every feed row's. */
+export function signInTxn(event: Pick<SignInEvent, 'feed_xid' | 'feed_id'>): string {
+  return `s:${event.feed_xid}:${event.feed_id}`;
+}
+
+/** The `txn` of a verification event: the request's own (it is one stream's event). */
+export function verificationTxn(eventId: string): string {
+  return `v:${eventId}`;
+}
+
+/**
  * The `jti` of a feed row's SET on a stream: the same on every delivery
- * (a redelivered SET is recognisably the same), distinct per stream.
+ * (a redelivered SET is recognisably the same), distinct per stream: the
+ * stream and the row's `txn`.
  */
 export function feedJti(
   streamId: string,
   event: Pick<RevocationEvent, 'feed_xid' | 'feed_id'>,
 ): string {
-  return `${streamId}:${event.feed_xid}:${event.feed_id}`;
+  return `${streamId}:${feedTxn(event)}`;
 }
 
 /** The `jti` of a sign-in's SET on a stream: stable, distinct from every feed row's. */
@@ -213,12 +242,12 @@ export function signInJti(
   streamId: string,
   event: Pick<SignInEvent, 'feed_xid' | 'feed_id'>,
 ): string {
-  return `${streamId}:s:${event.feed_xid}:${event.feed_id}`;
+  return `${streamId}:${signInTxn(event)}`;
 }
 
 /** A verification event's `jti`. */
 export function verificationJti(streamId: string, eventId: string): string {
-  return `${streamId}:v:${eventId}`;
+  return `${streamId}:${verificationTxn(eventId)}`;
 }
 
 export type ParsedJti =

@@ -18,6 +18,7 @@ import {
   VERIFICATION_EVENT,
   verificationClaims,
   verificationJti,
+  verificationTxn,
 } from './events';
 import { FeedSignal } from './feed-signal';
 import { SIGNALS_MODULE_OPTIONS } from './signals.module-definition';
@@ -301,6 +302,7 @@ export class StreamsService implements BeforeApplicationShutdown {
       case 'event':
         claims = verificationClaims({
           ...base,
+          txn: verificationTxn(item.row.id),
           streamId: row.id,
           state: (item.row.payload as { state?: string }).state,
         });

@@ -1,0 +1,187 @@
+import { decodeJwt } from 'jose';
+import { insertSession, insertUser } from './support/factories';
+import { freePort, startReceiver } from './support/receivers';
+import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import { adminToken, serviceToken, tokenFor } from './support/tokens';
+import { pollUntil } from './support/wait';
+
+/**
+ * Rules of the Shared Signals transmitter a receiver relies on, one block per
+ * rule, each checked as a receiver sees it (SETs decoded, statuses read).
+ */
+const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+const SESSION_ESTABLISHED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-established';
+const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
+const PUSH = 'urn:ietf:rfc:8935';
+const POLL = 'urn:ietf:rfc:8936';
+
+interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+interface SetPayload {
+  jti: string;
+  txn?: unknown;
+  events: Record<string, unknown>;
+  sub_id: { session?: { id: string } };
+}
+
+describe('Shared Signals transmitter: the rules a receiver relies on', () => {
+  let t: TestApp;
+  let base: string;
+  const receiver = tokenFor(7, { roles: ['ssf-receiver'] });
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token = receiver,
+  ): Promise<Answer> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  const createStream = async (body: unknown): Promise<string> => {
+    const created = await call('POST', '/ssf/streams', body);
+    expect(created.status).toBe(201);
+    return created.json.stream_id as string;
+  };
+
+  const poll = (streamId: string, body: unknown) => call('POST', `/ssf/poll/${streamId}`, body);
+
+  const revoke = async (sessionId: string) =>
+    expect(
+      (await call('DELETE', `/api/sessions/${sessionId}`, undefined, adminToken())).status,
+    ).toBe(204);
+
+  const payload = (set: string) => decodeJwt(set) as unknown as SetPayload;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await createTestApp({
+      SIGNALS_ISSUER: base,
+      SIGNALS_DELIVERY_WORKER: 'true',
+      SIGNALS_DELIVERY_INTERVAL_MS: '50',
+      SIGNALS_RETRY_BASE_MS: '50',
+      SIGNALS_RETRY_MAX_MS: '200',
+      SIGNALS_POLL_TIMEOUT_MS: '2000',
+      SIGNALS_PUSH_TIMEOUT_MS: '2000',
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+    });
+    await t.app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  beforeEach(async () => {
+    await resetDatabase(t.dataSource);
+    await t.dataSource.query('DELETE FROM session_service.ssf_streams');
+    await insertUser(t.dataSource, 1001);
+  });
+
+  describe('txn (SSF 1.0 section 4.1.9)', () => {
+    it('one revocation carries the same txn on every stream and every resend; jtis differ', async () => {
+      const pushed = await startReceiver(() => ({ status: 202 }));
+      try {
+        await createStream({
+          delivery: { method: PUSH, endpoint_url: pushed.url },
+          events_requested: [SESSION_REVOKED],
+        });
+        const pollStream = await createStream({
+          delivery: { method: POLL },
+          events_requested: [SESSION_REVOKED],
+        });
+        const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+        await revoke(sessionId);
+
+        const first = await pollUntil(
+          () => poll(pollStream, { returnImmediately: true }),
+          (r) => Object.keys(r.json.sets).length === 1,
+          10_000,
+          'the polled SET',
+        );
+        await pollUntil(
+          () => Promise.resolve(pushed.requests.length),
+          (n) => n >= 1,
+          10_000,
+          'the pushed SET',
+        );
+        const polled = payload(Object.values(first.json.sets as Record<string, string>)[0]);
+        const pushedSet = payload(pushed.requests[0].body);
+        expect(polled.sub_id.session?.id).toBe(sessionId);
+        expect(pushedSet.sub_id.session?.id).toBe(sessionId);
+        expect(typeof polled.txn).toBe('string');
+        expect(polled.txn).not.toBe('');
+        expect(pushedSet.txn).toBe(polled.txn);
+        expect(pushedSet.jti).not.toBe(polled.jti);
+
+        // Not acknowledged: sent again, the same jti and txn.
+        const again = await poll(pollStream, { returnImmediately: true });
+        const resent = payload(Object.values(again.json.sets as Record<string, string>)[0]);
+        expect(resent.jti).toBe(polled.jti);
+        expect(resent.txn).toBe(polled.txn);
+      } finally {
+        await pushed.close();
+      }
+    });
+
+    it('a sign-in, its revocation and a verification event each have a txn of their own', async () => {
+      const stream = await createStream({
+        events_requested: [SESSION_ESTABLISHED, SESSION_REVOKED],
+      });
+      const signedIn = await call(
+        'POST',
+        '/api/sessions',
+        {
+          user_id: 1001,
+          username: 'user1001',
+          amr: ['pwd'],
+          ip: '198.51.100.9',
+          user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+        },
+        serviceToken(),
+      );
+      expect(signedIn.status).toBe(201);
+      await revoke(signedIn.json.id as string);
+      expect(
+        (await call('POST', '/ssf/verify', { stream_id: stream, state: 'check' })).status,
+      ).toBe(204);
+
+      const answer = await pollUntil(
+        () => poll(stream, { returnImmediately: true, maxEvents: 10 }),
+        (r) => Object.keys(r.json.sets).length === 3,
+        10_000,
+        'three SETs',
+      );
+      const sets = Object.values(answer.json.sets as Record<string, string>).map(payload);
+      expect(sets.map((s) => Object.keys(s.events)[0])).toEqual([
+        VERIFICATION,
+        SESSION_ESTABLISHED,
+        SESSION_REVOKED,
+      ]);
+      for (const set of sets) expect(typeof set.txn).toBe('string');
+      expect(new Set(sets.map((s) => s.txn)).size).toBe(3);
+
+      // Sent again until acknowledged: the verification event keeps its txn too.
+      const again = await poll(stream, { returnImmediately: true, maxEvents: 10 });
+      expect(
+        Object.values(again.json.sets as Record<string, string>).map((s) => payload(s).txn),
+      ).toEqual(sets.map((s) => s.txn));
+    });
+  });
+});
