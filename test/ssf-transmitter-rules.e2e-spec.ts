@@ -60,6 +60,13 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
 
   const poll = (streamId: string, body: unknown) => call('POST', `/ssf/poll/${streamId}`, body);
 
+  const status = async (streamId: string) =>
+    (await call('GET', `/ssf/status?stream_id=${streamId}`)).json as {
+      backlog: number;
+      attempts: number;
+      last_error: string | null;
+    };
+
   const revoke = async (sessionId: string) =>
     expect(
       (await call('DELETE', `/api/sessions/${sessionId}`, undefined, adminToken())).status,
@@ -182,6 +189,49 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
       expect(
         Object.values(again.json.sets as Record<string, string>).map((s) => payload(s).txn),
       ).toEqual(sets.map((s) => s.txn));
+    });
+  });
+
+  describe('moreAvailable (RFC 8936 section 2.2)', () => {
+    it('says whether unacknowledged SETs remain, also when a poll only acknowledges (maxEvents 0)', async () => {
+      const stream = await createStream({ events_requested: [SESSION_REVOKED] });
+      for (let i = 0; i < 3; i++) await revoke(await insertSession(t.dataSource, { userId: 1001 }));
+      await pollUntil(
+        () => status(stream),
+        (s) => s.backlog === 3,
+        10_000,
+        'three revocations waiting',
+      );
+
+      const none = await poll(stream, { returnImmediately: true, maxEvents: 0 });
+      expect(none.status).toBe(200);
+      expect(none.json).toEqual({ sets: {}, moreAvailable: true });
+
+      const two = await poll(stream, { returnImmediately: true, maxEvents: 2 });
+      const firstTwo = Object.keys(two.json.sets);
+      expect(firstTwo).toHaveLength(2);
+      expect(two.json.moreAvailable).toBe(true);
+
+      // Acknowledging two of three leaves one.
+      const acked = await poll(stream, { returnImmediately: true, maxEvents: 0, ack: firstTwo });
+      expect(acked.json).toEqual({ sets: {}, moreAvailable: true });
+
+      const last = await poll(stream, { returnImmediately: true, maxEvents: 5 });
+      const lastJtis = Object.keys(last.json.sets);
+      expect(lastJtis).toHaveLength(1);
+      expect(lastJtis[0]).not.toBe(firstTwo[0]);
+      expect(last.json.moreAvailable).toBe(false);
+
+      const done = await poll(stream, { returnImmediately: true, maxEvents: 0, ack: lastJtis });
+      expect(done.json).toEqual({ sets: {}, moreAvailable: false });
+      expect((await status(stream)).backlog).toBe(0);
+    });
+
+    it('counts a waiting verification event as available', async () => {
+      const stream = await createStream({ events_requested: [SESSION_REVOKED] });
+      expect((await call('POST', '/ssf/verify', { stream_id: stream })).status).toBe(204);
+      const answer = await poll(stream, { returnImmediately: true, maxEvents: 0 });
+      expect(answer.json).toEqual({ sets: {}, moreAvailable: true });
     });
   });
 });

@@ -315,6 +315,9 @@ export class StreamsService implements BeforeApplicationShutdown {
    * RFC 8936 section 2: acknowledges `ack` and `setErrs` (neither is sent
    * again), then answers what is waiting, up to `maxEvents`; with nothing
    * waiting and `returnImmediately` false it waits, up to the poll timeout.
+   * `moreAvailable` says whether unacknowledged SETs remain beyond those
+   * returned; with `maxEvents` 0 (acknowledge only) it answers at once, no
+   * SETs and whether any remain.
    */
   async poll(
     row: StreamRow,
@@ -338,7 +341,12 @@ export class StreamsService implements BeforeApplicationShutdown {
       await this.repository.recordAcknowledged(row.id);
     }
     const max = request.maxEvents ?? 100;
-    if (max === 0) return { sets: {}, moreAvailable: false };
+    if (max === 0) {
+      // An acknowledge-only request (RFC 8936 section 2.1): no SETs, and whether
+      // any remain unacknowledged now that its acknowledgements are applied.
+      const { more } = await this.pending(row, 0);
+      return { sets: {}, moreAvailable: more };
+    }
     const deadline = Date.now() + (request.returnImmediately ? 0 : this.options.pollTimeoutMs);
     let current = row;
     for (;;) {
