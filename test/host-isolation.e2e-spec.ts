@@ -18,6 +18,12 @@ import {
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ScheduleModule } from '@nestjs/schedule';
+import {
+  DocumentBuilder,
+  type OpenAPIObject,
+  type SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IsString } from 'class-validator';
@@ -33,6 +39,7 @@ import {
   requestContext,
 } from '@session-service/problem';
 import {
+  completeSessionsDocument,
   SESSIONS_ENTITIES,
   SESSIONS_MIGRATIONS,
   SessionsModule,
@@ -155,10 +162,14 @@ class HostWithoutLibraryModule {}
 })
 class HostWithLibraryModule {}
 
-async function start(module: new () => unknown): Promise<NestFastifyApplication> {
+async function start(
+  module: new () => unknown,
+  options: { rawBody?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
     logger: ['fatal'],
+    ...options,
   });
   app
     .getHttpAdapter()
@@ -225,6 +236,41 @@ describe("a host's own routes beside the library", () => {
     const actual = answer(await send(withLibrary.getHttpServer()));
     expect(actual).toEqual(expected);
     expect(actual.contentType).not.toMatch(/problem/);
+  });
+
+  it("completes the host's OpenAPI document: the bearer scheme every operation names, an untyped refused value", () => {
+    const build = () =>
+      SwaggerModule.createDocument(
+        withLibrary,
+        new DocumentBuilder().setTitle('host').addBearerAuth().build(),
+      );
+    const undefinedSchemes = (document: OpenAPIObject) => {
+      const defined = Object.keys(document.components?.securitySchemes ?? {});
+      return Object.entries(document.paths).flatMap(([path, item]) =>
+        (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) =>
+          (item[method]?.security ?? [])
+            .flatMap((requirement) => Object.keys(requirement))
+            .filter((name) => !defined.includes(name))
+            .map((name) => `${method} ${path}: ${name}`),
+        ),
+      );
+    };
+    const violationValue = (document: OpenAPIObject) =>
+      (document.components?.schemas?.['dto.FieldViolation'] as SchemaObject).properties?.value;
+
+    // As @nestjs/swagger builds it: the library's operations name a scheme the host's
+    // document does not define, and the refused value is typed as an object.
+    const built = build();
+    expect(undefinedSchemes(built)).toContain(
+      'get /auth/sessions/user/{user_id}/sessions: bearerAuth',
+    );
+    expect(violationValue(built)).toMatchObject({ type: 'object' });
+
+    const completed = completeSessionsDocument(build());
+    expect(undefinedSchemes(completed)).toEqual([]);
+    expect(completed.components?.securitySchemes?.bearer).toBeDefined();
+    expect(violationValue(completed)).not.toHaveProperty('type');
+    expect(violationValue(completed)).toHaveProperty('example', 500);
   });
 
   it('keeps the fields of its 423 and the undecorated field of its DTO', async () => {
@@ -312,6 +358,60 @@ describe("a host's own routes beside the library", () => {
       expect(own.text).toContain('Account Locked');
       expect(own.text).toContain('90042301');
     });
+  });
+});
+
+describe("a host's parser and a body that is not UTF-8", () => {
+  // "ada" with its "d" replaced by a byte that is never UTF-8.
+  const body = Buffer.concat([
+    Buffer.from('{"user_id":702,"username":"a'),
+    Buffer.from([0xff]),
+    Buffer.from('a","amr":["pwd"],"ip":"203.0.113.9","user_agent":"Mozilla/5.0"}'),
+  ]);
+  // Fastify's inject sends the bytes as they are (supertest would serialise a Buffer).
+  const signIn = async (app: NestFastifyApplication) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/auth/api/sessions',
+      headers: { authorization: `Bearer ${serviceToken()}`, 'content-type': 'application/json' },
+      payload: body,
+    });
+    return {
+      status: res.statusCode,
+      headers: res.headers as Record<string, string>,
+      body: res.json<Record<string, unknown>>(),
+      text: res.body,
+    };
+  };
+  let apps: NestFastifyApplication[] = [];
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+  });
+
+  it('is refused on the library routes (400 malformed-body) when the host keeps raw bodies', async () => {
+    const app = await start(HostWithLibraryModule, { rawBody: true });
+    apps.push(app);
+    const problem = expectProblem(await signIn(app), 400);
+    expect(problem).toMatchObject({ type: '/auth/problems/malformed-body' });
+    const stored = await app
+      .get(DataSource)
+      .query('SELECT 1 FROM session_service.users WHERE id = 702');
+    expect(stored).toHaveLength(0);
+  });
+
+  it("reaches the library decoded by the host's parser (U+FFFD in its place) without raw bodies", async () => {
+    const app = await start(HostWithLibraryModule);
+    apps.push(app);
+    const res = await signIn(app);
+    expect(res.status).toBe(201);
+    const [user] = await app
+      .get(DataSource)
+      .query<{ username: string }[]>('SELECT username FROM session_service.users WHERE id = 702');
+    expect(user.username).toBe('a\uFFFDa');
+    await app.get(DataSource).query('DELETE FROM session_service.sessions WHERE user_id = 702');
+    await app.get(DataSource).query('DELETE FROM session_service.users WHERE id = 702');
   });
 });
 

@@ -7,7 +7,6 @@ import {
   getSchemaPath,
   type OpenAPIObject,
   type ResponseObject,
-  type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -25,6 +24,7 @@ import {
   REQUEST_ID_HEADER,
   requestContext,
 } from '@session-service/problem';
+import { completeSessionsDocument } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { acceptBodies } from './http-bodies';
@@ -243,9 +243,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // A refused value is any JSON value (query and path values are strings, body
   // values any type): the member has no `type`, like the contract's untyped
   // `value` (a Go `interface{}`), rather than the `object` @nestjs/swagger infers.
-  const violation = document.components?.schemas?.['dto.FieldViolation'] as SchemaObject;
-  delete (violation.properties?.value as SchemaObject).type;
-  return document;
+  return completeSessionsDocument(document);
 }
 
 /** Path parameters as the document's examples name them. */

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
-import { ProblemError, ValidationFailedError } from '@session-service/problem';
+import { malformedBodyError, ProblemError, ValidationFailedError } from '@session-service/problem';
 
 /** body-parser's default limit, which the API has always had: a larger body is a 413. */
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -49,19 +49,6 @@ function unsupportedMediaType(contentType: string | undefined): ProblemError {
 const FIRST_TOKEN = /^[ \t\n\r]*(.)/s;
 
 /**
- * A body error as body-parser reports it (an http-errors shape): the Problem
- * filter turns `entity.parse.failed` into its malformed-body Problem.
- */
-function malformedJson(message: string): Error {
-  return Object.assign(new SyntaxError(message), {
-    status: 400,
-    statusCode: 400,
-    expose: true,
-    type: 'entity.parse.failed',
-  });
-}
-
-/**
  * The error for a body that is not an object or an array: a JSON string,
  * number, boolean or null is valid JSON but no object (400 `type` naming
  * `body`, as for an array where an object is due); anything else is malformed.
@@ -70,7 +57,7 @@ function scalarBodyError(text: string): Error {
   try {
     JSON.parse(text);
   } catch (error) {
-    return malformedJson((error as Error).message);
+    return malformedBodyError((error as Error).message);
   }
   return ValidationFailedError.forField('body', 'type', 'The body must be a JSON object');
 }
@@ -110,7 +97,7 @@ export function acceptBodies(fastify: FastifyInstance): void {
       // JSON is UTF-8 (RFC 8259 section 8.1): bytes that are not are refused, never stored
       // with replacement characters in their place.
       if (!isUtf8(bytes)) {
-        done(malformedJson('The body is not valid UTF-8'), undefined);
+        done(malformedBodyError('The body is not valid UTF-8'), undefined);
         return;
       }
       const text = bytes.toString('utf8');
@@ -133,7 +120,7 @@ export function acceptBodies(fastify: FastifyInstance): void {
       try {
         done(null, JSON.parse(text));
       } catch (error) {
-        done(malformedJson((error as Error).message), undefined);
+        done(malformedBodyError((error as Error).message), undefined);
       }
     },
   );

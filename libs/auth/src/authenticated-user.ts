@@ -3,7 +3,7 @@ export interface AuthenticatedUser {
   /** Positive integer user id, as a canonical decimal string (JWT `sub`). */
   userId: string;
   roles: string[];
-  /** Session the token was issued for (`sid` claim), when present. */
+  /** Session the token was issued for (the `sessionClaim`, `session_id` by default), when present. */
   sessionId?: string;
   /**
    * When the token expires (`exp`, seconds since the epoch): a response that

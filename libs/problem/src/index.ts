@@ -1,4 +1,5 @@
 export * from './allowed-methods';
+export * from './body-errors';
 export * from './client-error.handler';
 export * from './api-problem-responses.decorator';
 export * from './database-errors';

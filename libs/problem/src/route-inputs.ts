@@ -9,6 +9,7 @@ import {
 import { PARAMTYPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { ModuleRef } from '@nestjs/core';
+import { assertUtf8RawBody } from './body-errors';
 import { ProblemValidationPipe } from './validation';
 
 /** The arguments whose input the library checks itself, and where a request carries each. */
@@ -130,7 +131,8 @@ type RouteCarrier = { [PROBLEM_ROUTE]?: ExecutionContext; [REJECTED_BY_PIPES]?: 
 
 /**
  * Notes on the request which route of `@ProblemResponses()` it is for, and
- * nothing else: it refuses nothing and costs one property per request. When a
+ * refuses a body whose raw bytes (kept with `rawBody: true`) are not UTF-8;
+ * it costs one property per request and, with no raw body, nothing else. When a
  * pipe then refuses the request (an application's global pipe runs before
  * the route's own), the Problem filter checks the input with the library's
  * rules and answers their 400, naming each field (`routeRefusedByPipes`).
@@ -139,7 +141,9 @@ type RouteCarrier = { [PROBLEM_ROUTE]?: ExecutionContext; [REJECTED_BY_PIPES]?: 
 export class ProblemRouteGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() === 'http') {
-      context.getArgByIndex<RouteCarrier>(0)[PROBLEM_ROUTE] = context;
+      const request = context.getArgByIndex<RouteCarrier>(0);
+      request[PROBLEM_ROUTE] = context;
+      assertUtf8RawBody(request);
     }
     return true;
   }

@@ -36,6 +36,7 @@ export * from './mappers/session-lifecycle.mapper';
 export * from './param-pipes';
 export * from './session-state.service';
 export * from './migrations';
+export * from './openapi-document';
 export * from './pagination';
 export * from './session.row';
 export * from './sessions-database';
