@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import type { RevocationGate } from './revocation-gate';
@@ -9,13 +9,46 @@ export interface GatewaySession {
   claims: JWTPayload;
 }
 
+/*
+ * The parts of Express that the middleware and the push handler use, declared
+ * here rather than imported from `express` (an optional peer dependency), so
+ * that this entry point's types compile in any host. Express's own request,
+ * response and `next` (Express 4 or 5) have them all, and the handlers below
+ * are Express `RequestHandler`s.
+ */
+
+/** What the handlers read of an Express request (`express.Request`). */
+export interface GatewayRequest {
+  headers: IncomingHttpHeaders;
+  /** The body a body parser left, for the push handler: `express.text(...)` gives a string. */
+  body?: unknown;
+}
+
+/** What the handlers use of an Express response (`express.Response`). */
+export interface GatewayResponse {
+  locals: Record<string, unknown>;
+  setHeader(name: string, value: string): unknown;
+  status(code: number): GatewayResponse;
+  type(type: string): GatewayResponse;
+  set(fields: Record<string, string>): unknown;
+  send(body: string): unknown;
+  end(body?: string): unknown;
+}
+
+/** An Express middleware or handler made by this module: `(req, res, next)`. */
+export type GatewayHandler = (
+  req: GatewayRequest,
+  res: GatewayResponse,
+  next: (error?: unknown) => void,
+) => void;
+
 /**
  * Express middleware: 401 `application/problem+json` for a missing, invalid or
  * revoked token, 503 (or 401) when revocations are not current and the gate
  * fails closed; otherwise `res.locals.gatewaySession` and `next()`.
  */
-export function revocationGateMiddleware(gate: RevocationGate): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function revocationGateMiddleware(gate: RevocationGate): GatewayHandler {
+  return (req, res, next) => {
     gate.check(req.headers.authorization).then((decision) => {
       if (decision.allowed) {
         res.locals.gatewaySession = {
@@ -38,8 +71,8 @@ export function revocationGateMiddleware(gate: RevocationGate): RequestHandler {
  * body parser, e.g.
  * `app.post('/ssf/push', express.text({ type: 'application/secevent+jwt' }), revocationPushHandler(gate))`.
  */
-export function revocationPushHandler(gate: RevocationGate): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function revocationPushHandler(gate: RevocationGate): GatewayHandler {
+  return (req, res, next) => {
     const body: unknown = req.body;
     gate
       .handlePush({

@@ -1,5 +1,5 @@
 import type { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { OnResponseHooks } from './response-hooks';
 
 /**
  * The Fastify instance under the application's HTTP adapter, for a module
@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 export function fastifyInstanceOf(
   adapterHost: HttpAdapterHost,
   moduleName: string,
-): FastifyInstance | undefined {
+): OnResponseHooks | undefined {
   const adapter = adapterHost.httpAdapter;
   if (!adapter) return undefined;
   const type = adapter.getType();
@@ -19,5 +19,5 @@ export function fastifyInstanceOf(
       `${moduleName} observes requests through Fastify hooks: it needs @nestjs/platform-fastify (the HTTP adapter is ${type})`,
     );
   }
-  return adapter.getInstance<FastifyInstance>();
+  return adapter.getInstance<OnResponseHooks>();
 }

@@ -15,6 +15,7 @@ export {
   REQUEST_LOGGER,
   REQUEST_LOGGING_MODULE_OPTIONS,
 } from './request-logging.module-definition';
+export type { AnsweredReply, AnsweredRequest, OnResponseHooks } from './response-hooks';
 export * from './route-pattern';
 export * from './session-metrics';
 export * from './throttler-storage';

@@ -1,5 +1,4 @@
 import { requestContext } from '@session-service/problem';
-import type { FastifyInstance } from 'fastify';
 import pino, {
   type DestinationStream,
   type Level,
@@ -7,6 +6,7 @@ import pino, {
   type Logger,
   type LoggerOptions,
 } from 'pino';
+import type { OnResponseHooks } from './response-hooks';
 import { routePattern } from './route-pattern';
 
 /**
@@ -95,7 +95,7 @@ function levelOf(status: number): Level {
  * no child logger per request, and nothing is built for a line the level
  * leaves out (the benchmark runs with `LOG_LEVEL=silent`).
  */
-export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+export function logRequests(fastify: OnResponseHooks, logger: Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const level = levelOf(status);

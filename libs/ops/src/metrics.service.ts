@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
 import type { MetricsModuleOptions } from './metrics.options';
+import type { OnResponseHooks } from './response-hooks';
 import { routePattern } from './route-pattern';
 
 /** The pg pool's counters, as TypeORM's PostgreSQL driver holds it. */
@@ -90,7 +90,7 @@ export class MetricsService {
   }
 
   /** Observes every request once its response has been sent (a Fastify `onResponse` hook). */
-  observeRequests(fastify: FastifyInstance): void {
+  observeRequests(fastify: OnResponseHooks): void {
     fastify.addHook('onResponse', (request, reply, done) => {
       const route = routePattern(request) ?? 'unmatched';
       const status = reply.statusCode;
