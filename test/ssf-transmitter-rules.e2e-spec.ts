@@ -234,4 +234,67 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
       expect(answer.json).toEqual({ sets: {}, moreAvailable: true });
     });
   });
+
+  describe('push endpoints', () => {
+    const refused = async (method: string, body: unknown, field: string) => {
+      const answer = await call(method, '/ssf/streams', body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(answer.json.type).toMatch(/invalid-request$/);
+      expect(answer.json.errors).toEqual([
+        expect.objectContaining({
+          field,
+          code: 'format',
+          description: 'endpoint_url must be an http(s) URL without credentials or a fragment',
+        }),
+      ]);
+    };
+
+    it('refuses an endpoint_url with credentials or a fragment: create, replace and update', async () => {
+      for (const url of [
+        'http://u:p@127.0.0.1:3220/events',
+        'https://user@rcv.example.com/events',
+        'https://:secret@rcv.example.com/events',
+        'https://@rcv.example.com/events',
+        'https://rcv.example.com@evil.example.com/events',
+        'https://rcv.example.com/events#part',
+      ]) {
+        await refused(
+          'POST',
+          { delivery: { method: PUSH, endpoint_url: url } },
+          'delivery.endpoint_url',
+        );
+      }
+      const stream = await createStream({
+        delivery: { method: PUSH, endpoint_url: 'https://rcv.example.com/events' },
+        events_requested: [SESSION_REVOKED],
+      });
+      const withCredentials = { method: PUSH, endpoint_url: 'https://u:p@rcv.example.com/events' };
+      await refused(
+        'PUT',
+        { stream_id: stream, delivery: withCredentials, events_requested: [SESSION_REVOKED] },
+        'delivery.endpoint_url',
+      );
+      await refused(
+        'PATCH',
+        { stream_id: stream, delivery: withCredentials },
+        'delivery.endpoint_url',
+      );
+      const read = await call('GET', `/ssf/streams?stream_id=${stream}`);
+      expect(read.json.delivery.endpoint_url).toBe('https://rcv.example.com/events');
+    });
+
+    it('accepts an @ in the path or query, which names no credentials', async () => {
+      for (const url of [
+        'https://rcv.example.com/events/a@b',
+        'https://rcv.example.com/events?to=a@b',
+        'https://rcv.example.com:8443',
+      ]) {
+        const created = await call('POST', '/ssf/streams', {
+          delivery: { method: PUSH, endpoint_url: url },
+        });
+        expect(created.status, url).toBe(201);
+        expect(created.json.delivery.endpoint_url).toBe(url);
+      }
+    });
+  });
 });

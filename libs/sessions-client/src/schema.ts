@@ -836,6 +836,7 @@ export interface components {
       backchannel_logout_session_required: boolean;
       /**
        * Format: uri
+       * @description Where logout tokens are POSTed: an http(s) URL without credentials (`user:password@`) or a fragment
        * @example https://crm.example.com/backchannel-logout
        */
       backchannel_logout_uri: string;
@@ -1641,7 +1642,7 @@ export interface components {
       authorization_header?: string;
       /**
        * Format: uri
-       * @description Push only: the receiver URL SETs are POSTed to (RFC 8935)
+       * @description Push only: the receiver URL SETs are POSTed to (RFC 8935), without credentials (`user:password@`; use `authorization_header`) or a fragment
        * @example https://receiver.example.com/events
        */
       endpoint_url?: string;

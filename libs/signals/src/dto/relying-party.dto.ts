@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { StorableText } from '@session-service/sessions';
+import { HTTP_URL, httpUrlRule } from './http-url';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,255}$/;
 /** The refusal of a client id: the rule as its description in the OpenAPI document states it. */
@@ -23,13 +24,14 @@ export class CreateRelyingPartyRequest {
   client_id: string;
 
   @ApiProperty({
+    description:
+      'Where logout tokens are POSTed: an http(s) URL without credentials (`user:password@`) or a fragment',
     format: 'uri',
     maxLength: 2048,
+    pattern: HTTP_URL.source,
     example: 'https://crm.example.com/backchannel-logout',
   })
-  @Matches(/^https?:\/\/[^\s/?#]+[^\s#]*$/, {
-    message: 'backchannel_logout_uri must be an http(s) URL without a fragment',
-  })
+  @Matches(HTTP_URL, { message: httpUrlRule('backchannel_logout_uri') })
   @MaxLength(2048)
   @StorableText()
   @IsString()

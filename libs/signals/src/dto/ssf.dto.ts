@@ -16,8 +16,8 @@ import {
 } from 'class-validator';
 import { StorableText } from '@session-service/sessions';
 import { POLL_DELIVERY, PUSH_DELIVERY, SESSION_REVOKED, VERIFICATION_EVENT } from '../events';
+import { HTTP_URL, httpUrlRule } from './http-url';
 
-const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s#]*$/;
 const STREAM_ID_EXAMPLE = 'f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41';
 const ISSUER_EXAMPLE = 'https://sessions.example.com';
 const URL_MAX = 2048;
@@ -94,13 +94,15 @@ export class StreamDeliveryRequest {
   method: string;
 
   @ApiPropertyOptional({
-    description: 'Push only: the receiver URL SETs are POSTed to (RFC 8935)',
+    description:
+      'Push only: the receiver URL SETs are POSTed to (RFC 8935), without credentials (`user:password@`; use `authorization_header`) or a fragment',
     format: 'uri',
     maxLength: URL_MAX,
+    pattern: HTTP_URL.source,
     example: 'https://receiver.example.com/events',
   })
   @IsOptional()
-  @Matches(HTTP_URL, { message: 'endpoint_url must be an http(s) URL' })
+  @Matches(HTTP_URL, { message: httpUrlRule('endpoint_url') })
   @MaxLength(URL_MAX)
   @StorableText()
   @IsString()
