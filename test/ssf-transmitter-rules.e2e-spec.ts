@@ -297,4 +297,37 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
       }
     });
   });
+
+  describe('field errors of stream management', () => {
+    it('events_requested with a value that is not a string: a type error, before any length rule', async () => {
+      for (const [method, extra] of [
+        ['POST', {}],
+        ['PATCH', { stream_id: await createStream({}) }],
+      ] as const) {
+        const answer = await call(method, '/ssf/streams', { ...extra, events_requested: [1, 2] });
+        expect(answer.status).toBe(400);
+        expect(answer.json.errors).toEqual([
+          expect.objectContaining({
+            field: 'events_requested',
+            code: 'type',
+            description: 'each value in events_requested must be a string',
+          }),
+        ]);
+      }
+      const long = await call('POST', '/ssf/streams', { events_requested: ['x'.repeat(256)] });
+      expect(long.json.errors).toEqual([
+        expect.objectContaining({ field: 'events_requested', code: 'range' }),
+      ]);
+      const many = await call('POST', '/ssf/streams', {
+        events_requested: Array.from({ length: 21 }, (_, i) => i),
+      });
+      expect(many.json.errors).toEqual([
+        expect.objectContaining({ field: 'events_requested', code: 'range' }),
+      ]);
+      const notArray = await call('POST', '/ssf/streams', { events_requested: SESSION_REVOKED });
+      expect(notArray.json.errors).toEqual([
+        expect.objectContaining({ field: 'events_requested', code: 'type' }),
+      ]);
+    });
+  });
 });

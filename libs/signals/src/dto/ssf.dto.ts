@@ -140,10 +140,13 @@ export class CreateStreamRequest {
     example: [SESSION_REVOKED],
   })
   @IsOptional()
-  @ArrayMaxSize(MAX_EVENT_TYPES)
+  // class-validator checks in the order the rules are registered (the decorator nearest the
+  // property first) and reports the first failure: the types (an array, of strings) before
+  // the bounds, so [1, 2] is named as not strings, not as too long.
+  @MaxLength(EVENT_TYPE_MAX, { each: true })
   @StorableText({ each: true })
   @IsString({ each: true })
-  @MaxLength(EVENT_TYPE_MAX, { each: true })
+  @ArrayMaxSize(MAX_EVENT_TYPES)
   @IsArray()
   events_requested?: string[];
 
