@@ -1,7 +1,9 @@
-import { insertUser } from './support/factories';
-import { freePort } from './support/receivers';
+import { insertSession, insertUser } from './support/factories';
+import { startRedirectingReceiver } from './support/redirecting-receiver';
+import { freePort, startReceiver } from './support/receivers';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken } from './support/tokens';
+import { pollUntil, sleep } from './support/wait';
 
 /**
  * Back-Channel Logout relying parties: which logout URIs are accepted, and
@@ -22,6 +24,11 @@ describe('Back-Channel Logout relying parties: logout URIs and answers', () => {
     });
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  const revoke = async () => {
+    const sessionId = await insertSession(t.dataSource, { userId: 1001 });
+    expect((await call('DELETE', `/api/sessions/${sessionId}`)).status).toBe(204);
   };
 
   beforeAll(async () => {
@@ -82,5 +89,61 @@ describe('Back-Channel Logout relying parties: logout URIs and answers', () => {
     });
     expect(answer.status).toBe(201);
     expect(answer.json.backchannel_logout_uri).toBe(uri);
+  });
+
+  it('any 2xx delivers the logout token: 202 is not sent again', async () => {
+    const rp = await startReceiver(() => ({ status: 202 }));
+    try {
+      expect(
+        (
+          await call('POST', '/api/relying-parties', {
+            client_id: 'crm-web',
+            backchannel_logout_uri: rp.url,
+          })
+        ).status,
+      ).toBe(201);
+      await revoke();
+      await pollUntil(
+        () => Promise.resolve(rp.requests.length),
+        (n) => n >= 1,
+        10_000,
+        'a logout token',
+      );
+      await sleep(600);
+      expect(rp.requests).toHaveLength(1);
+      expect((await call('GET', '/api/relying-parties/crm-web')).json).toMatchObject({
+        backlog: 0,
+        attempts: 0,
+        last_error: null,
+      });
+    } finally {
+      await rp.close();
+    }
+  });
+
+  it('a redirect is not followed: retried, and recorded as a redirect', async () => {
+    const elsewhere = await startReceiver(() => ({ status: 200 }));
+    const moved = await startRedirectingReceiver(elsewhere.url, 307);
+    try {
+      await call('POST', '/api/relying-parties', {
+        client_id: 'crm-web',
+        backchannel_logout_uri: moved.url,
+      });
+      await revoke();
+      const failing = await pollUntil(
+        () => call('GET', '/api/relying-parties/crm-web'),
+        (r) => r.json.attempts >= 2,
+        10_000,
+        'failed attempts',
+      );
+      expect(failing.json).toMatchObject({
+        backlog: 1,
+        last_error: 'HTTP 307: redirects are not followed',
+      });
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await moved.close();
+      await elsewhere.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { decodeJwt } from 'jose';
 import { insertSession, insertUser } from './support/factories';
+import { startRedirectingReceiver } from './support/redirecting-receiver';
 import { freePort, startReceiver } from './support/receivers';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
 import { adminToken, serviceToken, tokenFor } from './support/tokens';
-import { pollUntil } from './support/wait';
+import { pollUntil, sleep } from './support/wait';
 
 /**
  * Rules of the Shared Signals transmitter a receiver relies on, one block per
@@ -294,6 +295,59 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
         });
         expect(created.status, url).toBe(201);
         expect(created.json.delivery.endpoint_url).toBe(url);
+      }
+    });
+  });
+
+  describe("a push receiver's answer (RFC 8935 section 2.2)", () => {
+    it('any 2xx delivers the SET: 201 is not sent again', async () => {
+      const pushed = await startReceiver(() => ({ status: 201 }));
+      try {
+        const stream = await createStream({
+          delivery: { method: PUSH, endpoint_url: pushed.url },
+          events_requested: [SESSION_REVOKED],
+        });
+        await revoke(await insertSession(t.dataSource, { userId: 1001 }));
+        await pollUntil(
+          () => Promise.resolve(pushed.requests.length),
+          (n) => n >= 1,
+          10_000,
+          'the pushed SET',
+        );
+        await sleep(600);
+        expect(pushed.requests).toHaveLength(1);
+        expect(await status(stream)).toMatchObject({ backlog: 0, attempts: 0, last_error: null });
+      } finally {
+        await pushed.close();
+      }
+    });
+
+    it('a redirect is not followed: retried, and recorded as a redirect', async () => {
+      const elsewhere = await startReceiver(() => ({ status: 202 }));
+      const moved = await startRedirectingReceiver(elsewhere.url);
+      try {
+        const stream = await createStream({
+          delivery: {
+            method: PUSH,
+            endpoint_url: moved.url,
+            authorization_header: 'Bearer rcv-secret',
+          },
+          events_requested: [SESSION_REVOKED],
+        });
+        await revoke(await insertSession(t.dataSource, { userId: 1001 }));
+        const failing = await pollUntil(
+          () => status(stream),
+          (s) => s.attempts >= 2,
+          10_000,
+          'failed attempts',
+        );
+        expect(failing.backlog).toBe(1);
+        expect(failing.last_error).toBe('HTTP 302: redirects are not followed');
+        expect(moved.requests()).toBeGreaterThanOrEqual(2);
+        expect(elsewhere.requests).toHaveLength(0);
+      } finally {
+        await moved.close();
+        await elsewhere.close();
       }
     });
   });

@@ -38,12 +38,16 @@ type Outcome =
  * Delivers to push streams (RFC 8935) and Back-Channel Logout relying parties,
  * following the revocation feed from each one's stored position: at least
  * once, in commit order per receiver, one instance per receiver at a time (a
- * lease on its row, claimed with `FOR UPDATE SKIP LOCKED`). A failure
- * (network, timeout, a status other than the ones below) is retried after an
- * exponential backoff with jitter, kept in the row, so a restart or another
- * instance continues where it stopped. A receiver that refuses one item for
- * good (400, RFC 8935 section 2.3) gets the next one; the refusal is kept as
- * its last error.
+ * lease on its row, claimed with `FOR UPDATE SKIP LOCKED`). Any 2xx answer
+ * delivers the item (RFC 8935 section 2.2 asks for 202, Back-Channel Logout
+ * 1.0 section 2.8 for 200 or 204; a receiver that answers another 2xx has
+ * taken it, and sending it again would not change that). A failure (network,
+ * timeout, any other status but 400) is retried after an exponential backoff
+ * with jitter, kept in the row, so a restart or another instance continues
+ * where it stopped. A redirect is such a failure: it is never followed, so a
+ * SET and the stream's Authorization header go to the registered URL only.
+ * A receiver that refuses one item for good (400, RFC 8935 section 2.3) gets
+ * the next one; the refusal is kept as its last error.
  *
  * A round runs every `deliveryIntervalMs` (200 ms by default: 2 queries
  * when nothing is waiting, 10 per second and instance), and at once when this
@@ -123,16 +127,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       for (const item of items) {
         if (this.stopped) break;
         const set = await this.streams.sign(stream, item);
-        const outcome = await this.post(
-          stream.endpoint_url ?? '',
-          set,
-          {
-            'content-type': 'application/secevent+jwt',
-            accept: 'application/json',
-            ...(stream.authorization_header ? { authorization: stream.authorization_header } : {}),
-          },
-          [202, 200, 204],
-        );
+        const outcome = await this.post(stream.endpoint_url ?? '', set, {
+          'content-type': 'application/secevent+jwt',
+          accept: 'application/json',
+          ...(stream.authorization_header ? { authorization: stream.authorization_header } : {}),
+        });
         const to = item.kind === 'feed' ? item.position : null;
         const signInTo = item.kind === 'signIn' ? item.position : null;
         if (outcome.kind === 'failed') {
@@ -182,8 +181,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           party.backchannel_logout_uri,
           new URLSearchParams({ logout_token: token }).toString(),
           { 'content-type': 'application/x-www-form-urlencoded' },
-          // Back-Channel Logout 1.0 section 2.8: 200, or 204 from some frameworks.
-          [200, 204],
         );
         const to = { xid: event.feed_xid, id: event.feed_id };
         if (outcome.kind === 'failed') {
@@ -233,18 +230,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       .catch((e: unknown) => this.logger.warn(`recording the failure failed: ${String(e)}`));
   }
 
-  private async post(
-    url: string,
-    body: string,
-    headers: Record<string, string>,
-    success: number[],
-  ): Promise<Outcome> {
+  /** POSTs one item: a 2xx delivers it, a 400 refuses it, anything else fails (retried). */
+  private async post(url: string, body: string, headers: Record<string, string>): Promise<Outcome> {
     let response: Response;
     try {
       response = await fetch(url, {
         method: 'POST',
         body,
         headers,
+        // Never followed: the item (and a stream's Authorization header) goes to the registered URL only.
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.pushTimeoutMs),
       });
@@ -252,7 +246,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       return { kind: 'failed', error: `${url}: ${(error as Error).message}` };
     }
     const text = await response.text().catch(() => '');
-    if (success.includes(response.status)) return { kind: 'delivered' };
+    if (response.status >= 200 && response.status < 300) return { kind: 'delivered' };
+    if (response.status >= 300 && response.status < 400) {
+      return { kind: 'failed', error: `HTTP ${response.status}: redirects are not followed` };
+    }
     if (response.status === 400) {
       // RFC 8935 section 2.3 / Back-Channel Logout 1.0 section 2.8: {"err"|"error", "description"|"error_description"}.
       let detail = text.slice(0, 200);
