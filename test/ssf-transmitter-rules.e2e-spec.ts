@@ -383,5 +383,31 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
         expect.objectContaining({ field: 'events_requested', code: 'type' }),
       ]);
     });
+
+    it('a subject of another format names where each accepted format is defined', async () => {
+      const stream = await createStream({ events_requested: [SESSION_REVOKED] });
+      const cases: [unknown, string, string][] = [
+        [
+          'user-1001',
+          'subject',
+          'subject must be an RFC 9493 subject identifier of format opaque or iss_sub, or an SSF 1.0 complex subject of those (user, session)',
+        ],
+        [
+          { format: 'email', email: 'a@example.com' },
+          'subject',
+          'subject must be an RFC 9493 subject identifier of format opaque or iss_sub, or an SSF 1.0 complex subject of those (user, session)',
+        ],
+        [
+          { format: 'complex', user: { format: 'complex', user: { format: 'opaque', id: '1' } } },
+          'subject.user',
+          'subject.user must be an RFC 9493 subject identifier of format opaque or iss_sub',
+        ],
+      ];
+      for (const [subject, field, description] of cases) {
+        const answer = await call('POST', '/ssf/subjects/remove', { stream_id: stream, subject });
+        expect(answer.status).toBe(400);
+        expect(answer.json.errors).toEqual([expect.objectContaining({ field, description })]);
+      }
+    });
   });
 });

@@ -1697,6 +1697,7 @@ export interface components {
     };
     'ssf.SubjectIdentifier': {
       /**
+       * @description RFC 9493 `opaque` (`id`) or `iss_sub` (`iss`, `sub`), or `complex`, the complex subject of SSF 1.0 (section 3.3), with `user` and `session` members of those two formats
        * @example opaque
        * @enum {string}
        */

@@ -52,7 +52,7 @@ describe('initiatingEntity (CAEP 1.0 section 2)', () => {
   });
 });
 
-describe('revocationSubject (RFC 9493 complex form)', () => {
+describe('revocationSubject (SSF 1.0 complex subject)', () => {
   it('names the user by id (opaque) without a recorded subject, and the session by id', () => {
     expect(revocationSubject(event())).toEqual({
       format: 'complex',

@@ -78,14 +78,17 @@ export interface SignInEvent {
   subject: string | null;
 }
 
-/** An RFC 9493 subject identifier. */
+/**
+ * A subject identifier: RFC 9493's `opaque` or `iss_sub`, or the `complex`
+ * subject of SSF 1.0 (section 3.3), whose members are of those two.
+ */
 export type SubjectIdentifier =
   | { format: 'opaque'; id: string }
   | { format: 'iss_sub'; iss: string; sub: string }
   | { format: 'complex'; user?: SubjectIdentifier; session?: SubjectIdentifier };
 
 /**
- * The session's subject in RFC 9493 complex form (SSF 1.0 section 3.2): the
+ * The session's subject as an SSF 1.0 complex subject (section 3.3): the
  * user as `iss_sub` when an identity provider's subject is recorded for them,
  * else `opaque` with the user id; the session `opaque` with its id.
  */

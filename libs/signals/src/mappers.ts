@@ -1,7 +1,7 @@
 import { ValidationFailedError } from '@session-service/problem';
 import { isStorableText } from '@session-service/sessions';
 import type { RelyingParty } from './dto/relying-party.dto';
-import type { StreamConfiguration, StreamStatusResponse } from './dto/ssf.dto';
+import { type StreamConfiguration, type StreamStatusResponse, subjectRule } from './dto/ssf.dto';
 import { POLL_DELIVERY, PUSH_DELIVERY, type SubjectIdentifier } from './events';
 import type { RelyingPartyRow, StreamRow } from './signals.repository';
 import type { StreamsService } from './streams.service';
@@ -59,14 +59,12 @@ export function toRelyingParty(row: RelyingPartyRow, backlog: number): RelyingPa
 const text = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= 255 && isStorableText(value);
 
-/** An RFC 9493 subject this transmitter can match: opaque, iss_sub, or complex of those (user, session). */
+/**
+ * A subject this transmitter can match: an RFC 9493 `opaque` or `iss_sub`
+ * identifier, or an SSF 1.0 complex subject (section 3.3) of those (user, session).
+ */
 export function parseSubject(value: unknown, field = 'subject', nested = false): SubjectIdentifier {
-  const bad = () =>
-    ValidationFailedError.forField(
-      field,
-      'format',
-      `${field} must be an RFC 9493 subject identifier of format opaque, iss_sub${nested ? '' : ' or complex (user, session)'}`,
-    );
+  const bad = () => ValidationFailedError.forField(field, 'format', subjectRule(field, nested));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad();
   const s = value as Record<string, unknown>;
   if (s.format === 'opaque' && text(s.id)) return { format: 'opaque', id: s.id };

@@ -344,10 +344,24 @@ export class StreamStatusResponse {
   next_attempt_at: string | null;
 }
 
-/** RFC 9493 subject identifier (opaque, iss_sub or complex with user and session). */
+/**
+ * The refusal of a subject that is not one this transmitter matches: the
+ * formats and where each is defined (`nested`: a member of a complex subject).
+ */
+export const subjectRule = (field: string, nested = false): string =>
+  nested
+    ? `${field} must be an RFC 9493 subject identifier of format opaque or iss_sub`
+    : `${field} must be an RFC 9493 subject identifier of format opaque or iss_sub, or an SSF 1.0 complex subject of those (user, session)`;
+
+/** A subject: an RFC 9493 identifier (opaque, iss_sub), or an SSF 1.0 complex subject of those (user, session). */
 @ApiSchema({ name: 'ssf.SubjectIdentifier' })
 export class SubjectIdentifierDto {
-  @ApiProperty({ enum: ['opaque', 'iss_sub', 'complex'], example: 'opaque' })
+  @ApiProperty({
+    enum: ['opaque', 'iss_sub', 'complex'],
+    description:
+      'RFC 9493 `opaque` (`id`) or `iss_sub` (`iss`, `sub`), or `complex`, the complex subject of SSF 1.0 (section 3.3), with `user` and `session` members of those two formats',
+    example: 'opaque',
+  })
   format: string;
 
   @ApiPropertyOptional({ maxLength: 255, example: '1001' })
@@ -372,7 +386,7 @@ export class SubjectRequest {
     type: () => SubjectIdentifierDto,
     example: { format: 'opaque', id: '1001' },
   })
-  @IsObject({ message: 'subject must be an RFC 9493 subject identifier' })
+  @IsObject({ message: subjectRule('subject') })
   subject: Record<string, unknown>;
 
   @ApiPropertyOptional({ example: true })
