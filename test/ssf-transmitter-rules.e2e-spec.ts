@@ -3,7 +3,7 @@ import { insertSession, insertUser } from './support/factories';
 import { startRedirectingReceiver } from './support/redirecting-receiver';
 import { freePort, startReceiver } from './support/receivers';
 import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
-import { adminToken, serviceToken, tokenFor } from './support/tokens';
+import { adminToken, serviceToken, TEST_ISSUER, tokenFor } from './support/tokens';
 import { pollUntil, sleep } from './support/wait';
 
 /**
@@ -408,6 +408,22 @@ describe('Shared Signals transmitter: the rules a receiver relies on', () => {
         expect(answer.status).toBe(400);
         expect(answer.json.errors).toEqual([expect.objectContaining({ field, description })]);
       }
+    });
+  });
+
+  describe('the receiver', () => {
+    it('is a user: a token whose sub is no user id gets 401, unless its iss and sub are mapped to one', async () => {
+      const client = tokenFor('gateway-eu-1', { roles: ['ssf-receiver'] });
+      const refused = await call('POST', '/ssf/streams', {}, client);
+      expect(refused.status).toBe(401);
+      await t.dataSource.query(
+        'INSERT INTO session_service.user_subjects (issuer, subject, user_id) VALUES ($1, $2, 1001)',
+        [TEST_ISSUER, 'gateway-eu-1'],
+      );
+      const created = await call('POST', '/ssf/streams', {}, client);
+      expect(created.status).toBe(201);
+      // The mapped user owns the stream and is its SETs' audience.
+      expect(created.json.aud).toBe('1001');
     });
   });
 });
