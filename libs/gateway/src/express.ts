@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { JWTPayload } from 'jose';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { bearerChallenge, PROBLEM_CONTENT_TYPE } from './problem';
 import type { RevocationGate } from './revocation-gate';
 
 /** Where the middleware leaves the verified session: `res.locals.gatewaySession`. */
@@ -59,7 +59,7 @@ export function revocationGateMiddleware(gate: RevocationGate): GatewayHandler {
         return;
       }
       const { status } = decision.problem;
-      if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+      if (status === 401) res.setHeader('www-authenticate', bearerChallenge(decision.reason));
       if (status === 503) res.setHeader('retry-after', '1');
       res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(decision.problem));
     }, next);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { JWTPayload } from 'jose';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { bearerChallenge, PROBLEM_CONTENT_TYPE } from './problem';
 import type { RevocationGate } from './revocation-gate';
 import { SET_CONTENT_TYPE } from './ssf';
 
@@ -55,7 +55,7 @@ const plugin: FastifyPluginAsync<RevocationGatePluginOptions> = async (app, opti
       return;
     }
     const { status } = decision.problem;
-    if (status === 401) void reply.header('www-authenticate', 'Bearer');
+    if (status === 401) void reply.header('www-authenticate', bearerChallenge(decision.reason));
     if (status === 503) void reply.header('retry-after', '1');
     return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(decision.problem);
   });

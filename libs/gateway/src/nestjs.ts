@@ -17,7 +17,12 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { RevocationGateOptions } from './options';
-import { type GatewayProblem, PROBLEM_CONTENT_TYPE } from './problem';
+import {
+  bearerChallenge,
+  type GatewayProblem,
+  PROBLEM_CONTENT_TYPE,
+  type RefusalReason,
+} from './problem';
 import { RevocationGate } from './revocation-gate';
 
 export const {
@@ -29,7 +34,10 @@ export const {
 
 /** A refusal of the gate: its Problem, rendered by `GatewayProblemFilter`. */
 export class GatewayRefusalException extends HttpException {
-  constructor(readonly problem: GatewayProblem) {
+  constructor(
+    readonly problem: GatewayProblem,
+    readonly reason: RefusalReason = 'token_invalid',
+  ) {
     super(problem, problem.status);
   }
 }
@@ -46,9 +54,11 @@ export class GatewayProblemFilter implements ExceptionFilter<GatewayRefusalExcep
   catch(exception: GatewayRefusalException, host: ArgumentsHost): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
-    const { problem } = exception;
+    const { problem, reason } = exception;
     adapter.setHeader(response, 'content-type', PROBLEM_CONTENT_TYPE);
-    if (problem.status === 401) adapter.setHeader(response, 'www-authenticate', 'Bearer');
+    if (problem.status === 401) {
+      adapter.setHeader(response, 'www-authenticate', bearerChallenge(reason));
+    }
     if (problem.status === 503) adapter.setHeader(response, 'retry-after', '1');
     adapter.reply(response, problem, problem.status);
   }
@@ -69,7 +79,7 @@ export class RevocationGuard implements CanActivate {
     }>();
     const header = request.headers.authorization;
     const decision = await this.gate.check(Array.isArray(header) ? header[0] : header);
-    if (!decision.allowed) throw new GatewayRefusalException(decision.problem);
+    if (!decision.allowed) throw new GatewayRefusalException(decision.problem, decision.reason);
     request.gatewaySession = { sessionId: decision.sessionId, claims: decision.claims };
     return true;
   }

@@ -23,6 +23,19 @@ const KINDS = {
   503: { slug: 'revocations-not-current', title: 'Revocations Not Current', code: undefined },
 } as const;
 
+const STATUS_PHRASES = { 401: 'Unauthorized', 503: 'Service Unavailable' } as const;
+
+/**
+ * The `WWW-Authenticate` challenge of a 401 (RFC 6750 section 3): a token that was
+ * presented and refused is an `invalid_token`; no token, or revocations that are
+ * not current (a fail-closed 401), get the bare challenge.
+ */
+export function bearerChallenge(reason: RefusalReason): string {
+  return reason === 'token_invalid' || reason === 'session_revoked'
+    ? 'Bearer error="invalid_token"'
+    : 'Bearer';
+}
+
 /**
  * The Problem for a refusal. As the session service does, a 401 never says which
  * check failed (missing, malformed, expired, wrongly signed or revoked): the
@@ -44,7 +57,8 @@ export function refusalProblem(
         : 'A valid bearer token is required';
   return {
     type: typeBase ? `${typeBase}${kind.slug}` : 'about:blank',
-    title: kind.title,
+    // With about:blank the title is the status's own phrase (RFC 9457 section 4.2.1).
+    title: typeBase ? kind.title : STATUS_PHRASES[status],
     status,
     detail,
     ...(kind.code !== undefined && { code: kind.code }),

@@ -136,7 +136,8 @@ describe('RevocationGate', () => {
     expect(await g.check(`Bearer ${token}`)).toMatchObject({
       allowed: false,
       reason: 'stale',
-      problem: { status: 503, title: 'Revocations Not Current' },
+      // about:blank: the title is the status's phrase (RFC 9457 section 4.2.1).
+      problem: { status: 503, type: 'about:blank', title: 'Service Unavailable' },
     });
     expect(g.health()).toMatchObject({ status: 'down', state: 'stale' });
     expect(g.prometheus()).toMatch(/session_gateway_current 0\n/);

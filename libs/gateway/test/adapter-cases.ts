@@ -43,7 +43,10 @@ export function adapterCases(name: string, startHost: (gate: RevocationGate) => 
         const response = await get(token);
         expect(response.status).toBe(401);
         expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+        // RFC 6750 section 3: a token presented and refused is an invalid_token.
+        expect(response.headers.get('www-authenticate')).toBe(
+          token === undefined ? 'Bearer' : 'Bearer error="invalid_token"',
+        );
         expect(await response.json()).toMatchObject({
           type: 'about:blank',
           title: 'Unauthorized',
@@ -65,6 +68,7 @@ export function adapterCases(name: string, startHost: (gate: RevocationGate) => 
       await eventually(async () => (await get(token)).status === 401);
       const refused = await get(token);
       expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
       expect(await refused.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
       expect(transmitter.feedRequests.length).toBe(feedReads);
     });
