@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { insertSession, insertUser } from './support/factories';
-import { freePort, type ReceivedRequest, startReceiver } from './support/receivers';
-import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import { type ReceivedRequest, startReceiver } from './support/receivers';
+import { resetDatabase, startTransmitterApp, type TestApp } from './support/test-app';
 import { adminToken, tokenFor } from './support/tokens';
 import { pollUntil } from './support/wait';
 
@@ -71,18 +71,12 @@ describe('OpenID Connect Back-Channel Logout 1.0', () => {
   }
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = issuer = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      SIGNALS_ISSUER: issuer,
-      SIGNALS_DELIVERY_WORKER: 'true',
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_INTERVAL_MS: '50',
       SIGNALS_RETRY_BASE_MS: '50',
       SIGNALS_RETRY_MAX_MS: '200',
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
+    issuer = base;
     jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
   });
 

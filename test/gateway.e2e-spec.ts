@@ -1,7 +1,7 @@
 import { insertSession, insertUser } from './support/factories';
 import { type GatewayProcess, startGatewayProcess } from './support/gateway-process';
 import { freePort } from './support/receivers';
-import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import { resetDatabase, startTransmitterApp, type TestApp } from './support/test-app';
 import {
   adminToken,
   SERVICE_ROLE,
@@ -40,16 +40,9 @@ describe('Gateways following the service over SSF (@session-service/gateway)', (
     tokenFor(userId, { claims: { session_id: sessionId } });
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      SIGNALS_ISSUER: base,
-      SIGNALS_DELIVERY_WORKER: 'true',
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_INTERVAL_MS: '50',
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
     await resetDatabase(t.dataSource);
     await insertUser(t.dataSource, userId);
     // Revoked before any gateway exists: only the feed snapshot can tell them.

@@ -1,7 +1,7 @@
 import { insertSession, insertUser } from './support/factories';
 import { startRedirectingReceiver } from './support/redirecting-receiver';
-import { freePort, startReceiver } from './support/receivers';
-import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import { startReceiver } from './support/receivers';
+import { resetDatabase, startTransmitterApp, type TestApp } from './support/test-app';
 import { adminToken } from './support/tokens';
 import { pollUntil, sleep } from './support/wait';
 
@@ -32,18 +32,11 @@ describe('Back-Channel Logout relying parties: logout URIs and answers', () => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      SIGNALS_ISSUER: base,
-      SIGNALS_DELIVERY_WORKER: 'true',
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_INTERVAL_MS: '50',
       SIGNALS_RETRY_BASE_MS: '50',
       SIGNALS_RETRY_MAX_MS: '200',
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
   });
 
   afterAll(async () => {

@@ -2,7 +2,12 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import { SessionsSweeper } from '@session-service/sessions';
 import { insertSession, insertUser } from './support/factories';
 import { freePort, startReceiver } from './support/receivers';
-import { createTestApp, resetDatabase, type TestApp } from './support/test-app';
+import {
+  createTestApp,
+  resetDatabase,
+  startTransmitterApp,
+  type TestApp,
+} from './support/test-app';
 import { adminToken, serviceToken, tokenFor } from './support/tokens';
 import { pollUntil } from './support/wait';
 
@@ -118,20 +123,13 @@ describe('Shared Signals transmitter (SSF 1.0, CAEP session-revoked, RFC 8935/89
     call('POST', stream.delivery.endpoint_url, token, body);
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      SIGNALS_ISSUER: base,
-      SIGNALS_DELIVERY_WORKER: 'true',
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_INTERVAL_MS: '50',
       SIGNALS_RETRY_BASE_MS: '50',
       SIGNALS_RETRY_MAX_MS: '200',
       SIGNALS_POLL_TIMEOUT_MS: '3000',
       SIGNALS_PUSH_TIMEOUT_MS: '2000',
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
     const discovered = await call('GET', `${base}/.well-known/ssf-configuration`, undefined);
     expect(discovered.status).toBe(200);
     metadata = discovered.json as TransmitterMetadata;
@@ -690,18 +688,11 @@ describe('prompt delivery: a revocation of this instance wakes the worker and wa
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
     // A minute between looks at the feed: only a wake can deliver within the test's seconds.
-    t = await createTestApp({
-      SIGNALS_ISSUER: base,
-      SIGNALS_DELIVERY_WORKER: 'true',
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_INTERVAL_MS: '60000',
       SIGNALS_POLL_TIMEOUT_MS: '30000',
-      RATE_LIMIT_IP_PER_MINUTE: '100000',
-      RATE_LIMIT_USER_PER_MINUTE: '100000',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
   });
 
   afterAll(async () => {
@@ -769,14 +760,10 @@ describe('session-established with the audit trail off (SESSION_AUDIT=false)', (
   const receiver = tokenFor(7, { roles: [RECEIVER_ROLE] });
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await createTestApp({
-      SIGNALS_ISSUER: base,
+    ({ t, base } = await startTransmitterApp({
       SIGNALS_DELIVERY_WORKER: 'false',
       SESSION_AUDIT: 'false',
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
   });
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import {
   createHttpAdapter,
 } from '../../apps/session-service/src/configure-app';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from './tokens';
+import { freePort } from './receivers';
 
 /** Environment of the app under test: the run's database and a fixed HS256 secret. */
 export function testEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -92,4 +93,25 @@ export async function resetDatabase(dataSource: DataSource): Promise<void> {
     'user_session_limits',
   ];
   await dataSource.query(`TRUNCATE ${tables.map((t) => `session_service.${t}`).join(', ')}`);
+}
+
+/**
+ * The application as a Shared Signals transmitter, listening on a free port of
+ * 127.0.0.1, which is its issuer (`base`): the delivery worker on and the rate
+ * limits out of the way of the tests' bursts. `env` adds to or overrides these.
+ */
+export async function startTransmitterApp(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ t: TestApp; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t = await createTestApp({
+    SIGNALS_ISSUER: base,
+    SIGNALS_DELIVERY_WORKER: 'true',
+    RATE_LIMIT_IP_PER_MINUTE: '100000',
+    RATE_LIMIT_USER_PER_MINUTE: '100000',
+    ...env,
+  });
+  await t.app.listen(port, '127.0.0.1');
+  return { t, base };
 }
