@@ -27,6 +27,7 @@ import {
 import { completeSessionsDocument } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
+import { corsOptions } from './cors';
 import { acceptBodies } from './http-bodies';
 import { forbidCaching } from './no-store';
 import { separateManagement } from './ops/management';
@@ -138,6 +139,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   forbidCaching(fastify);
   // The route and the caller on the request's span, when tracing is on (tracing.ts).
   recordTraceAttributes(fastify);
+  // CORS_ORIGINS: pages of those origins may call the API (a hook ahead of every other).
+  const { corsOrigins } = app.get<AppConfig>(APP_CONFIG);
+  if (corsOrigins) app.enableCors(corsOptions(corsOrigins));
   // helmet 8's default headers, resolved once at start-up and written by Nest's request hook,
   // with `upgrade-insecure-requests` only for requests served over https (see below).
   app.useSecurityHeaders({

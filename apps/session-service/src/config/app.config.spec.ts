@@ -372,4 +372,29 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  describe('CORS_ORIGINS', () => {
+    it('is off unless set', () => {
+      expect(loadConfig({}).corsOrigins).toBeUndefined();
+    });
+
+    it('takes *, or origins as browsers send them', () => {
+      expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+      expect(
+        loadConfig({ CORS_ORIGINS: 'https://devices.example.com, http://LOCALHOST:5173' })
+          .corsOrigins,
+      ).toEqual(['https://devices.example.com', 'http://localhost:5173']);
+    });
+
+    it.each([
+      'devices.example.com',
+      'https://devices.example.com/app',
+      'https://a.com,',
+      '*,https://a.com',
+    ])('refuses %j, naming the variable', (value) => {
+      expect(configError({ CORS_ORIGINS: value }).problems).toEqual([
+        expect.stringMatching(/^CORS_ORIGINS: CORS_ORIGINS must be \* or a comma-separated list/),
+      ]);
+    });
+  });
 });

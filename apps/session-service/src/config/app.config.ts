@@ -35,6 +35,8 @@ export interface AppConfig {
   };
   /** Express `trust proxy`: which hops may set X-Forwarded-For. */
   trustProxy: boolean | number | string;
+  /** Origins whose browser pages may call the API (`'*'`: any); absent: no CORS. */
+  corsOrigins?: '*' | string[];
   shutdown: { drainMs: number; timeoutMs: number };
   /** Time to receive a whole request; inactivity of a socket while a request is in flight. */
   http: { requestTimeoutMs: number; connectionTimeoutMs: number };
@@ -238,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
         : undefined,
     },
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    corsOrigins: parseCorsOrigins(vars.CORS_ORIGINS),
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS },
     http: {
       requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
@@ -310,4 +313,11 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** `CORS_ORIGINS`: `*`, or the origins listed (as browsers send them: no trailing slash). */
+function parseCorsOrigins(value: string | undefined): AppConfig['corsOrigins'] {
+  if (!value) return undefined;
+  if (value === '*') return '*';
+  return value.split(',').map((origin) => new URL(origin.trim()).origin);
 }

@@ -304,6 +304,14 @@ export class EnvironmentVariables {
   })
   TRUST_PROXY = 'false';
 
+  /** Unset: no CORS headers (browsers on other origins cannot read the answers). */
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/?#]+(\s*,\s*https?:\/\/[^\s,/?#]+)*)$/, {
+    message:
+      'CORS_ORIGINS must be * or a comma-separated list of origins (scheme://host[:port], no path)',
+  })
+  CORS_ORIGINS?: string;
+
   @IsInt(INT)
   @Min(0)
   @Max(60_000)
