@@ -36,6 +36,57 @@ describe('OpenAPI document and Swagger UI', () => {
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
   });
 
+  /** Every operation of the document, as `METHOD path` and the operation. */
+  const operations = (): [string, OpenAPIV3.OperationObject][] =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      (['get', 'put', 'post', 'patch', 'delete'] as const).flatMap((method) =>
+        item?.[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as const] : [],
+      ),
+    );
+  const responseOf = (operation: OpenAPIV3.OperationObject, status: string) =>
+    operation.responses[status] as OpenAPIV3.ResponseObject | undefined;
+
+  it('documents 413 and 415 Problems on every operation that takes a body, as the parser answers', () => {
+    const withBody = operations().filter(([, operation]) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThanOrEqual(10);
+    for (const [name, operation] of withBody) {
+      for (const status of ['413', '415']) {
+        expect(
+          Object.keys(responseOf(operation, status)?.content ?? {}),
+          `${name} ${status}`,
+        ).toEqual(['application/problem+json']);
+      }
+    }
+  });
+
+  it('documents the headers a client acts on: WWW-Authenticate on 401, Retry-After on 503', () => {
+    for (const [name, operation] of operations()) {
+      const unauthorized = responseOf(operation, '401');
+      if (unauthorized) expect(unauthorized.headers, name).toHaveProperty('WWW-Authenticate');
+      expect(responseOf(operation, '503')?.headers, name).toHaveProperty('Retry-After');
+    }
+  });
+
+  it('describes each response once, never its description joined to itself', () => {
+    for (const [name, operation] of operations()) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const { description } = response as OpenAPIV3.ResponseObject;
+        const [first, ...rest] = description.split('\n\n');
+        expect(rest, `${name} ${status}`).not.toContain(first);
+      }
+    }
+  });
+
+  it('documents the revocation stream as text/event-stream and the poll 400 in both of its shapes', () => {
+    const stream = operations().find(([name]) => name === 'GET /api/sessions/revocations/stream')!;
+    expect(Object.keys(responseOf(stream[1], '200')?.content ?? {})).toEqual(['text/event-stream']);
+    const poll = operations().find(([name]) => name === 'POST /ssf/poll/{stream_id}')!;
+    expect(Object.keys(responseOf(poll[1], '400')?.content ?? {}).sort()).toEqual([
+      'application/json',
+      'application/problem+json',
+    ]);
+  });
+
   it('documents the bearer scheme under the name seed 001 gives it', () => {
     expect(Object.keys(doc.components?.securitySchemes ?? {})).toEqual(['bearerAuth']);
     expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({

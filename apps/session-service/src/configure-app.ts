@@ -28,7 +28,7 @@ import { completeSessionsDocument } from '@session-service/sessions';
 import type { AppConfig } from './config/app.config';
 import { APP_CONFIG } from './config/app-config.token';
 import { corsOptions } from './cors';
-import { acceptBodies } from './http-bodies';
+import { acceptBodies, BODY_LIMIT_BYTES } from './http-bodies';
 import { forbidCaching } from './no-store';
 import { separateManagement } from './ops/management';
 import { closeGracefully } from './ops/graceful-close';
@@ -242,12 +242,45 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       { 'x-internal': true },
     ),
   ];
+  documentBodyRefusals(document);
   documentRateLimits(document);
   placeProblemExamples(document);
   // A refused value is any JSON value (query and path values are strings, body
   // values any type): the member has no `type`, like the contract's untyped
   // `value` (a Go `interface{}`), rather than the `object` @nestjs/swagger infers.
   return completeSessionsDocument(document);
+}
+
+/**
+ * The service's own body parser (http-bodies.ts) refuses, before any route
+ * runs, a body over the size limit (413) and one that is not UTF-8 JSON
+ * (415): each operation that takes a body documents both. Refused before the
+ * rate limits count them, they carry none of their headers (the headers'
+ * descriptions say so).
+ */
+function documentBodyRefusals(document: OpenAPIObject): void {
+  const problem = (description: string, example: Problem) => ({
+    description,
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(Problem) }, example } },
+  });
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['put', 'post', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation?.requestBody) continue;
+      operation.responses['413'] = problem(
+        `The body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`,
+        problemExample({ kind: 'payloadTooLarge' }),
+      );
+      operation.responses['415'] = problem(
+        'The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read',
+        problemExample({
+          kind: 'unsupportedMediaType',
+          variant: 'media_type',
+          args: { media_type: 'text/plain' },
+        }),
+      );
+    }
+  }
 }
 
 /** Path parameters as the document's examples name them. */

@@ -1920,6 +1920,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2031,6 +2033,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2081,6 +2085,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2167,11 +2173,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2199,15 +2201,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2298,6 +2298,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2381,6 +2383,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/api/relying-parties",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -2414,11 +2474,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2446,15 +2502,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2543,6 +2597,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2659,11 +2715,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2691,15 +2743,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2787,6 +2837,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2903,11 +2955,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -2935,15 +2983,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3035,6 +3081,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3120,6 +3168,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/api/sessions",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -3153,11 +3259,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -3185,15 +3287,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3347,6 +3447,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3433,11 +3535,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -3465,15 +3563,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3577,6 +3673,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3663,11 +3761,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -3695,15 +3789,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3796,6 +3888,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3883,11 +3977,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -3915,15 +4005,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -3975,7 +4063,9 @@ export interface operations {
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': unknown;
+        };
       };
       /** @description Invalid request parameters; `errors` names each bad field */
       400: {
@@ -4018,6 +4108,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4105,11 +4197,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -4137,15 +4225,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4234,6 +4320,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4350,11 +4438,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -4382,15 +4466,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4481,6 +4563,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4597,11 +4681,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -4629,15 +4709,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4726,6 +4804,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4843,11 +4923,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -4875,15 +4951,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -4972,6 +5046,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -5120,11 +5196,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5152,15 +5224,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5252,6 +5322,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -5338,11 +5410,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5370,15 +5438,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5469,6 +5535,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -5552,6 +5620,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/api/tenants",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -5585,11 +5711,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5617,15 +5739,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5714,6 +5834,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -5830,11 +5952,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -5862,15 +5980,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -5958,6 +6074,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -6074,11 +6192,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6106,15 +6220,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6207,6 +6319,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -6290,6 +6404,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/api/tenants/tnt_xyz789",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -6323,11 +6495,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6355,15 +6523,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6453,6 +6619,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -6569,11 +6737,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6601,15 +6765,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6714,6 +6876,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -6830,11 +6994,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -6862,15 +7022,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6964,6 +7122,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7047,6 +7207,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/api/users/1001/session-limit",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -7080,11 +7298,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7112,15 +7326,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7209,6 +7421,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7325,11 +7539,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7357,15 +7567,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7470,6 +7678,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7586,11 +7796,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7618,15 +7824,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7722,6 +7926,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7836,11 +8042,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -7868,15 +8070,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7981,6 +8181,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -8095,11 +8297,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8127,15 +8325,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8225,6 +8421,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -8339,11 +8537,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8371,15 +8565,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8431,7 +8623,7 @@ export interface operations {
           'application/json': components['schemas']['ssf.PollResponse'];
         };
       };
-      /** @description An invalid poll request (RFC 8936) */
+      /** @description An invalid poll request (RFC 8936): `{ err, description }`; a body that is not JSON, or a `stream_id` that is not a UUID, is answered by the service as any other: a Problem */
       400: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8440,6 +8632,32 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ssf.PollError'];
+          /**
+           * @example {
+           *       "code": 30240001,
+           *       "detail": "stream_id must be a UUID",
+           *       "errors": [
+           *         {
+           *           "code": "format",
+           *           "description": "stream_id must be a UUID",
+           *           "field": "stream_id",
+           *           "value": "xyz"
+           *         }
+           *       ],
+           *       "i18n_args": {},
+           *       "i18n_key": "error.invalid_request",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 400,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Invalid Request Parameters",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/invalid-request"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
       /** @description Unauthenticated or token expired (with `WWW-Authenticate: Bearer`) */
@@ -8447,6 +8665,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -8530,6 +8750,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/poll/f5b1e4c2-6d3a-4b8e-9f10-2a7c3e5d8b41",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -8563,11 +8841,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8595,15 +8869,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8692,6 +8964,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -8808,11 +9082,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -8840,15 +9110,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8939,6 +9207,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -9022,6 +9292,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/status",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -9055,11 +9383,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -9087,15 +9411,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9187,6 +9509,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -9303,11 +9627,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -9335,15 +9655,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9434,6 +9752,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -9517,6 +9837,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -9550,11 +9928,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -9582,15 +9956,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9681,6 +10053,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -9734,6 +10108,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -9767,11 +10199,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -9799,15 +10227,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9895,6 +10321,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10011,11 +10439,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -10043,15 +10467,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10142,6 +10564,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10225,6 +10649,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/streams",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -10258,11 +10740,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -10290,15 +10768,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10388,6 +10864,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10471,6 +10949,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/subjects/add",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -10504,11 +11040,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -10536,15 +11068,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10634,6 +11164,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10717,6 +11249,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/subjects/remove",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -10750,11 +11340,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -10782,15 +11368,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10880,6 +11464,8 @@ export interface operations {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description The bearer challenge (RFC 6750): `error="invalid_token"` when a token was sent and refused */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10963,6 +11549,64 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
+      /** @description The body is larger than 100 KiB */
+      413: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241301,
+           *       "detail": "The request body exceeds the size limit",
+           *       "i18n_args": {},
+           *       "i18n_key": "error.payload_too_large",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 413,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Payload Too Large",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/payload-too-large"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
+      /** @description The body is not `application/json` (UTF-8), or its `Content-Encoding` is not read */
+      415: {
+        headers: {
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 30241501,
+           *       "detail": "Request bodies are read as application/json only (this one: text/plain)",
+           *       "i18n_args": {
+           *         "media_type": "text/plain"
+           *       },
+           *       "i18n_key": "error.unsupported_media_type",
+           *       "instance": "/ssf/verify",
+           *       "request_id": "req_550e8400-e29b-41d4-a716-446655440000",
+           *       "service": "session-service",
+           *       "span_id": "b7ad6b7169203331",
+           *       "status": 415,
+           *       "timestamp": "2026-04-15T10:30:00.000Z",
+           *       "title": "Unsupported Media Type",
+           *       "trace_id": "0af7651916cd43dd8448eb211c80319c",
+           *       "type": "/problems/unsupported-media-type"
+           *     }
+           */
+          'application/problem+json': components['schemas']['dto.Problem'];
+        };
+      };
       /** @description Too many requests from this client address or user; wait `Retry-After` seconds (also `retry_after`) */
       429: {
         headers: {
@@ -10996,11 +11640,7 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description Internal server error
-       *
-       *     Internal server error
-       */
+      /** @description Internal server error */
       500: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -11028,15 +11668,13 @@ export interface operations {
           'application/problem+json': components['schemas']['dto.Problem'];
         };
       };
-      /**
-       * @description The session store is temporarily unavailable (with `Retry-After`)
-       *
-       *     The session store is temporarily unavailable (with `Retry-After`)
-       */
+      /** @description The session store is temporarily unavailable (with `Retry-After`) */
       503: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
           'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          /** @description Seconds to wait before retrying (RFC 9110); also `retry_after` in the body */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {

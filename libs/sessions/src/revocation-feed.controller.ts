@@ -93,7 +93,18 @@ export class RevocationFeedController {
     description: 'Cursor to resume after',
     schema: { type: 'string', maxLength: FEED_CURSOR_MAX_LENGTH },
   })
-  @ApiOkResponse({ description: 'A stream of revocation events' })
+  @ApiOkResponse({
+    description: 'A stream of revocation events',
+    content: {
+      'text/event-stream': {
+        // No type: an unbounded stream of events, not one bounded string.
+        schema: {
+          description:
+            'Server-Sent Events: `event: revocation`, `id: <cursor>`, `data: <dto.Revocation as JSON>`, a blank line after each',
+        },
+      },
+    },
+  })
   @ApiProblemResponses([400], {}, { 400: BAD_AFTER })
   stream(
     @Query() query: RevocationFeedQuery,

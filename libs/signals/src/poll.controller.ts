@@ -6,9 +6,16 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { type AuthenticatedUser, CurrentUser, RequireRoles } from '@session-service/auth';
-import { ApiProblemResponses, ProblemResponses } from '@session-service/problem';
+import {
+  ApiProblemResponses,
+  Problem,
+  PROBLEM_CONTENT_TYPE,
+  problemExample,
+  ProblemResponses,
+} from '@session-service/problem';
 import { PollError, PollRequestBody, PollResponse, SetError, StreamIdParam } from './dto/ssf.dto';
 import { type PollRequest, StreamsService } from './streams.service';
 
@@ -36,10 +43,30 @@ export class PollController {
     description:
       'Without `returnImmediately: true` and with nothing waiting, the answer waits up to the poll timeout (`SIGNALS_POLL_TIMEOUT_MS`). A SET not acknowledged is sent again.',
   })
-  @ApiExtraModels(SetError)
+  @ApiExtraModels(SetError, PollError)
   @ApiBody({ type: PollRequestBody })
   @ApiOkResponse({ type: PollResponse })
-  @ApiBadRequestResponse({ type: PollError, description: 'An invalid poll request (RFC 8936)' })
+  @ApiBadRequestResponse({
+    description:
+      'An invalid poll request (RFC 8936): `{ err, description }`; a body that is not JSON, or a `stream_id` that is not a UUID, is answered by the service as any other: a Problem',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(PollError) } },
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(Problem) },
+        example: problemExample({
+          kind: 'invalidRequest',
+          violations: [
+            {
+              field: 'stream_id',
+              code: 'format',
+              description: 'stream_id must be a UUID',
+              value: 'xyz',
+            },
+          ],
+        }),
+      },
+    },
+  })
   @ApiProblemResponses(
     [404],
     {},
