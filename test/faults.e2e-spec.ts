@@ -124,6 +124,27 @@ describe('faults on the real PostgreSQL', () => {
       await request(http).get('/health/ready').expect(200);
     });
 
+    it('answers a session-bound token whose session check is blocked by a lock with a 503, never a 401 (the token is not at fault)', async () => {
+      const bound = tokenFor(USER, { claims: { session_id: sessionId } });
+      const list = () =>
+        request(http)
+          .get(`/sessions/user/${USER}/sessions`)
+          .set(...bearer(bound));
+      expectList(await list(), sessionId);
+
+      const locker = await newClient();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE session_service.sessions IN ACCESS EXCLUSIVE MODE');
+      try {
+        const res = await list();
+        expectQueryTimeout(res);
+        expect(res.headers['www-authenticate']).toBeUndefined();
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      expectList(await list(), sessionId);
+    });
+
     it('answers a sign-in blocked by a lock with a 503 query-timeout Problem and writes nothing', async () => {
       const locker = await newClient();
       await locker.query('BEGIN');

@@ -40,7 +40,14 @@ describe('OpenAPI document and Swagger UI', () => {
   const operations = (): [string, OpenAPIV3.OperationObject][] =>
     Object.entries(doc.paths).flatMap(([path, item]) =>
       (['get', 'put', 'post', 'patch', 'delete'] as const).flatMap((method) =>
-        item?.[method] ? [[`${method.toUpperCase()} ${path}`, item[method]] as const] : [],
+        item?.[method]
+          ? [
+              [`${method.toUpperCase()} ${path}`, item[method]] as [
+                string,
+                OpenAPIV3.OperationObject,
+              ],
+            ]
+          : [],
       ),
     );
   const responseOf = (operation: OpenAPIV3.OperationObject, status: string) =>

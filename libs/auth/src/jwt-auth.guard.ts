@@ -11,6 +11,7 @@ import {
   AmbiguousCredentialsError,
   AuthenticationError,
   isDatabaseUnavailable,
+  isStatementTimeout,
 } from '@session-service/problem';
 import type { HttpRequest as Request } from './http-request';
 import {
@@ -127,6 +128,9 @@ export class JwtAuthGuard implements CanActivate {
       try {
         req.user = await this.strategy.validate(claims);
       } catch (error) {
+        // A claim the checks refuse is a 401; anything else (the session check's database
+        // failing, a bug) is a fault the filter answers as such, never blamed on the token.
+        if (!(error instanceof InvalidTokenClaimsError)) throw error;
         this.handleRequest(error, false, undefined, context);
       }
       return true;
@@ -149,8 +153,9 @@ export class JwtAuthGuard implements CanActivate {
     info: unknown,
     context: ExecutionContext,
   ): TUser {
-    // The session check could not reach the database: a 503, never a pass and never a misleading 401.
-    if (isDatabaseUnavailable(err)) throw err;
+    // The session check could not reach the database, or its statement ran past
+    // statement_timeout: a 503, never a pass and never a misleading 401.
+    if (isDatabaseUnavailable(err) || isStatementTimeout(err)) throw err;
     if (err || !user) {
       const req = context.switchToHttp().getRequest<Request>();
       // RFC 6750 section 3.1: another scheme (Basic, Token, ...) is no bearer token; no error code.
