@@ -57,6 +57,13 @@ interface RedisWithHit extends Redis {
 /** Long enough apart that an outage is one log line, not one per request. */
 const LOG_EVERY_MS = 60_000;
 
+/**
+ * After a hit Redis failed to count, the hits of the next second count in
+ * memory without asking it: a Redis that stalls (a socket that stays open and
+ * silent) then costs one `timeoutMs` a second, not one per hit and tracker.
+ */
+const SKIP_AFTER_FAILURE_MS = 1_000;
+
 const STORE_ERRORS = 'rate_limit_store_errors_total';
 
 /** Settings of a `RateLimitStore`. */
@@ -90,7 +97,8 @@ function nestLogger(): RateLimitLogger {
  * per-instance limits, so an outage of the cache never takes the sign-in path
  * down and a client is still limited by each instance), with a warning at
  * most once a minute and `rate_limit_store_errors_total` counting each hit
- * that fell back; without it the request is refused (503).
+ * that fell back; without it the request is refused (503). After a failure,
+ * the next second's hits fall back without asking Redis (`SKIP_AFTER_FAILURE_MS`).
  */
 export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly memory = new FixedWindowThrottlerStorage();
@@ -101,6 +109,9 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
   private readonly storeErrors?: Counter;
   private lastWarning = 0;
   private closed = false;
+  private connecting?: Promise<void>;
+  /** Until when hits count in memory without asking Redis (epoch ms), after a failure. */
+  private skipUntil = 0;
 
   constructor(options: RateLimitStoreSettings = {}) {
     const settings = options.redis && {
@@ -137,6 +148,7 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     redis.on('ready', () => {
       if (this.lastWarning) this.logger.info('rate limits: Redis reachable again');
       this.lastWarning = 0;
+      this.skipUntil = 0;
     });
     this.redis = redis as RedisWithHit;
   }
@@ -144,9 +156,12 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
   /** Waits for Redis at most `connectTimeout`: start-up never depends on it (hits count in memory until it answers). */
   async onModuleInit(): Promise<void> {
     if (!this.redis) return;
+    // Connected once, however many modules hold the store (a second connect() would fail
+    // with "already connecting" and log a false outage).
+    this.connecting ??= this.redis.connect().catch((error: unknown) => this.warn(error));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.redis.connect().catch((error: unknown) => this.warn(error)),
+      this.connecting,
       new Promise((resolve) => (timer = setTimeout(resolve, this.redis!.options.connectTimeout))),
     ]);
     clearTimeout(timer);
@@ -166,6 +181,9 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     if (!this.redis) return this.memory.increment(key, ttl, limit, blockDuration, throttlerName);
+    if (Date.now() < this.skipUntil) {
+      return this.fallBack(undefined, key, ttl, limit, blockDuration, throttlerName);
+    }
     // One hash tag per tracker: both keys land on the same Redis Cluster slot.
     const id = `${this.keyPrefix}ratelimit:{${throttlerName}:${key}}`;
     try {
@@ -183,15 +201,22 @@ export class RateLimitStore implements ThrottlerStorage, OnModuleInit, OnApplica
         timeToBlockExpire: blocked === 1 ? Math.ceil(blockLeft / 1000) : 0,
       };
     } catch (error) {
-      this.storeErrors?.inc();
+      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
       this.warn(error);
-      if (!this.failOpen) {
-        throw new ServiceUnavailableException('The rate-limit store is unavailable', {
-          cause: error,
-        });
-      }
-      return this.memory.increment(key, ttl, limit, blockDuration, throttlerName);
+      return this.fallBack(error, key, ttl, limit, blockDuration, throttlerName);
     }
+  }
+
+  /** A hit Redis did not count: in memory (failing open), or a 503. */
+  private fallBack(
+    cause: unknown,
+    ...hit: Parameters<FixedWindowThrottlerStorage['increment']>
+  ): Promise<ThrottlerStorageRecord> {
+    this.storeErrors?.inc();
+    if (!this.failOpen) {
+      throw new ServiceUnavailableException('The rate-limit store is unavailable', { cause });
+    }
+    return this.memory.increment(...hit);
   }
 
   private warn(error: unknown): void {
