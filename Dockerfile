@@ -40,8 +40,9 @@ COPY --from=build --chown=node:node /app/libs ./libs
 COPY --from=build --chown=node:node /app/apps/session-service ./apps/session-service
 USER node
 EXPOSE 3000 9000
-# With NODE_ENV=production the service refuses to start without DATABASE_URL
-# and JWT_SECRET or JWT_PUBLIC_KEY.
+# With NODE_ENV=production the service refuses to start without DATABASE_URL and a
+# token key: JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL or JWT_OIDC_ISSUER. The health
+# check calls 127.0.0.1: keep HOST at its default (0.0.0.0) in the container.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.MANAGEMENT_PORT||9000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM drains and exits 0 (see SHUTDOWN_DRAIN_MS and SHUTDOWN_TIMEOUT_MS); node runs as PID 1 here,

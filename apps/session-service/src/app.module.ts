@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { buildDataSourceOptions, runMigrations } from '@session-service/database';
 import { AUTH_OBSERVER } from '@session-service/auth';
 import {
@@ -14,7 +14,7 @@ import {
   RequestLoggingModule,
   SessionMetrics,
 } from '@session-service/ops';
-import { ProblemModule } from '@session-service/problem';
+import { isDatabaseUnavailable, ProblemModule } from '@session-service/problem';
 import {
   combineSessionsObservers,
   SESSIONS_OBSERVER,
@@ -69,12 +69,16 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           extraProviders: [{ provide: APP_CONFIG, useValue: config }, DatabaseUrlProvider],
           inject: [DatabaseUrlProvider],
-          useFactory: async (database: DatabaseUrlProvider) =>
-            buildDataSourceOptions(
+          useFactory: async (database: DatabaseUrlProvider) => ({
+            ...buildDataSourceOptions(
               { ...config.database, url: await database.url() },
               sessionsTables.entities,
               sessionsTables.migrations,
             ),
+            retryAttempts: START_ATTEMPTS,
+            retryDelay: START_RETRY_MS,
+            toRetry: retryStartUp(logger),
+          }),
           // The schema first, on a connection without request deadlines; then the pool.
           dataSourceFactory: async (options) => {
             await runMigrations(options!);
@@ -109,4 +113,30 @@ export class AppModule {
       exports: [APP_CONFIG, AUTH_OBSERVER, SESSIONS_OBSERVER],
     };
   }
+}
+
+/** Attempts to reach the database at start-up, and the wait between two. */
+const START_ATTEMPTS = 10;
+const START_RETRY_MS = 3000;
+
+/**
+ * Which start-up failures are retried: only a database that cannot be reached
+ * yet (refused, starting up, a network error); a wrong password, a missing
+ * database or a missing privilege stops the service at once. Each retry is
+ * logged as it happens (Nest's own lines are held until the app is up).
+ */
+function retryStartUp(logger: PinoLogger): (error: unknown) => boolean {
+  let attempt = 0;
+  return (error) => {
+    if (!isDatabaseUnavailable(error)) return false;
+    attempt += 1;
+    if (attempt < START_ATTEMPTS) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      logger.warn(
+        { code, error: message },
+        `database unreachable at start-up; attempt ${attempt} of ${START_ATTEMPTS}, next in ${START_RETRY_MS / 1000} s`,
+      );
+    }
+    return true;
+  };
 }

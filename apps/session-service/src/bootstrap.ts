@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -26,7 +26,9 @@ export async function startService(
     await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config),
       createHttpAdapter(config),
-      { ...APP_OPTIONS, bufferLogs: true },
+      // Lines are held until the pino logger takes over (configureApp); should start-up fail
+      // first (the database unreachable, say), Nest prints them through this one: JSON too.
+      { ...APP_OPTIONS, bufferLogs: true, logger: startupLogger(config.logLevel) },
     ),
   );
   await app.listen(config.port, config.host);
@@ -55,4 +57,24 @@ export async function startService(
 export function displayHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+const NEST_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_TO_NEST: Record<AppConfig['logLevel'], number> = {
+  silent: 0,
+  fatal: 1,
+  error: 2,
+  warn: 3,
+  info: 4,
+  debug: 5,
+  trace: 6,
+};
+
+/** Nest's logger of the start-up, writing JSON lines at the levels LOG_LEVEL lets through. */
+export function startupLogger(level: AppConfig['logLevel']): ConsoleLogger {
+  return new ConsoleLogger({
+    json: true,
+    colors: false,
+    logLevels: NEST_LEVELS.slice(0, PINO_TO_NEST[level]),
+  });
 }
