@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnService } from './support/service-process';
 
 /**
  * The service's real entry point (`main.ts`) in production mode against a
@@ -16,25 +16,15 @@ interface Run {
 /** Runs main.ts until it exits, or for `forMs` at most (then SIGKILL). */
 function run(databaseUrl: string, forMs: number): Promise<Run> {
   const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
-    {
-      cwd: `${__dirname}/..`,
-      env: {
-        ...process.env,
-        TS_NODE_TRANSPILE_ONLY: 'true',
-        NODE_ENV: 'production',
-        JWT_SECRET: SECRET,
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        MANAGEMENT_PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnService({
+    NODE_ENV: 'production',
+    JWT_SECRET: SECRET,
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    MANAGEMENT_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

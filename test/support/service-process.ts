@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** The service's real entry point (`main.ts`) running in a process of its own. */
 export interface ServiceProcess {
@@ -13,15 +14,7 @@ export interface ServiceProcess {
  * line; its standard output and error are collected in `output()`.
  */
 export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
-    {
-      cwd: `${__dirname}/../..`,
-      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnService(env);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -34,4 +27,19 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<Servi
   }
   child.kill('SIGKILL');
   throw new Error(`service did not start:\n${output}`);
+}
+
+/** `main.ts` through ts-node, with the test process's environment plus `env`; output piped. */
+export function spawnService(
+  env: NodeJS.ProcessEnv,
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(
+    process.execPath,
+    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/session-service/src/main.ts'],
+    {
+      cwd: `${__dirname}/../..`,
+      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
